@@ -1,0 +1,1 @@
+"""bookings-sessions: a GraphQL API for a bookings calendar's sessions."""

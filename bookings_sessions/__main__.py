@@ -1,0 +1,79 @@
+"""`bookings-sessions serve | token | sdl`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .domain.callers import Role
+from .settings import Settings, SettingsError, load_settings
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), access_log=False)
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from .auth import sign_token
+
+    roles = [Role(role) for role in args.role]
+    print(sign_token(settings, roles, subject=args.sub, ttl_seconds=args.ttl))
+    return 0
+
+
+def _sdl(_: argparse.Namespace, settings: Settings) -> int:
+    from .schema import build_schema
+
+    print(build_schema().as_str())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="bookings-sessions", description=__doc__)
+    root.add_argument(
+        "--data-dir", type=Path, default=None, help="embedded database and dev secret (default ./var)"
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the GraphQL server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    serve.set_defaults(run=_serve)
+
+    token = commands.add_parser("token", help="sign a development token with the server's secret")
+    token.add_argument("--role", action="append", required=True, choices=[role.value for role in Role])
+    token.add_argument("--sub", default="dev-user")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    token.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    token.set_defaults(run=_token)
+
+    sdl = commands.add_parser("sdl", help="print the schema SDL")
+    sdl.set_defaults(run=_sdl)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    overrides = {} if args.data_dir is None else {"data_dir": args.data_dir}
+    try:
+        settings = load_settings(**overrides)
+        return int(args.run(args, settings))
+    except SettingsError as error:
+        print(f"bookings-sessions: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

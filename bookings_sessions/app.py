@@ -1,0 +1,139 @@
+"""The ASGI application: GraphQL at /graphql, health at /healthz and /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from strawberry.asgi import GraphQL
+
+from .auth import token_keys
+from .domain.errors import Unavailable
+from .graphiql import graphiql_html_response, graphiql_static_app
+from .resolvers.context import AppServices, Context
+from .schema import build_schema
+from .settings import Settings, load_settings
+from .storage.client import create_client
+from .storage.ferretdb import EmbeddedFerretDB
+from .storage.store import SessionStore
+
+log = logging.getLogger("bookings_sessions")
+
+
+@dataclass
+class Runtime:
+    """What the lifespan starts and stops; `services` is None until the store is ready."""
+
+    settings: Settings
+    services: AppServices | None = None
+    embedded: EmbeddedFerretDB | None = None
+    client: Any = None
+    extra_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runtime = runtime
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Self-hosted GraphiQL under a strict CSP: no CDN, nothing inline.
+        return graphiql_html_response()
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        services = self.runtime.services
+        if services is None:
+            raise Unavailable("the server is still starting")
+        return Context(
+            services=services,
+            authorization=request.headers.get("authorization"),
+            request=request,
+            response=response,
+        )
+
+
+async def _start(runtime: Runtime) -> None:
+    settings = runtime.settings
+    uri = settings.mongodb_uri
+    if uri is None:
+        runtime.embedded = EmbeddedFerretDB(settings.data_dir.resolve() / "ferretdb")
+        uri = await asyncio.to_thread(runtime.embedded.start)
+        log.info("store: embedded FerretDB 1.24.2 (SQLite) at %s, data in %s", uri, runtime.embedded.data_dir)
+    else:
+        log.info("store: MongoDB at MONGODB_URI (database %r)", settings.mongodb_database)
+    runtime.client = create_client(uri, settings.mongodb_driver)
+    store = SessionStore(runtime.client, settings.mongodb_database)
+    await store.ensure_indexes()
+    keys = token_keys(settings)
+    if keys.development:
+        log.warning(
+            "development mode: no JWT_SECRET or JWT_PUBLIC_KEY set; tokens are signed with a generated "
+            "secret in %s (use `bookings-sessions token`)",
+            settings.data_dir,
+        )
+    runtime.services = AppServices(settings=settings, store=store, keys=keys)
+
+
+async def _stop(runtime: Runtime) -> None:
+    for task in runtime.extra_tasks:
+        task.cancel()
+    for task in runtime.extra_tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if runtime.client is not None:
+        runtime.client.close()
+    if runtime.embedded is not None:
+        await asyncio.to_thread(runtime.embedded.stop)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+    runtime = Runtime(settings=settings)
+    schema = build_schema(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        introspection=settings.introspection,
+    )
+    graphql_app = GraphQLApp(runtime, schema=schema, graphql_ide="graphiql" if settings.graphiql else None)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        if runtime.services is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        try:
+            await runtime.services.store.ping()
+        except Unavailable:
+            return JSONResponse({"status": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await _start(runtime)
+        try:
+            yield
+        finally:
+            await _stop(runtime)
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql_app),
+            Mount("/graphql/static", graphiql_static_app(), name="graphiql-static"),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.schema = schema
+    return app

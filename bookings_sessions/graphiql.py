@@ -1,0 +1,126 @@
+"""Self-hosted GraphiQL: the HTML page, its static assets and the CSP they are served with.
+
+Strawberry's stock GraphiQL page loads React and GraphiQL from a public CDN, which is unreachable
+from some deployments and forbidden by a strict Content-Security-Policy. This module serves a
+GraphiQL built from ``web/graphiql`` (``npm run build`` there writes
+``bookings_sessions/static/graphiql/graphiql.{js,css}``, which are committed, so running the server
+needs no npm). The page has no inline scripts or styles and the bundle needs no ``eval``, so the CSP
+can be ``script-src 'self'`` / ``style-src 'self'``.
+
+Wiring (done by the app): ``GET /graphql`` answers :func:`graphiql_html_response` when
+:func:`wants_graphiql` is true, and :func:`graphiql_static_app` is mounted at ``/graphql/static``
+(the page refers to its assets by those absolute paths).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from typing import Final
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+_PACKAGE: Final = "bookings_sessions"
+_STATIC_DIR: Final = "static/graphiql"
+
+GRAPHIQL_CSP: Final[str] = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        # GraphiQL, CodeMirror and React set styles through the CSSOM (element.style), which CSP
+        # does not restrict; all style sheets are files under /graphql/static.
+        "style-src 'self'",
+        # data: for the favicon placeholder and for small images inlined in graphiql.css.
+        "img-src 'self' data:",
+        # graphiql.css embeds its web fonts as data: URLs.
+        "font-src 'self' data:",
+        # The fetcher POSTs to the page's own URL (same origin). No subscriptions over websockets.
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+
+_SECURITY_HEADERS: Final[dict[str, str]] = {
+    "Content-Security-Policy": GRAPHIQL_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+_INDEX_HTML: Final[str] = (
+    importlib.resources.files(_PACKAGE).joinpath(_STATIC_DIR, "index.html").read_text(encoding="utf-8")
+)
+
+# Media types a GraphQL client asks for; a browser navigating to the endpoint lists text/html first.
+_API_MEDIA_TYPES: Final = frozenset({"application/json", "application/graphql-response+json"})
+
+
+def graphiql_html_response() -> HTMLResponse:
+    """The GraphiQL page, with the CSP and the other security headers."""
+    return HTMLResponse(_INDEX_HTML, headers={**_SECURITY_HEADERS, "Cache-Control": "no-cache"})
+
+
+class _GraphiQLStaticFiles(StaticFiles):
+    """StaticFiles that adds ``nosniff`` (and the CSP, for the HTML page) to what it serves."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        # Asset names carry no content hash: let browsers cache them but revalidate (ETag).
+        response.headers.setdefault("Cache-Control", "no-cache")
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers["Content-Security-Policy"] = GRAPHIQL_CSP
+        return response
+
+
+def graphiql_static_app() -> StaticFiles:
+    """An ASGI app serving ``bookings_sessions/static/graphiql/``; mount it at ``/graphql/static``."""
+    return _GraphiQLStaticFiles(packages=[(_PACKAGE, _STATIC_DIR)])
+
+
+def _accept_qualities(accept: str) -> list[tuple[str, float]]:
+    """``(media range, q)`` for each entry of an Accept header, in order; malformed q counts as 0."""
+    ranges: list[tuple[str, float]] = []
+    for entry in accept.split(","):
+        media_range, *params = (part.strip() for part in entry.split(";"))
+        if not media_range:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value.strip())
+                except ValueError:
+                    quality = 0.0
+        ranges.append((media_range.lower(), quality))
+    return ranges
+
+
+def wants_graphiql(request: Request) -> bool:
+    """True for a GET that prefers text/html (a browser navigating here) and carries no ``query``.
+
+    text/html must be listed explicitly (a bare ``*/*``, as sent by curl or ``fetch``, is not a
+    preference) with a quality above zero and above that of any JSON media type listed; on a tie the
+    one listed first wins.
+    """
+    if request.method != "GET" or "query" in request.query_params:
+        return False
+    html_quality: float | None = None
+    html_index = -1
+    api_quality = 0.0
+    api_index = -1
+    for index, (media_range, quality) in enumerate(_accept_qualities(request.headers.get("accept", ""))):
+        if media_range == "text/html" and html_quality is None:
+            html_quality, html_index = quality, index
+        elif media_range in _API_MEDIA_TYPES and quality > api_quality:
+            api_quality, api_index = quality, index
+    if html_quality is None or html_quality <= 0:
+        return False
+    if html_quality != api_quality:
+        return html_quality > api_quality
+    return html_index < api_index

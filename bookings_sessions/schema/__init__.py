@@ -1,0 +1,54 @@
+"""The GraphQL schema: a federation v2 subgraph with limits and error codes built in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.types import ExecutionContext
+
+from ..resolvers.errors import ErrorCodes
+from .directives import RequiresRole
+from .root import Mutation, Query
+from .types import Session
+
+
+class SessionsSchema(strawberry.federation.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Client errors are answers, not incidents; ErrorCodes logs the unexpected ones once, with a
+        # reference the client also sees.
+        return None
+
+
+def build_schema(
+    *, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000, introspection: bool = True
+) -> SessionsSchema:
+    # Extension classes/factories, not instances: strawberry builds them per operation.
+    extensions: list[Any] = [
+        ErrorCodes,
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: ValidationCache(maxsize=512),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return SessionsSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Session],
+        schema_directives=[RequiresRole],
+        extensions=extensions,
+    )

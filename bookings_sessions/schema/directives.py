@@ -1,0 +1,47 @@
+"""`@requiresRole(anyOf: [...])`: visible in the SDL, enforced by a strawberry permission class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema_directive import Location
+from strawberry.types import Info
+
+from ..domain.callers import Role, check_role
+
+RoleEnum = strawberry.enum(Role, name="Role", description="What a caller's token allows.")
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="requiresRole",
+    description="The caller needs at least one of these roles.",
+)
+class RequiresRole:
+    any_of: list[RoleEnum]  # type: ignore[valid-type]
+
+
+def _suppress_auth(kwargs: dict[str, Any]) -> bool:
+    options = kwargs.get("options")
+    return bool(getattr(options, "suppress_auth", False))
+
+
+def requires_role(*roles: Role, honour_suppress_auth: bool = False) -> PermissionExtension:
+    """A field extension enforcing one set of roles and printing `@requiresRole` on the field.
+
+    Errors raised here carry FORBIDDEN/UNAUTHENTICATED codes (see resolvers/errors.py).
+    """
+    allowed = frozenset(roles)
+
+    class RoleRequired(BasePermission):
+        _schema_directive = RequiresRole(any_of=sorted(allowed))
+
+        def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
+            suppress = honour_suppress_auth and _suppress_auth(kwargs)
+            check_role(info.context.caller, allowed, suppress_auth=suppress)
+            return True
+
+    # `permission_classes=` would hide the directive from the SDL; the extension form prints it.
+    return PermissionExtension([RoleRequired()], use_directives=True)

@@ -1,0 +1,83 @@
+"""GraphQL input types. Optional input fields default to UNSET so "absent" and "null" stay distinct."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from .types import SessionStatusEnum, SessionTypeEnum
+
+
+@strawberry.input
+class LocalDateTimeInput:
+    year: int
+    month_of_year: int
+    day_of_month: int
+    hour_of_day: int = 0
+    minutes_of_hour: int = 0
+
+
+@strawberry.input(description="Give `timestamp` or `localDateTime`; without `timeZone`, the business zone.")
+class CalendarDateTimeInput:
+    timestamp: datetime | None = strawberry.UNSET
+    local_date_time: LocalDateTimeInput | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class ParticipantInput:
+    id: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    party_size: int | None = strawberry.UNSET
+
+
+@strawberry.input(description="A new session; with `recurrence` it is a recurring session (series).")
+class CreateSessionInfo:
+    schedule_id: str
+    start: CalendarDateTimeInput
+    end: CalendarDateTimeInput
+    schedule_owner_id: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    notes: str | None = strawberry.UNSET
+    type: SessionTypeEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    recurrence: str | None = strawberry.UNSET
+    participants: list[ParticipantInput] | None = strawberry.UNSET
+
+
+@strawberry.input(
+    description="Only the fields given change. A given array replaces the stored one; null clears a field."
+)
+class UpdateSessionInfo:
+    schedule_id: str | None = strawberry.UNSET
+    schedule_owner_id: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    notes: str | None = strawberry.UNSET
+    status: SessionStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    type: SessionTypeEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    recurrence: str | None = strawberry.UNSET
+    start: CalendarDateTimeInput | None = strawberry.UNSET
+    end: CalendarDateTimeInput | None = strawberry.UNSET
+    participants: list[ParticipantInput] | None = strawberry.UNSET
+
+
+@strawberry.input
+class ParticipantNotificationInput:
+    notify_participants: bool | None = strawberry.UNSET
+    message: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateSessionOptions:
+    suppress_auth: bool | None = strawberry.field(
+        default=False, description="Skip the admin check. Honoured only for SERVICE callers."
+    )
+    participant_notification: ParticipantNotificationInput | None = strawberry.UNSET
+
+
+@strawberry.input
+class DeleteSessionOptions:
+    suppress_auth: bool | None = False
+    participant_notification: ParticipantNotificationInput | None = strawberry.UNSET

@@ -1,0 +1,52 @@
+"""Query and Mutation: each field maps arguments and hands over to `resolvers/`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from ..domain.callers import Role
+from ..resolvers import sessions
+from ..resolvers.mapping import given_fields, session_out
+from .directives import requires_role
+from .inputs import CreateSessionInfo, DeleteSessionOptions, UpdateSessionInfo, UpdateSessionOptions
+from .types import Session
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A single session, a recurring session, or an instance of one.")
+    async def session(self, info: Info[Any, Any], id: strawberry.ID) -> Session | None:
+        return session_out(await sessions.load_session(info.context, str(id)))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(extensions=[requires_role(Role.BOOKINGS_ADMIN)], description="Creates a session.")
+    async def create_session(self, info: Info[Any, Any], session_info: CreateSessionInfo) -> Session:
+        return session_out(await sessions.create_session(info.context, given_fields(session_info)))
+
+    @strawberry.mutation(
+        extensions=[requires_role(Role.BOOKINGS_ADMIN, honour_suppress_auth=True)],
+        description="Patches a session: absent fields stay, given arrays replace, null clears.",
+    )
+    async def update_session(
+        self,
+        info: Info[Any, Any],
+        session_id: strawberry.ID,
+        session_info: UpdateSessionInfo,
+        options: UpdateSessionOptions | None = None,
+    ) -> Session:
+        updated = await sessions.update_session(info.context, str(session_id), given_fields(session_info))
+        return session_out(updated)
+
+    @strawberry.mutation(
+        extensions=[requires_role(Role.BOOKINGS_ADMIN, honour_suppress_auth=True)],
+        description="Cancels a session (soft delete: status CANCELLED).",
+    )
+    async def delete_session(
+        self, info: Info[Any, Any], session_id: strawberry.ID, options: DeleteSessionOptions | None = None
+    ) -> Session:
+        return session_out(await sessions.delete_session(info.context, str(session_id)))

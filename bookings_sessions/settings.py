@@ -1,0 +1,74 @@
+"""Settings from environment variables; a bad value stops the server at start with one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .domain.errors import BadUserInput
+from .domain.timezones import zone_or_error
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    mongodb_uri: str | None = None
+    mongodb_database: str = "bookings"
+    mongodb_driver: Literal["motor", "pymongo"] = "motor"
+    business_time_zone: str = "UTC"
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    graphiql: bool = True
+    introspection: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    data_dir: Path = Path("var")
+    cors_allow_origins: list[str] = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+    max_query_depth: int = Field(default=10, ge=2, le=50)
+    max_aliases: int = Field(default=30, ge=1, le=1000)
+    max_tokens: int = Field(default=2000, ge=100, le=100_000)
+
+    @field_validator("business_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zone_or_error(value, "BUSINESS_TIME_ZONE")
+        except BadUserInput as error:
+            raise ValueError(f"unknown IANA time zone {value!r}") from error
+        return value
+
+    @field_validator("mongodb_uri")
+    @classmethod
+    def _mongodb_uri(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("mongodb", "mongodb+srv") or not parts.netloc:
+            raise ValueError("must look like mongodb://host:port/ or mongodb+srv://host/")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with a one-line error naming the variable when one is wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"invalid setting {name}: {message}") from None

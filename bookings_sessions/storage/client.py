@@ -1,0 +1,26 @@
+"""The one place that picks the MongoDB driver: motor (default) or PyMongo's own async client."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any, Literal
+
+Driver = Literal["motor", "pymongo"]
+
+
+def create_client(uri: str, driver: Driver = "motor", *, server_selection_timeout_ms: int = 3000) -> Any:
+    """Both clients share an API; callers use only what both have (find, find_one_and_update, …)."""
+    options: dict[str, Any] = {
+        "tz_aware": True,
+        "tzinfo": UTC,
+        "serverSelectionTimeoutMS": server_selection_timeout_ms,
+        "connectTimeoutMS": server_selection_timeout_ms,
+        "appname": "bookings-sessions",
+    }
+    if driver == "pymongo":
+        from pymongo import AsyncMongoClient
+
+        return AsyncMongoClient(uri, **options)
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    return AsyncIOMotorClient(uri, **options)
