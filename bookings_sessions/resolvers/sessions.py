@@ -6,9 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from ..domain.commands import NewSession, SessionPatch, validated
+from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
 from ..domain.errors import Conflict, NotFound
 from ..domain.model import Session
+from ..domain.notifications import outbox_entries
 from ..domain.patch import Changes, cancel_changes, new_single_session, plan_patch
 from .context import Context
 
@@ -42,28 +43,52 @@ async def create_session(ctx: Context, session_info: dict[str, Any]) -> Session:
     return session
 
 
-async def _write_with_retry(ctx: Context, session_id: str, plan: Any) -> Session:
+async def _write_with_retry(
+    ctx: Context,
+    session_id: str,
+    plan: Any,
+    *,
+    notification: NotificationRequest | None = None,
+    change_kind: str = "UPDATED",
+) -> Session:
     """Read, plan the change against what was read, write only if nobody wrote in between."""
     for _attempt in range(MAX_WRITE_ATTEMPTS):
         current = await load_session(ctx, session_id)
         changes: Changes = plan(current)
-        if not changes:
+        now = utc_now()
+        outbox = outbox_entries(current, changes, notification, change_kind=change_kind, now=now)
+        if not changes and not outbox:
             return current
-        updated = await ctx.store.patch(session_id, current.revision, changes, now=utc_now())
+        updated = await ctx.store.patch(session_id, current.revision, changes, now=now, outbox=outbox)
         if updated is not None:
             return updated
     raise Conflict("the session kept changing while we tried to update it; try again")
 
 
-async def update_session(ctx: Context, session_id: str, session_info: dict[str, Any]) -> Session:
+def notification_request(options: dict[str, Any] | None) -> NotificationRequest | None:
+    given = (options or {}).get("participant_notification")
+    return None if given is None else validated(NotificationRequest, given, "options.participantNotification")
+
+
+async def update_session(
+    ctx: Context, session_id: str, session_info: dict[str, Any], options: dict[str, Any] | None = None
+) -> Session:
     patch = validated(SessionPatch, session_info, "sessionInfo")
+    notification = notification_request(options)
     return await _write_with_retry(
-        ctx, session_id, lambda current: plan_patch(current, patch, business_zone=ctx.business_zone)
+        ctx,
+        session_id,
+        lambda current: plan_patch(current, patch, business_zone=ctx.business_zone),
+        notification=notification,
+        change_kind="UPDATED",
     )
 
 
-async def delete_session(ctx: Context, session_id: str) -> Session:
-    return await _write_with_retry(ctx, session_id, cancel_changes)
+async def delete_session(ctx: Context, session_id: str, options: dict[str, Any] | None = None) -> Session:
+    notification = notification_request(options)
+    return await _write_with_retry(
+        ctx, session_id, cancel_changes, notification=notification, change_kind="CANCELLED"
+    )
 
 
 async def load_many(ctx: Context, session_ids: list[str]) -> list[Session | None]:

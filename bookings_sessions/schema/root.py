@@ -39,7 +39,9 @@ class Mutation:
         session_info: UpdateSessionInfo,
         options: UpdateSessionOptions | None = None,
     ) -> Session:
-        updated = await sessions.update_session(info.context, str(session_id), given_fields(session_info))
+        updated = await sessions.update_session(
+            info.context, str(session_id), given_fields(session_info), given_fields(options)
+        )
         return session_out(updated)
 
     @strawberry.mutation(
@@ -49,4 +51,5 @@ class Mutation:
     async def delete_session(
         self, info: Info[Any, Any], session_id: strawberry.ID, options: DeleteSessionOptions | None = None
     ) -> Session:
-        return session_out(await sessions.delete_session(info.context, str(session_id)))
+        deleted = await sessions.delete_session(info.context, str(session_id), given_fields(options))
+        return session_out(deleted)

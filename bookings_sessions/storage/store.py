@@ -53,13 +53,26 @@ class SessionStore:
         return None if doc is None else session_from_doc(doc)
 
     async def patch(
-        self, session_id: str, expected_revision: int, changes: dict[str, Any], *, now: datetime
+        self,
+        session_id: str,
+        expected_revision: int,
+        changes: dict[str, Any],
+        *,
+        now: datetime,
+        outbox: list[dict[str, Any]] | None = None,
     ) -> Session | None:
-        """One atomic write guarded by `revision`; None means another writer got there first."""
+        """One atomic write guarded by `revision`; None means another writer got there first.
+
+        `outbox` entries ride in the same single-document write, so a notification is recorded
+        exactly when its change is (DESIGN §5).
+        """
+        update = update_from_changes(changes, now=now)
+        if outbox:
+            update["$push"] = {"outbox": {"$each": outbox}}
         with database_errors():
             doc = await self.sessions.find_one_and_update(
                 {"_id": session_id, "revision": expected_revision},
-                update_from_changes(changes, now=now),
+                update,
                 return_document=ReturnDocument.AFTER,
             )
         return None if doc is None else session_from_doc(doc)
