@@ -13,6 +13,7 @@ from ..domain.errors import DomainError
 from ..domain.model import Session
 from ..settings import Settings
 from ..storage.store import SessionStore
+from .events import SessionEvents
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class AppServices:
     settings: Settings
     store: SessionStore
     keys: TokenKeys
+    events: SessionEvents = field(default_factory=SessionEvents)
 
 
 @dataclass

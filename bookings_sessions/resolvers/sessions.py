@@ -40,6 +40,7 @@ async def create_session(ctx: Context, session_info: dict[str, Any]) -> Session:
         command, session_id=new_session_id(), business_zone=ctx.business_zone, now=utc_now()
     )
     await ctx.store.insert(session)
+    ctx.services.events.publish(session)
     return session
 
 
@@ -61,6 +62,7 @@ async def _write_with_retry(
             return current
         updated = await ctx.store.patch(session_id, current.revision, changes, now=now, outbox=outbox)
         if updated is not None:
+            ctx.services.events.publish(updated)
             return updated
     raise Conflict("the session kept changing while we tried to update it; try again")
 
