@@ -1,20 +1,35 @@
-"""Session use cases: validate input, check rules in the domain, then one guarded write in storage."""
+"""Session use cases: validate input, apply the domain's rules, then one guarded write in storage.
+
+Every write is a compare-and-swap on `revision`: read, plan against what was read, write only if no one
+wrote in between, else re-read and re-plan (bounded). A per-process lock per id keeps concurrent requests
+in this process from spinning against each other; the CAS covers other processes.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import random
 import uuid
+import weakref
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
 from ..domain.errors import Conflict, NotFound
-from ..domain.model import Session
+from ..domain.model import Session, SessionStatus
 from ..domain.notifications import outbox_entries
-from ..domain.patch import Changes, cancel_changes, new_single_session, plan_patch
+from ..domain.patch import new_single_session, plan_patch
+from ..domain.recurrence import parse_instance_id
+from ..domain.series import Series, instance_session
+from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
 from .context import Context
 
-# Compare-and-swap retries: a few are plenty, the loser re-reads and re-plans against the winner's write.
-MAX_WRITE_ATTEMPTS = 5
+MAX_WRITE_ATTEMPTS = 8
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+# A write step: given the time, read + plan + write; returns the new session, or None if it lost a race.
+WriteStep = Callable[[datetime], Awaitable[Session | None]]
 
 
 def utc_now() -> datetime:
@@ -27,44 +42,149 @@ def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
+def _not_found(session_id: str) -> NotFound:
+    return NotFound(f"no session with id {session_id!r}", field="sessionId")
+
+
+def changed_fields(before: Session, after: Session) -> dict[str, Any]:
+    ignored = {"revision", "updated_date", "created_date"}
+    return {
+        name: getattr(after, name)
+        for name in type(after).model_fields
+        if name not in ignored and getattr(before, name) != getattr(after, name)
+    }
+
+
 async def load_session(ctx: Context, session_id: str) -> Session:
-    session = await ctx.store.get(session_id)
-    if session is None:
-        raise NotFound(f"no session with id {session_id!r}", field="sessionId")
-    return session
+    """A single session, a series, or an instance (virtual or stored) by its id."""
+    parsed = parse_instance_id(session_id)
+    if parsed is not None:
+        series_id, occurrence_date = parsed
+        series = await ctx.store.load(series_id)
+        if not isinstance(series, Series):
+            raise _not_found(session_id)
+        override = await ctx.store.get_override(session_id)
+        found = instance_session(series, occurrence_date, override)
+        if found is None:
+            raise _not_found(session_id)
+        return found
+    stored = await ctx.store.load(session_id)
+    if stored is None:
+        raise _not_found(session_id)
+    return stored.as_session() if isinstance(stored, Series) else stored
+
+
+async def load_many(ctx: Context, session_ids: list[str]) -> list[Session | None]:
+    """DataLoader batch: plain ids in one round trip; instance ids resolved through their series."""
+    plain = [sid for sid in dict.fromkeys(session_ids) if parse_instance_id(sid) is None]
+    found: dict[str, Session | None] = dict(await ctx.store.get_many(plain))
+    for session_id in dict.fromkeys(session_ids):
+        if session_id not in found and parse_instance_id(session_id) is not None:
+            try:
+                found[session_id] = await load_session(ctx, session_id)
+            except NotFound:
+                found[session_id] = None
+    return [found.get(session_id) for session_id in session_ids]
 
 
 async def create_session(ctx: Context, session_info: dict[str, Any]) -> Session:
     command = validated(NewSession, session_info, "sessionInfo")
-    session = new_single_session(
-        command, session_id=new_session_id(), business_zone=ctx.business_zone, now=utc_now()
-    )
-    await ctx.store.insert(session)
+    now = utc_now()
+    session: Session
+    if command.recurrence is not None:
+        series = new_series(command, session_id=new_session_id(), business_zone=ctx.business_zone, now=now)
+        await ctx.store.insert_series(series)
+        session = series.as_session()
+    else:
+        session = new_single_session(
+            command, session_id=new_session_id(), business_zone=ctx.business_zone, now=now
+        )
+        await ctx.store.insert(session)
     ctx.services.events.publish(session)
     return session
 
 
-async def _write_with_retry(
+async def _with_retries(ctx: Context, session_id: str, step: WriteStep) -> Session:
+    async with _lock_for(session_id):
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            result = await step(utc_now())
+            if result is not None:
+                return result
+            # Another process won the race: back off a little (with jitter) before re-reading.
+            await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+    raise Conflict("the session kept changing while we tried to update it; try again")
+
+
+def _lock_for(session_id: str) -> asyncio.Lock:
+    lock = _locks.get(session_id)
+    if lock is None:
+        lock = _locks[session_id] = asyncio.Lock()
+    return lock
+
+
+async def _apply(
     ctx: Context,
     session_id: str,
-    plan: Any,
-    *,
-    notification: NotificationRequest | None = None,
-    change_kind: str = "UPDATED",
+    patch: SessionPatch,
+    notification: NotificationRequest | None,
+    change_kind: str,
 ) -> Session:
-    """Read, plan the change against what was read, write only if nobody wrote in between."""
-    for _attempt in range(MAX_WRITE_ATTEMPTS):
-        current = await load_session(ctx, session_id)
-        changes: Changes = plan(current)
-        now = utc_now()
-        outbox = outbox_entries(current, changes, notification, change_kind=change_kind, now=now)
+    zone = ctx.business_zone
+    parsed = parse_instance_id(session_id)
+
+    async def single_or_series(now: datetime) -> Session | None:
+        stored = await ctx.store.load(session_id)
+        if stored is None:
+            raise _not_found(session_id)
+        if isinstance(stored, Series):
+            before = stored.as_session()
+            planned = plan_series_update(stored, patch, business_zone=zone, now=now)
+            after = before if planned is None else planned.as_session()
+            outbox = outbox_entries(
+                before, changed_fields(before, after), notification, change_kind=change_kind, now=now
+            )
+            if planned is None and not outbox:
+                return before
+            next_state = planned or stored.model_copy(
+                update={"revision": stored.revision + 1, "updated_date": now}
+            )
+            written = await ctx.store.replace_series(next_state, stored.revision, outbox=outbox)
+            return next_state.as_session() if written else None
+        changes = plan_patch(stored, patch, business_zone=zone)
+        outbox = outbox_entries(stored, changes, notification, change_kind=change_kind, now=now)
         if not changes and not outbox:
-            return current
-        updated = await ctx.store.patch(session_id, current.revision, changes, now=now, outbox=outbox)
-        if updated is not None:
-            ctx.services.events.publish(updated)
-            return updated
-    raise Conflict("the session kept changing while we tried to update it; try again")
+            return stored
+        return await ctx.store.patch(session_id, stored.revision, changes, now=now, outbox=outbox)
+
+    async def instance(now: datetime) -> Session | None:
+        assert parsed is not None
+        series_id, occurrence_date = parsed
+        series = await ctx.store.load(series_id)
+        if not isinstance(series, Series):
+            raise _not_found(session_id)
+        existing = await ctx.store.get_override(session_id)
+        before = instance_session(series, occurrence_date, existing)
+        if before is None:
+            raise _not_found(session_id)
+        planned = plan_instance_update(series, occurrence_date, existing, patch, business_zone=zone, now=now)
+        after = before if planned is None else instance_session(series, occurrence_date, planned)
+        assert after is not None
+        outbox = outbox_entries(
+            before, changed_fields(before, after), notification, change_kind=change_kind, now=now
+        )
+        if planned is None and not outbox:
+            return before
+        base = existing or planned
+        assert base is not None
+        to_save = planned or base.model_copy(update={"revision": base.revision + 1, "updated_date": now})
+        saved = await ctx.store.save_override(
+            to_save, None if existing is None else existing.revision, outbox=outbox
+        )
+        return instance_session(series, occurrence_date, to_save) if saved else None
+
+    updated = await _with_retries(ctx, session_id, single_or_series if parsed is None else instance)
+    ctx.services.events.publish(updated)
+    return updated
 
 
 def notification_request(options: dict[str, Any] | None) -> NotificationRequest | None:
@@ -76,24 +196,10 @@ async def update_session(
     ctx: Context, session_id: str, session_info: dict[str, Any], options: dict[str, Any] | None = None
 ) -> Session:
     patch = validated(SessionPatch, session_info, "sessionInfo")
-    notification = notification_request(options)
-    return await _write_with_retry(
-        ctx,
-        session_id,
-        lambda current: plan_patch(current, patch, business_zone=ctx.business_zone),
-        notification=notification,
-        change_kind="UPDATED",
-    )
+    return await _apply(ctx, session_id, patch, notification_request(options), "UPDATED")
 
 
 async def delete_session(ctx: Context, session_id: str, options: dict[str, Any] | None = None) -> Session:
-    notification = notification_request(options)
-    return await _write_with_retry(
-        ctx, session_id, cancel_changes, notification=notification, change_kind="CANCELLED"
-    )
-
-
-async def load_many(ctx: Context, session_ids: list[str]) -> list[Session | None]:
-    """DataLoader batch function: sessions in the order asked, None where an id is unknown."""
-    found = await ctx.store.get_many(list(dict.fromkeys(session_ids)))
-    return [found.get(session_id) for session_id in session_ids]
+    """Soft delete: single → CANCELLED; instance → its exception CANCELLED; series → from now on."""
+    patch = SessionPatch(status=SessionStatus.CANCELLED)
+    return await _apply(ctx, session_id, patch, notification_request(options), "CANCELLED")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -12,7 +12,16 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from ..domain.errors import Conflict, Unavailable
 from ..domain.model import Session
-from .documents import session_from_doc, session_to_doc, update_from_changes
+from ..domain.series import InstanceOverride, Series
+from .documents import Document, session_from_doc, session_to_doc, update_from_changes
+from .series_documents import override_from_doc, override_to_doc, series_from_doc, series_to_doc
+
+# Reads never carry the outbox (it can be long and is only for the dispatcher).
+STORED_FIELDS: Document = {"outbox": 0}
+SERIES_FIELDS: Document = {"outbox": 0}
+# A series whose last occurrence starts just before the window can still be listed by start; a day
+# of slack keeps the span test conservative around zone offsets.
+SPAN_SLACK = timedelta(days=2)
 
 
 @contextlib.contextmanager
@@ -39,8 +48,12 @@ class SessionStore:
             await self.db.command("ping")
 
     async def ensure_indexes(self) -> None:
+        """One index per query shape: listing (by kind/schedule, sorted by start then id), candidate
+        series for a window, and a series' stored instance exceptions by date."""
         with database_errors():
-            await self.sessions.create_index([("scheduleId", 1), ("start.utc", 1), ("_id", 1)])
+            await self.sessions.create_index([("kind", 1), ("start.utc", 1), ("_id", 1)])
+            await self.sessions.create_index([("scheduleId", 1), ("kind", 1), ("start.utc", 1), ("_id", 1)])
+            await self.sessions.create_index([("kind", 1), ("spanFrom", 1), ("spanTo", 1)])
             await self.sessions.create_index([("recurringSessionId", 1), ("occurrenceDate", 1)])
 
     async def insert(self, session: Session) -> None:
@@ -49,8 +62,121 @@ class SessionStore:
 
     async def get(self, session_id: str) -> Session | None:
         with database_errors():
-            doc = await self.sessions.find_one({"_id": session_id})
+            doc = await self.sessions.find_one({"_id": session_id}, STORED_FIELDS)
         return None if doc is None else session_from_doc(doc)
+
+    async def load(self, session_id: str) -> Session | Series | None:
+        """A single session or a series, whichever the id names (not instance exceptions)."""
+        with database_errors():
+            doc = await self.sessions.find_one(
+                {"_id": session_id, "kind": {"$ne": "instance"}}, STORED_FIELDS
+            )
+        if doc is None:
+            return None
+        return series_from_doc(doc) if doc.get("kind") == "series" else session_from_doc(doc)
+
+    async def insert_series(self, series: Series) -> None:
+        with database_errors():
+            await self.sessions.insert_one(series_to_doc(series))
+
+    async def replace_series(
+        self, series: Series, expected_revision: int, *, outbox: list[dict[str, Any]] | None = None
+    ) -> bool:
+        """The whole new state in one write, guarded by `revision` (compare-and-swap)."""
+        doc = series_to_doc(series)
+        del doc["_id"]
+        update: Document = {"$set": doc}
+        if "scheduleOwnerId" not in doc:
+            update["$unset"] = {"scheduleOwnerId": ""}
+        if outbox:
+            update["$push"] = {"outbox": {"$each": outbox}}
+        with database_errors():
+            result = await self.sessions.update_one({"_id": series.id, "revision": expected_revision}, update)
+        return bool(result.matched_count)
+
+    async def get_override(self, instance_id: str) -> InstanceOverride | None:
+        with database_errors():
+            doc = await self.sessions.find_one({"_id": instance_id, "kind": "instance"}, STORED_FIELDS)
+        return None if doc is None else override_from_doc(doc)
+
+    async def save_override(
+        self,
+        override: InstanceOverride,
+        expected_revision: int | None,
+        *,
+        outbox: list[dict[str, Any]] | None = None,
+    ) -> bool:
+        """Insert a first exception, or replace one guarded by `revision`; False if someone was first."""
+        doc = override_to_doc(override)
+        if expected_revision is None:
+            if outbox:
+                doc["outbox"] = outbox
+            try:
+                with database_errors():
+                    await self.sessions.insert_one(doc)
+            except Conflict:
+                return False
+            return True
+        del doc["_id"]
+        update: Document = {"$set": doc}
+        cleared = {name: "" for name in ("start", "end", "durationMinutes") if name not in doc}
+        if cleared:
+            update["$unset"] = cleared
+        if outbox:
+            update["$push"] = {"outbox": {"$each": outbox}}
+        with database_errors():
+            result = await self.sessions.update_one(
+                {"_id": override.id, "revision": expected_revision}, update
+            )
+        return bool(result.matched_count)
+
+    async def find_singles(
+        self, query: Document, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Session]:
+        """Single sessions matching `query`, in (start, id) order, strictly after the cursor."""
+        conditions: list[Document] = [{"kind": "single"}, query]
+        if after is not None:
+            at, last_id = after
+            conditions.append(
+                {"$or": [{"start.utc": {"$gt": at}}, {"start.utc": at, "_id": {"$gt": last_id}}]}
+            )
+        with database_errors():
+            cursor = self.sessions.find({"$and": conditions}, STORED_FIELDS)
+            docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(limit).to_list(length=None)
+        return [session_from_doc(doc) for doc in docs]
+
+    async def find_series(self, query: Document, window_from: datetime, window_to: datetime) -> list[Series]:
+        """Series that may have an occurrence in the window (by their precomputed UTC span)."""
+        conditions: list[Document] = [
+            {"kind": "series", "spanFrom": {"$lt": window_to}, "spanTo": {"$gte": window_from - SPAN_SLACK}},
+            query,
+        ]
+        with database_errors():
+            docs = await self.sessions.find({"$and": conditions}, SERIES_FIELDS).to_list(length=None)
+        return [series_from_doc(doc) for doc in docs]
+
+    async def find_overrides(
+        self,
+        series_ids: list[str],
+        first_date: str,
+        last_date: str,
+        window_from: datetime,
+        window_to: datetime,
+    ) -> list[InstanceOverride]:
+        """Exceptions for occurrences dated in the window, plus ones moved into it from other dates."""
+        if not series_ids:
+            return []
+        query = {
+            "kind": "instance",
+            "recurringSessionId": {"$in": series_ids},
+            "$or": [
+                {"occurrenceDate": {"$gte": first_date, "$lte": last_date}},
+                {"startMode": "fixed", "start.utc": {"$gte": window_from, "$lt": window_to}},
+            ],
+        }
+        with database_errors():
+            docs = await self.sessions.find(query, STORED_FIELDS).to_list(length=None)
+        return [override_from_doc(doc) for doc in docs]
 
     async def patch(
         self,

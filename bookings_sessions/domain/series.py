@@ -1,0 +1,285 @@
+"""Recurring sessions: history entries, instance overrides, and turning them into instance sessions.
+
+A series keeps `history`: each entry is a full snapshot of the series' fields that governs the
+occurrences on local dates from its `from_date` up to the next entry's. Dates (not instants) are the
+unit because instance identity is the local date too: an occurrence is governed by exactly one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from .model import Participant, Session, SessionKind, SessionStatus, SessionType
+from .recurrence import RecurrenceRule, instance_id, is_occurrence, occurrences, parse_rrule, to_utc
+from .timezones import SessionTime, zone_or_error
+
+MAX_OCCURRENCE_DURATION = timedelta(hours=24)
+# Local dates around a UTC window: zone offsets stay within ±14 h, so a day of slack each side suffices.
+DATE_SLACK = timedelta(days=1)
+FAR_PAST = datetime(1, 1, 3, tzinfo=UTC)
+FAR_FUTURE = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+class SeriesSnapshot(BaseModel):
+    """The series' own fields as of one history entry; `start`/`end` are its first occurrence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schedule_id: str
+    schedule_owner_id: str | None = None
+    tags: tuple[str, ...] = ()
+    status: SessionStatus = SessionStatus.CONFIRMED
+    type: SessionType = SessionType.EVENT
+    participants: tuple[Participant, ...] = ()
+    recurrence: str
+    start: SessionTime
+    end: SessionTime
+
+    @property
+    def rule(self) -> RecurrenceRule:
+        return _rule(self.recurrence)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone_or_error(self.start.zone, "timeZone")
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end.local - self.start.local
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    from_date: date | None  # None: governs every date before the next entry
+    effective_from: datetime | None  # the update instant that made this entry (audit)
+    snapshot: SeriesSnapshot
+
+
+class Series(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    history: tuple[HistoryEntry, ...]
+    revision: int
+    created_date: datetime
+    updated_date: datetime
+
+    @property
+    def current(self) -> SeriesSnapshot:
+        return self.history[-1].snapshot
+
+    def as_session(self) -> Session:
+        snapshot = self.current
+        return Session(
+            id=self.id,
+            kind=SessionKind.SERIES,
+            schedule_id=snapshot.schedule_id,
+            schedule_owner_id=snapshot.schedule_owner_id,
+            tags=snapshot.tags,
+            status=snapshot.status,
+            type=snapshot.type,
+            recurrence=snapshot.recurrence,
+            start=snapshot.start,
+            end=snapshot.end,
+            participants=snapshot.participants,
+            revision=self.revision,
+            created_date=self.created_date,
+            updated_date=self.updated_date,
+        )
+
+
+class StartMode(StrEnum):
+    FOLLOW = "follow"  # start and end follow the series
+    DURATION = "duration"  # only the end was edited: start follows the series, own duration kept
+    FIXED = "fixed"  # the start was edited: own start and end, series time edits do not move it
+
+
+class InstanceOverride(BaseModel):
+    """A stored exception for one occurrence; `None` fields follow the series."""
+
+    model_config = ConfigDict(frozen=True)
+
+    series_id: str
+    occurrence_date: date
+    start_mode: StartMode = StartMode.FOLLOW
+    start: SessionTime | None = None  # FIXED only
+    end: SessionTime | None = None  # FIXED only
+    duration_minutes: int | None = None  # DURATION only
+    schedule_owner_id: str | None = None
+    tags: tuple[str, ...] | None = None
+    status: SessionStatus | None = None
+    type: SessionType | None = None
+    participants: tuple[Participant, ...] | None = None
+    revision: int = 0
+    created_date: datetime | None = None
+    updated_date: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return instance_id(self.series_id, self.occurrence_date)
+
+
+_RULES: dict[str, RecurrenceRule] = {}
+
+
+def _rule(text: str) -> RecurrenceRule:
+    # Stored rules were validated on the way in; parsing them once per process keeps expansion lean.
+    rule = _RULES.get(text)
+    if rule is None:
+        rule = _RULES[text] = parse_rrule(text)
+    return rule
+
+
+def session_time(local: datetime, zone_name: str) -> SessionTime:
+    return SessionTime(utc=to_utc(local, zone_or_error(zone_name, "timeZone")), local=local, zone=zone_name)
+
+
+def _entry_range(series: Series, index: int) -> tuple[date | None, date | None]:
+    entry = series.history[index]
+    following = series.history[index + 1].from_date if index + 1 < len(series.history) else None
+    return entry.from_date, following
+
+
+def governing_entry(series: Series, local_date: date) -> HistoryEntry:
+    chosen = series.history[0]
+    for entry in series.history[1:]:
+        if entry.from_date is not None and entry.from_date <= local_date:
+            chosen = entry
+    return chosen
+
+
+def find_occurrence(series: Series, local_date: date) -> tuple[HistoryEntry, datetime] | None:
+    """The governing entry and nominal local start of the occurrence on `local_date`, if there is one."""
+    entry = governing_entry(series, local_date)
+    snapshot = entry.snapshot
+    start = is_occurrence(snapshot.rule, snapshot.start.local, snapshot.zone, local_date)
+    return None if start is None else (entry, start)
+
+
+def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
+    return to_utc(datetime.combine(day, time()), zone)
+
+
+def nominal_occurrences(
+    series: Series, window_from: datetime, window_to: datetime
+) -> Iterator[tuple[HistoryEntry, datetime]]:
+    """Each entry's occurrences inside its own date range and the UTC window, in order."""
+    for index, entry in enumerate(series.history):
+        lower, upper = _entry_range(series, index)
+        snapshot = entry.snapshot
+        zone = snapshot.zone
+        start_at, end_at = window_from, window_to
+        if lower is not None:
+            start_at = max(start_at, _local_midnight_utc(lower, zone) - DATE_SLACK)
+        if upper is not None:
+            end_at = min(end_at, _local_midnight_utc(upper, zone) + DATE_SLACK)
+        if start_at >= end_at:
+            continue
+        for local in occurrences(snapshot.rule, snapshot.start.local, zone, start_at, end_at):
+            day = local.date()
+            if (lower is None or day >= lower) and (upper is None or day < upper):
+                yield entry, local
+
+
+def has_occurrences(series: Series, index: int) -> bool:
+    """Whether history entry `index` governs at least one occurrence (else it can be dropped)."""
+    lower, upper = _entry_range(series, index)
+    snapshot = series.history[index].snapshot
+    zone = snapshot.zone
+    start_at = FAR_PAST if lower is None else _local_midnight_utc(lower, zone) - DATE_SLACK
+    end_at = FAR_FUTURE if upper is None else _local_midnight_utc(upper, zone) + DATE_SLACK
+    for local in occurrences(snapshot.rule, snapshot.start.local, zone, start_at, end_at):
+        day = local.date()
+        if upper is not None and day >= upper:
+            return False
+        if lower is None or day >= lower:
+            return True
+    return False
+
+
+def materialize(
+    series: Series, entry: HistoryEntry, nominal_start: datetime, override: InstanceOverride | None
+) -> Session:
+    """One instance as clients see it: the series' values, then the instance's own overrides."""
+    snapshot = entry.snapshot
+    start = session_time(nominal_start, snapshot.start.zone)
+    end = session_time(nominal_start + snapshot.duration, snapshot.start.zone)
+    fields: dict[str, object] = {}
+    revision, updated = series.revision, series.updated_date
+    if override is not None:
+        if override.start_mode is StartMode.FIXED and override.start and override.end:
+            start, end = override.start, override.end
+        elif override.start_mode is StartMode.DURATION and override.duration_minutes is not None:
+            end = session_time(nominal_start + timedelta(minutes=override.duration_minutes), start.zone)
+        for name in ("schedule_owner_id", "tags", "status", "type", "participants"):
+            value = getattr(override, name)
+            if value is not None:
+                fields[name] = value
+        revision = override.revision
+        if override.updated_date is not None:
+            updated = max(updated, override.updated_date)
+    values: dict[str, object] = {
+        "schedule_owner_id": snapshot.schedule_owner_id,
+        "tags": snapshot.tags,
+        "status": snapshot.status,
+        "type": snapshot.type,
+        "participants": snapshot.participants,
+        **fields,
+    }
+    # A cancelled series cancels its governed instances whatever they override.
+    if snapshot.status is SessionStatus.CANCELLED:
+        values["status"] = SessionStatus.CANCELLED
+    return Session.model_validate(
+        {
+            "id": instance_id(series.id, nominal_start.date()),
+            "kind": SessionKind.INSTANCE,
+            "schedule_id": snapshot.schedule_id,
+            "recurring_session_id": series.id,
+            "instance_of_recurrence": snapshot.recurrence,
+            "recurrence": None,
+            "start": start,
+            "end": end,
+            "revision": revision,
+            "created_date": series.created_date,
+            "updated_date": updated,
+            **values,
+        }
+    )
+
+
+def instance_session(series: Series, local_date: date, override: InstanceOverride | None) -> Session | None:
+    found = find_occurrence(series, local_date)
+    if found is None:
+        return None
+    entry, nominal = found
+    return materialize(series, entry, nominal, override)
+
+
+def instances_in_window(
+    series: Series,
+    overrides: dict[date, InstanceOverride],
+    window_from: datetime,
+    window_to: datetime,
+) -> list[Session]:
+    """Instances whose actual start lies in [window_from, window_to), moved (FIXED) ones included."""
+    found: dict[str, Session] = {}
+    seen_dates: set[date] = set()
+    for entry, nominal in nominal_occurrences(series, window_from - DATE_SLACK, window_to + DATE_SLACK):
+        seen_dates.add(nominal.date())
+        session = materialize(series, entry, nominal, overrides.get(nominal.date()))
+        if window_from <= session.start.utc < window_to:
+            found[session.id] = session
+    for day, override in overrides.items():
+        if day in seen_dates or override.start_mode is not StartMode.FIXED or override.start is None:
+            continue
+        if window_from <= override.start.utc < window_to:
+            moved = instance_session(series, day, override)
+            if moved is not None:
+                found[moved.id] = moved
+    return sorted(found.values(), key=lambda session: (session.start.utc, session.id))
