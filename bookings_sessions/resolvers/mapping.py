@@ -8,11 +8,13 @@ from typing import Any
 
 import strawberry
 
+from ..domain.listing import encode_cursor
 from ..domain.model import Participant as DomainParticipant
 from ..domain.model import Session as DomainSession
 from ..domain.timezones import LocalDateTime as DomainLocal
 from ..domain.timezones import SessionTime
 from ..schema import types
+from .listing import Page
 
 
 def given_fields(value: Any) -> Any:
@@ -72,4 +74,14 @@ def session_out(value: DomainSession) -> types.Session:
         revision=value.revision,
         created_date=value.created_date,
         updated_date=value.updated_date,
+    )
+
+
+def connection_out(page: Page) -> types.SessionConnection:
+    edges = [types.SessionEdge(cursor=encode_cursor(item), node=session_out(item)) for item in page.sessions]
+    return types.SessionConnection(
+        edges=edges,
+        page_info=types.PageInfo(
+            has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
+        ),
     )

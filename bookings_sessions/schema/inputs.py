@@ -81,3 +81,18 @@ class UpdateSessionOptions:
 class DeleteSessionOptions:
     suppress_auth: bool | None = False
     participant_notification: ParticipantNotificationInput | None = strawberry.UNSET
+
+
+@strawberry.input(description="Sessions matching every given field; `tags`: having all of them.")
+class SessionFilterInput:
+    schedule_id: str | None = strawberry.UNSET
+    schedule_owner_id: str | None = strawberry.UNSET
+    type: SessionTypeEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    status: SessionStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    tags: list[str] | None = strawberry.UNSET
+
+
+@strawberry.input(description="Sessions starting at or after `from` and before `to` (ISO-8601 instants).")
+class TimeWindow:
+    from_: datetime = strawberry.field(name="from")
+    to: datetime

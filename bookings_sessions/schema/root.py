@@ -8,11 +8,18 @@ import strawberry
 from strawberry.types import Info
 
 from ..domain.callers import Role
-from ..resolvers import sessions
-from ..resolvers.mapping import given_fields, session_out
+from ..resolvers import listing, sessions
+from ..resolvers.mapping import connection_out, given_fields, session_out
 from .directives import requires_role
-from .inputs import CreateSessionInfo, DeleteSessionOptions, UpdateSessionInfo, UpdateSessionOptions
-from .types import Session
+from .inputs import (
+    CreateSessionInfo,
+    DeleteSessionOptions,
+    SessionFilterInput,
+    TimeWindow,
+    UpdateSessionInfo,
+    UpdateSessionOptions,
+)
+from .types import Session, SessionConnection
 
 
 @strawberry.type
@@ -20,6 +27,29 @@ class Query:
     @strawberry.field(description="A single session, a recurring session, or an instance of one.")
     async def session(self, info: Info[Any, Any], id: strawberry.ID) -> Session | None:
         return session_out(await sessions.load_session(info.context, str(id)))
+
+    @strawberry.field(
+        description="Sessions by filter; with expandInstances, recurring sessions become their instances "
+        "inside `window` (required then, at most one year)."
+    )
+    async def sessions(
+        self,
+        info: Info[Any, Any],
+        filter: SessionFilterInput | None = None,
+        window: TimeWindow | None = None,
+        expand_instances: bool = False,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> SessionConnection:
+        page = await listing.list_sessions(
+            info.context,
+            given_fields(filter) if filter else None,
+            None if window is None else (window.from_, window.to),
+            expand_instances,
+            first,
+            after,
+        )
+        return connection_out(page)
 
 
 @strawberry.type

@@ -71,3 +71,21 @@ class Session:
         from ..resolvers.federation import resolve_session_reference
 
         return resolve_session_reference(info, representation)
+
+
+@strawberry.type
+class SessionEdge:
+    cursor: str
+    node: Session
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(description="A page of sessions, sorted by start then id.")
+class SessionConnection:
+    edges: list[SessionEdge]
+    page_info: PageInfo

@@ -11,6 +11,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from ..domain.errors import Conflict, Unavailable
+from ..domain.listing import SessionFilter, SortKey, Window
 from ..domain.model import Session
 from ..domain.series import InstanceOverride, Series
 from .documents import Document, session_from_doc, session_to_doc, update_from_changes
@@ -35,6 +36,21 @@ def database_errors() -> Iterator[None]:
         raise Conflict("a document with this id already exists") from error
     except PyMongoError:
         raise
+
+
+def filter_query(session_filter: SessionFilter) -> Document:
+    query: Document = {}
+    if session_filter.schedule_id is not None:
+        query["scheduleId"] = session_filter.schedule_id
+    if session_filter.schedule_owner_id is not None:
+        query["scheduleOwnerId"] = session_filter.schedule_owner_id
+    if session_filter.type is not None:
+        query["type"] = session_filter.type.value
+    if session_filter.status is not None:
+        query["status"] = session_filter.status.value
+    if session_filter.tags:
+        query["tags"] = {"$all": list(session_filter.tags)}
+    return query
 
 
 class SessionStore:
@@ -130,27 +146,43 @@ class SessionStore:
             )
         return bool(result.matched_count)
 
-    async def find_singles(
-        self, query: Document, after: tuple[datetime, str] | None, limit: int
+    async def find_listed(
+        self,
+        session_filter: SessionFilter,
+        *,
+        kinds: tuple[str, ...],
+        window: Window | None,
+        after: SortKey | None,
+        limit: int,
     ) -> list[Session]:
-        """Single sessions matching `query`, in (start, id) order, strictly after the cursor."""
-        conditions: list[Document] = [{"kind": "single"}, query]
+        """Stored sessions of `kinds` matching the filter, in (start, id) order, after the cursor."""
+        conditions: list[Document] = [{"kind": {"$in": list(kinds)}}, filter_query(session_filter)]
+        if window is not None:
+            conditions.append({"start.utc": {"$gte": window.start, "$lt": window.end}})
         if after is not None:
             at, last_id = after
-            conditions.append(
-                {"$or": [{"start.utc": {"$gt": at}}, {"start.utc": at, "_id": {"$gt": last_id}}]}
-            )
+            later = [{"start.utc": {"$gt": at}}, {"start.utc": at, "_id": {"$gt": last_id}}]
+            conditions.append({"$or": later})
         with database_errors():
             cursor = self.sessions.find({"$and": conditions}, STORED_FIELDS)
             docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(limit).to_list(length=None)
-        return [session_from_doc(doc) for doc in docs]
+        return [
+            series_from_doc(doc).as_session() if doc["kind"] == "series" else session_from_doc(doc)
+            for doc in docs
+        ]
 
-    async def find_series(self, query: Document, window_from: datetime, window_to: datetime) -> list[Series]:
-        """Series that may have an occurrence in the window (by their precomputed UTC span)."""
+    async def find_series(self, session_filter: SessionFilter, window: Window) -> list[Series]:
+        """Series that may have an occurrence in the window (by their precomputed UTC span).
+
+        Only the schedule narrows the search: instances may override other fields, so the caller
+        filters the computed instances.
+        """
+        window_from, window_to = window.start, window.end
         conditions: list[Document] = [
             {"kind": "series", "spanFrom": {"$lt": window_to}, "spanTo": {"$gte": window_from - SPAN_SLACK}},
-            query,
         ]
+        if session_filter.schedule_id is not None:
+            conditions.append({"scheduleId": session_filter.schedule_id})
         with database_errors():
             docs = await self.sessions.find({"$and": conditions}, SERIES_FIELDS).to_list(length=None)
         return [series_from_doc(doc) for doc in docs]
