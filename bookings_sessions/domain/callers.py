@@ -40,7 +40,9 @@ def check_role(caller: Caller, any_of: frozenset[Role], *, suppress_auth: bool =
         raise Forbidden("suppressAuth is only allowed for SERVICE callers")
     if caller.has_any(any_of):
         return
-    if caller.anonymous:
+    # Visitors may read sessions, so a field reserved for staff is FORBIDDEN to them like to any other
+    # caller without the role; only writes, which no visitor may make, ask them to authenticate.
+    if caller.anonymous and any_of <= WRITERS:
         raise Unauthenticated("authentication required: send Authorization: Bearer <token>")
     wanted = ", ".join(sorted(any_of))
     raise Forbidden(f"this needs one of the roles: {wanted}")

@@ -106,7 +106,8 @@ def as_utc(value: datetime) -> datetime:
 
 
 def resolve_time(value: CalendarDateTimeIn, default_zone: str, field: str) -> SessionTime:
-    zone_name = value.time_zone or default_zone
+    # Only an absent zone falls back to the business zone; an empty one is as wrong as any unknown name.
+    zone_name = default_zone if value.time_zone is None else value.time_zone
     zone = zone_or_error(zone_name, f"{field}.timeZone")
     if value.local_date_time is not None:
         local = value.local_date_time.to_naive(field)
