@@ -11,7 +11,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 BIN="$TOOLS/bin/ferretdb"
 
-if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -q "version: $VERSION"; then
+# Capture first: `grep -q` closing the pipe early would SIGPIPE the binary and fail under pipefail.
+if [ -x "$BIN" ] && built=$("$BIN" --version 2>/dev/null) && [[ "$built" == *"version: $VERSION"* ]]; then
     exit 0
 fi
 command -v go >/dev/null || { echo "build-ferretdb: Go is required (https://go.dev/dl/)" >&2; exit 1; }
@@ -29,4 +30,5 @@ chmod -R u+w "$work"
 echo "$VERSION" > "$work/build/version/version.txt"
 (cd "$work" && GOBIN="$TOOLS/bin" GOFLAGS=-buildvcs=false go install ./cmd/ferretdb)
 rm -rf "$work"
-"$BIN" --version | head -1 >&2
+built=$("$BIN" --version)
+echo "${built%%$'\n'*}" >&2
