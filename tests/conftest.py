@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bookings_sessions.storage.client import create_client
+from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.store import SessionStore
 
@@ -39,4 +39,4 @@ async def store(ferretdb: EmbeddedFerretDB, database_name: str, driver: str) -> 
         yield store
     finally:
         await client.drop_database(database_name)
-        client.close()
+        await close_client(client)

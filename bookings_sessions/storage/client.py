@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC
 from typing import Any, Literal
 
@@ -24,3 +25,10 @@ def create_client(uri: str, driver: Driver = "motor", *, server_selection_timeou
     from motor.motor_asyncio import AsyncIOMotorClient
 
     return AsyncIOMotorClient(uri, **options)
+
+
+async def close_client(client: Any) -> None:
+    """motor's close() is synchronous, PyMongo's async client's is a coroutine."""
+    result = client.close()
+    if inspect.isawaitable(result):
+        await result

@@ -17,6 +17,24 @@ from ..domain.series import InstanceOverride, Series
 from .documents import Document, session_from_doc, session_to_doc, update_from_changes
 from .series_documents import override_from_doc, override_to_doc, series_from_doc, series_to_doc
 
+# One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
+# listing by kind or by schedule sorted by (start, id); candidate series for a window; a series'
+# stored instance exceptions by date. `QUERY_SHAPES` names what each query filters and sorts on.
+INDEXES: tuple[tuple[tuple[str, int], ...], ...] = (
+    (("kind", 1), ("start.utc", 1), ("_id", 1)),
+    (("scheduleId", 1), ("kind", 1), ("start.utc", 1), ("_id", 1)),
+    (("kind", 1), ("spanFrom", 1), ("spanTo", 1)),
+    (("recurringSessionId", 1), ("occurrenceDate", 1)),
+)
+QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    # name: (equality fields, sort fields, range fields)
+    "list": (("kind",), ("start.utc", "_id"), ("start.utc",)),
+    "list_by_schedule": (("scheduleId", "kind"), ("start.utc", "_id"), ("start.utc",)),
+    "series_in_window": (("kind",), (), ("spanFrom", "spanTo")),
+    "series_in_window_by_schedule": (("scheduleId", "kind"), (), ()),
+    "instance_exceptions": (("recurringSessionId",), (), ("occurrenceDate",)),
+}
+
 # Reads never carry the outbox (it can be long and is only for the dispatcher).
 STORED_FIELDS: Document = {"outbox": 0}
 SERIES_FIELDS: Document = {"outbox": 0}
@@ -64,13 +82,9 @@ class SessionStore:
             await self.db.command("ping")
 
     async def ensure_indexes(self) -> None:
-        """One index per query shape: listing (by kind/schedule, sorted by start then id), candidate
-        series for a window, and a series' stored instance exceptions by date."""
         with database_errors():
-            await self.sessions.create_index([("kind", 1), ("start.utc", 1), ("_id", 1)])
-            await self.sessions.create_index([("scheduleId", 1), ("kind", 1), ("start.utc", 1), ("_id", 1)])
-            await self.sessions.create_index([("kind", 1), ("spanFrom", 1), ("spanTo", 1)])
-            await self.sessions.create_index([("recurringSessionId", 1), ("occurrenceDate", 1)])
+            for keys in INDEXES:
+                await self.sessions.create_index(list(keys))
 
     async def insert(self, session: Session) -> None:
         with database_errors():
