@@ -1,0 +1,122 @@
+"""Series history and instance overrides, as pure functions (no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bookings_sessions.domain.commands import NewSession, SessionPatch
+from bookings_sessions.domain.series import (
+    Series,
+    StartMode,
+    instance_session,
+    instances_in_window,
+    nominal_occurrences,
+)
+from bookings_sessions.domain.series_patch import new_series, plan_instance_update, plan_series_update
+from bookings_sessions.domain.timezones import CalendarDateTimeIn, LocalDateTime
+
+ZONES = ["America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata"]
+CREATED = datetime(2029, 12, 1, tzinfo=UTC)
+
+
+def wall(day: date, hour: int, minute: int = 0, zone: str | None = None) -> CalendarDateTimeIn:
+    return CalendarDateTimeIn(
+        local_date_time=LocalDateTime(
+            year=day.year, month_of_year=day.month, day_of_month=day.day, hour_of_day=hour,
+            minutes_of_hour=minute,
+        ),
+        time_zone=zone,
+    )
+
+
+def make_series(first: date, rule: str = "FREQ=WEEKLY;BYDAY=MO,TH", zone: str = "Europe/London",
+                hours: tuple[int, int] = (10, 11)) -> Series:
+    command = NewSession(schedule_id="s", recurrence=rule, start=wall(first, hours[0], zone=zone),
+                         end=wall(first, hours[1], zone=zone))
+    return new_series(command, session_id="series1", business_zone="UTC", now=CREATED)
+
+
+def starts(series: Series, lower: datetime, upper: datetime) -> list[tuple[date, int]]:
+    return [(s.start.local.date(), s.start.local.hour) for s in instances_in_window(series, {}, lower, upper)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    update_offset_hours=st.integers(min_value=0, max_value=24 * 60),
+    new_hour=st.integers(min_value=0, max_value=22),
+)
+def test_series_update_changes_exactly_the_instances_not_yet_started(
+    zone: str, update_offset_hours: int, new_hour: int
+) -> None:
+    first = date(2030, 1, 6)
+    series = make_series(first, "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU", zone=zone, hours=(9, 10))
+    now = datetime(2030, 1, 6, tzinfo=UTC) + timedelta(hours=update_offset_hours)
+    patch = SessionPatch(start=wall(first, new_hour, zone=zone), end=wall(first, new_hour + 1, zone=zone))
+    updated = plan_series_update(series, patch, business_zone="UTC", now=now)
+    if new_hour == 9:
+        assert updated is None
+        return
+    assert updated is not None
+    lower, upper = datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 4, 1, tzinfo=UTC)
+    inner = (date(2030, 1, 2), date(2030, 3, 30))  # away from the window's edges, where times can cross
+    before = {s.start.local.date(): s for s in instances_in_window(series, {}, lower, upper)
+              if inner[0] <= s.start.local.date() <= inner[1]}
+    after = {s.start.local.date(): s for s in instances_in_window(updated, {}, lower, upper)
+             if inner[0] <= s.start.local.date() <= inner[1]}
+    assert before.keys() == after.keys()  # same dates: only the time of day changed
+    for day, old in before.items():
+        new = after[day]
+        if old.start.utc < now:
+            assert new.start == old.start, day  # already started: untouched
+        else:
+            assert new.start.local.hour == new_hour, day  # future: follows the update
+
+
+@settings(max_examples=40, deadline=None)
+@given(updates=st.integers(min_value=1, max_value=15), zone=st.sampled_from(ZONES))
+def test_history_never_outgrows_the_governed_occurrences(updates: int, zone: str) -> None:
+    series = make_series(date(2030, 1, 6), zone=zone)
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    for index in range(updates):
+        patch = SessionPatch(tags=(f"t{index}",))
+        planned = plan_series_update(series, patch, business_zone="UTC", now=now)
+        assert planned is not None
+        series = planned
+        now += timedelta(hours=17)
+    governed = {
+        entry.from_date for entry, _ in nominal_occurrences(
+            series, datetime(2029, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC)
+        )
+    }
+    # Every entry but the newest governs at least one occurrence; the newest governs the future.
+    assert len(series.history) <= len(governed) + 1
+    assert series.current.tags == (f"t{updates - 1}",)
+
+
+def test_instance_rules_follow_the_seed_table() -> None:
+    series = make_series(date(2030, 1, 7), "FREQ=WEEKLY;BYDAY=MO")
+    day = date(2030, 1, 14)
+    zone = "Europe/London"
+    moved = plan_instance_update(series, day, None, SessionPatch(start=wall(day, 9, 30, zone)),
+                                 business_zone="UTC", now=CREATED)
+    assert moved is not None and moved.start_mode is StartMode.FIXED
+    stretched = plan_instance_update(series, day, None, SessionPatch(end=wall(day, 12, 0, zone)),
+                                     business_zone="UTC", now=CREATED)
+    assert stretched is not None and stretched.start_mode is StartMode.DURATION
+    assert stretched.duration_minutes == 120
+    back = plan_instance_update(series, day, moved, SessionPatch(start=wall(day, 10, 0, zone)),
+                                business_zone="UTC", now=CREATED)
+    assert back is not None and back.start_mode is StartMode.FOLLOW
+    shown = instance_session(series, day, back)
+    assert shown is not None and (shown.start.local.hour, shown.end.local.hour) == (10, 11)
+
+
+def test_dst_keeps_wall_time_for_instances() -> None:
+    series = make_series(date(2030, 3, 4), "FREQ=WEEKLY;BYDAY=MO", zone="America/New_York", hours=(9, 10))
+    found = instances_in_window(series, {}, datetime(2030, 3, 1, tzinfo=UTC), datetime(2030, 3, 20, tzinfo=UTC))
+    assert [s.start.local.hour for s in found] == [9, 9, 9]
+    assert [s.start.utc.hour for s in found] == [14, 13, 13]  # EST, then EDT after 10 March
