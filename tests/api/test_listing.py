@@ -69,12 +69,18 @@ async def test_paging_five_years_of_an_unbounded_series(api: Api) -> None:
 async def test_singles_and_instances_interleave_by_start_then_id(api: Api) -> None:
     await weekly_series(api, "FREQ=WEEKLY;BYDAY=MO", first=date(2030, 1, 7))
     for day in (8, 14):  # a Tuesday, and the same instant as an instance
-        info = {"scheduleId": "schedule-1", "start": local(date(2030, 1, day), 10),
-                "end": local(date(2030, 1, day), 11)}
+        info = {
+            "scheduleId": "schedule-1",
+            "start": local(date(2030, 1, day), 10),
+            "end": local(date(2030, 1, day), 11),
+        }
         await api.data(CREATE, {"info": info})
     nodes = await all_pages(
         api,
-        {"window": window(datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 22, tzinfo=UTC)), "expand": True},
+        {
+            "window": window(datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 22, tzinfo=UTC)),
+            "expand": True,
+        },
         first=2,
     )
     keys = [(node["start"]["timestamp"], node["_id"]) for node in nodes]
@@ -84,10 +90,17 @@ async def test_singles_and_instances_interleave_by_start_then_id(api: Api) -> No
 
 async def test_paging_stays_correct_while_documents_change(api: Api) -> None:
     for day in range(1, 11):
-        info = {"scheduleId": "s", "start": local(date(2030, 3, day), 9), "end": local(date(2030, 3, day), 10)}
+        info = {
+            "scheduleId": "s",
+            "start": local(date(2030, 3, day), 9),
+            "end": local(date(2030, 3, day), 10),
+        }
         await api.data(CREATE, {"info": info})
-    variables = {"window": window(datetime(2030, 3, 1, tzinfo=UTC), datetime(2030, 4, 1, tzinfo=UTC)),
-                 "expand": True, "first": 4}
+    variables = {
+        "window": window(datetime(2030, 3, 1, tzinfo=UTC), datetime(2030, 4, 1, tzinfo=UTC)),
+        "expand": True,
+        "first": 4,
+    }
     first_page = (await api.data(LIST, {**variables, "after": None}))["sessions"]
     # Meanwhile: a session is added before the cursor and another after it.
     for day in (2, 20):
@@ -107,10 +120,29 @@ async def test_paging_stays_correct_while_documents_change(api: Api) -> None:
 async def test_filters_apply_to_singles_and_instances(api: Api) -> None:
     series = await weekly_series(api, "FREQ=WEEKLY;BYDAY=MO", first=date(2030, 1, 7))
     await api.data(UPDATE, {"id": instance_id(series["_id"], date(2030, 1, 14)), "info": {"tags": ["VIP"]}})
-    await api.data(CREATE, {"info": {"scheduleId": "schedule-1", "tags": ["VIP"], "type": "WORKING_HOURS",
-                                     "start": local(date(2030, 1, 9), 10), "end": local(date(2030, 1, 9), 11)}})
-    await api.data(CREATE, {"info": {"scheduleId": "other", "tags": ["VIP"],
-                                     "start": local(date(2030, 1, 9), 12), "end": local(date(2030, 1, 9), 13)}})
+    await api.data(
+        CREATE,
+        {
+            "info": {
+                "scheduleId": "schedule-1",
+                "tags": ["VIP"],
+                "type": "WORKING_HOURS",
+                "start": local(date(2030, 1, 9), 10),
+                "end": local(date(2030, 1, 9), 11),
+            }
+        },
+    )
+    await api.data(
+        CREATE,
+        {
+            "info": {
+                "scheduleId": "other",
+                "tags": ["VIP"],
+                "start": local(date(2030, 1, 9), 12),
+                "end": local(date(2030, 1, 9), 13),
+            }
+        },
+    )
     span = window(datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 2, 1, tzinfo=UTC))
 
     async def ids(filter_: dict[str, Any]) -> int:
@@ -137,8 +169,13 @@ async def test_window_and_paging_limits(api: Api) -> None:
         ({"expand": False, "first": 501}, "first"),
         ({"expand": False, "first": 0}, "first"),
         ({"expand": False, "after": "not-a-cursor"}, "after"),
-        ({"window": window(datetime(2030, 2, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)),
-          "expand": True}, "window.to"),
+        (
+            {
+                "window": window(datetime(2030, 2, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)),
+                "expand": True,
+            },
+            "window.to",
+        ),
     ]
     for variables, field in cases:
         error = await api.error(LIST, variables)

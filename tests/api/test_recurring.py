@@ -37,10 +37,21 @@ FIRST_MONDAY = date(2030, 1, 7)
 INSTANCE_DAY = date(2030, 1, 14)
 
 
-async def weekly_series(api: Api, rule: str = "FREQ=WEEKLY;BYDAY=MO", first: date = FIRST_MONDAY,
-                        hours: tuple[int, int] = (10, 11), **extra: Any) -> dict[str, Any]:
-    info = {"scheduleId": "schedule-1", "recurrence": rule, "start": local(first, hours[0]),
-            "end": local(first, hours[1]), "tags": ["GROUP"], **extra}
+async def weekly_series(
+    api: Api,
+    rule: str = "FREQ=WEEKLY;BYDAY=MO",
+    first: date = FIRST_MONDAY,
+    hours: tuple[int, int] = (10, 11),
+    **extra: Any,
+) -> dict[str, Any]:
+    info = {
+        "scheduleId": "schedule-1",
+        "recurrence": rule,
+        "start": local(first, hours[0]),
+        "end": local(first, hours[1]),
+        "tags": ["GROUP"],
+        **extra,
+    }
     created: dict[str, Any] = (await api.data(CREATE, {"info": info}))["createSession"]
     return created
 
@@ -136,8 +147,9 @@ async def test_series_update_changes_only_future_instances(api: Api) -> None:
     later = today + timedelta(days=2)
     assert await times(api, instance_id(series["_id"], before)) == ((1, 0), (2, 0))
 
-    updated = await update(api, series["_id"], {"start": local(first, 3), "end": local(first, 4),
-                                                 "tags": ["NEW"]})
+    updated = await update(
+        api, series["_id"], {"start": local(first, 3), "end": local(first, 4), "tags": ["NEW"]}
+    )
     assert hm(updated["start"]) == (3, 0)
     past = await get(api, instance_id(series["_id"], before))
     future = await get(api, instance_id(series["_id"], later))
@@ -180,8 +192,12 @@ async def test_series_delete_keeps_past_instances(api: Api) -> None:
 
 async def test_series_input_rules(api: Api) -> None:
     def info(**changes: Any) -> dict[str, Any]:
-        base = {"scheduleId": "s", "recurrence": "FREQ=WEEKLY;BYDAY=MO", "start": local(FIRST_MONDAY, 10),
-                "end": local(FIRST_MONDAY, 11)}
+        base = {
+            "scheduleId": "s",
+            "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+            "start": local(FIRST_MONDAY, 10),
+            "end": local(FIRST_MONDAY, 11),
+        }
         return {**base, **changes}
 
     cases = [
@@ -210,5 +226,3 @@ async def test_concurrent_series_updates_are_all_applied(api: Api) -> None:
     assert final["revision"] == 21
     winner = next(result for result in results if result["revision"] == 21)
     assert final["tags"] == winner["tags"]
-
-

@@ -25,17 +25,28 @@ CREATED = datetime(2029, 12, 1, tzinfo=UTC)
 def wall(day: date, hour: int, minute: int = 0, zone: str | None = None) -> CalendarDateTimeIn:
     return CalendarDateTimeIn(
         local_date_time=LocalDateTime(
-            year=day.year, month_of_year=day.month, day_of_month=day.day, hour_of_day=hour,
+            year=day.year,
+            month_of_year=day.month,
+            day_of_month=day.day,
+            hour_of_day=hour,
             minutes_of_hour=minute,
         ),
         time_zone=zone,
     )
 
 
-def make_series(first: date, rule: str = "FREQ=WEEKLY;BYDAY=MO,TH", zone: str = "Europe/London",
-                hours: tuple[int, int] = (10, 11)) -> Series:
-    command = NewSession(schedule_id="s", recurrence=rule, start=wall(first, hours[0], zone=zone),
-                         end=wall(first, hours[1], zone=zone))
+def make_series(
+    first: date,
+    rule: str = "FREQ=WEEKLY;BYDAY=MO,TH",
+    zone: str = "Europe/London",
+    hours: tuple[int, int] = (10, 11),
+) -> Series:
+    command = NewSession(
+        schedule_id="s",
+        recurrence=rule,
+        start=wall(first, hours[0], zone=zone),
+        end=wall(first, hours[1], zone=zone),
+    )
     return new_series(command, session_id="series1", business_zone="UTC", now=CREATED)
 
 
@@ -63,10 +74,16 @@ def test_series_update_changes_exactly_the_instances_not_yet_started(
     assert updated is not None
     lower, upper = datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 4, 1, tzinfo=UTC)
     inner = (date(2030, 1, 2), date(2030, 3, 30))  # away from the window's edges, where times can cross
-    before = {s.start.local.date(): s for s in instances_in_window(series, {}, lower, upper)
-              if inner[0] <= s.start.local.date() <= inner[1]}
-    after = {s.start.local.date(): s for s in instances_in_window(updated, {}, lower, upper)
-             if inner[0] <= s.start.local.date() <= inner[1]}
+    before = {
+        s.start.local.date(): s
+        for s in instances_in_window(series, {}, lower, upper)
+        if inner[0] <= s.start.local.date() <= inner[1]
+    }
+    after = {
+        s.start.local.date(): s
+        for s in instances_in_window(updated, {}, lower, upper)
+        if inner[0] <= s.start.local.date() <= inner[1]
+    }
     assert before.keys() == after.keys()  # same dates: only the time of day changed
     for day, old in before.items():
         new = after[day]
@@ -88,7 +105,8 @@ def test_history_never_outgrows_the_governed_occurrences(updates: int, zone: str
         series = planned
         now += timedelta(hours=17)
     governed = {
-        entry.from_date for entry, _ in nominal_occurrences(
+        entry.from_date
+        for entry, _ in nominal_occurrences(
             series, datetime(2029, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC)
         )
     }
@@ -101,15 +119,18 @@ def test_instance_rules_follow_the_seed_table() -> None:
     series = make_series(date(2030, 1, 7), "FREQ=WEEKLY;BYDAY=MO")
     day = date(2030, 1, 14)
     zone = "Europe/London"
-    moved = plan_instance_update(series, day, None, SessionPatch(start=wall(day, 9, 30, zone)),
-                                 business_zone="UTC", now=CREATED)
+    moved = plan_instance_update(
+        series, day, None, SessionPatch(start=wall(day, 9, 30, zone)), business_zone="UTC", now=CREATED
+    )
     assert moved is not None and moved.start_mode is StartMode.FIXED
-    stretched = plan_instance_update(series, day, None, SessionPatch(end=wall(day, 12, 0, zone)),
-                                     business_zone="UTC", now=CREATED)
+    stretched = plan_instance_update(
+        series, day, None, SessionPatch(end=wall(day, 12, 0, zone)), business_zone="UTC", now=CREATED
+    )
     assert stretched is not None and stretched.start_mode is StartMode.DURATION
     assert stretched.duration_minutes == 120
-    back = plan_instance_update(series, day, moved, SessionPatch(start=wall(day, 10, 0, zone)),
-                                business_zone="UTC", now=CREATED)
+    back = plan_instance_update(
+        series, day, moved, SessionPatch(start=wall(day, 10, 0, zone)), business_zone="UTC", now=CREATED
+    )
     assert back is not None and back.start_mode is StartMode.FOLLOW
     shown = instance_session(series, day, back)
     assert shown is not None and (shown.start.local.hour, shown.end.local.hour) == (10, 11)
@@ -117,6 +138,8 @@ def test_instance_rules_follow_the_seed_table() -> None:
 
 def test_dst_keeps_wall_time_for_instances() -> None:
     series = make_series(date(2030, 3, 4), "FREQ=WEEKLY;BYDAY=MO", zone="America/New_York", hours=(9, 10))
-    found = instances_in_window(series, {}, datetime(2030, 3, 1, tzinfo=UTC), datetime(2030, 3, 20, tzinfo=UTC))
+    found = instances_in_window(
+        series, {}, datetime(2030, 3, 1, tzinfo=UTC), datetime(2030, 3, 20, tzinfo=UTC)
+    )
     assert [s.start.local.hour for s in found] == [9, 9, 9]
     assert [s.start.utc.hour for s in found] == [14, 13, 13]  # EST, then EDT after 10 March
