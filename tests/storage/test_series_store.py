@@ -1,0 +1,69 @@
+"""Series and instance-exception documents on the real server: round trips and compare-and-swap."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bookings_sessions.domain.commands import NewSession, SessionPatch
+from bookings_sessions.domain.series_patch import new_series, plan_instance_update, plan_series_update
+from bookings_sessions.domain.timezones import CalendarDateTimeIn, LocalDateTime
+from bookings_sessions.storage.store import SessionStore
+
+NOW = datetime(2029, 12, 1, tzinfo=UTC)
+
+
+def wall(day: date, hour: int) -> CalendarDateTimeIn:
+    return CalendarDateTimeIn(
+        local_date_time=LocalDateTime(
+            year=day.year, month_of_year=day.month, day_of_month=day.day, hour_of_day=hour
+        ),
+        time_zone="Europe/Paris",
+    )
+
+
+def series_command() -> NewSession:
+    return NewSession(
+        schedule_id="s",
+        recurrence="FREQ=WEEKLY;BYDAY=MO;UNTIL=20300401T000000Z",
+        start=wall(date(2030, 1, 7), 10),
+        end=wall(date(2030, 1, 7), 11),
+        tags=("A",),
+    )
+
+
+async def test_series_round_trip_and_compare_and_swap(store: SessionStore) -> None:
+    series = new_series(series_command(), session_id="series-1", business_zone="UTC", now=NOW)
+    await store.insert_series(series)
+    assert await store.load("series-1") == series
+
+    first = plan_series_update(series, SessionPatch(tags=("B",)), business_zone="UTC", now=NOW)
+    second = plan_series_update(series, SessionPatch(tags=("C",)), business_zone="UTC", now=NOW)
+    assert first is not None and second is not None
+    assert await store.replace_series(first, series.revision)
+    # The second planner read the same revision: its write must not land.
+    assert not await store.replace_series(second, series.revision)
+    assert await store.load("series-1") == first
+
+
+async def test_instance_exception_insert_then_guarded_replace(store: SessionStore) -> None:
+    series = new_series(series_command(), session_id="series-2", business_zone="UTC", now=NOW)
+    await store.insert_series(series)
+    day = date(2030, 1, 14)
+    moved = plan_instance_update(
+        series, day, None, SessionPatch(start=wall(day, 9)), business_zone="UTC", now=NOW
+    )
+    assert moved is not None
+    assert await store.save_override(moved, None)
+    assert not await store.save_override(moved, None)  # a second first-insert loses
+    assert await store.get_override(moved.id) == moved
+
+    back = plan_instance_update(
+        series, day, moved, SessionPatch(start=wall(day, 10)), business_zone="UTC", now=NOW
+    )
+    assert back is not None and back.start is None
+    assert not await store.save_override(back, moved.revision + 5)
+    assert await store.save_override(back, moved.revision)
+    stored = await store.get_override(moved.id)
+    assert stored == back
+    raw = await store.sessions.find_one({"_id": moved.id})
+    assert "start" not in raw and "end" not in raw  # cleared fields are removed, not left stale
