@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
@@ -35,9 +35,15 @@ def classify(error: GraphQLError) -> GraphQLError:
         return _with_code(error, original.code, **extra)
     if error.extensions and "code" in error.extensions:
         return error
+    if isinstance(error, GraphQLSyntaxError):
+        return _with_code(error, "GRAPHQL_PARSE_FAILED")
     if original is None:
-        # Parse, validation and variable-coercion errors: the client's document is wrong.
+        # Validation errors: the client's document is wrong.
         return _with_code(error, "GRAPHQL_VALIDATION_FAILED" if error.locations else "BAD_USER_INPUT")
+    if isinstance(original, GraphQLError) and error.path is None:
+        # Variable coercion (missing, wrong type, unknown enum value or input field): graphql-core's own
+        # complaint about the client's variables, raised before execution, so it has no path.
+        return _with_code(error, "BAD_USER_INPUT")
     reference = uuid.uuid4().hex[:12]
     log.error("unexpected error (ref %s) at %s", reference, error.path, exc_info=original)
     return GraphQLError(
@@ -52,7 +58,12 @@ def classify(error: GraphQLError) -> GraphQLError:
 
 class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
-        yield
+        try:
+            yield
+        except GraphQLError as error:
+            # ParserCache parses inside its own hook, so a syntax error (or the token limit) escapes the
+            # operation; strawberry turns what we re-raise into the response's error.
+            raise classify(error) from None
         result = self.execution_context.result
         if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
             result.errors = [classify(error) for error in result.errors]

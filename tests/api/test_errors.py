@@ -1,0 +1,302 @@
+"""Every error leaves with an `extensions.code`, nothing is written on an error, and nothing leaks."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bookings_sessions.app import create_app
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+
+from .conftest import ADMIN, Api, settings_for
+from .queries import CREATE, DELETE, GET, UPDATE, single_session_info
+
+LEAKS = ("Traceback", 'File "', "KeyError", "pymongo", "motor", "127.0.0.1", "ServerSelectionTimeout")
+
+
+def assert_no_leak(body: dict[str, Any]) -> None:
+    text = str(body)
+    for leak in LEAKS:
+        assert leak not in text, body
+    for error in body.get("errors", []):
+        assert set(error.get("extensions", {})) <= {"code", "field", "reference"}, error
+
+
+async def create(api: Api, **overrides: Any) -> dict[str, Any]:
+    created: dict[str, Any] = (await api.data(CREATE, {"info": single_session_info(**overrides)}))[
+        "createSession"
+    ]
+    return created
+
+
+async def stored(api: Api, session_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = (await api.data(GET, {"id": session_id}))["session"]
+    return found
+
+
+def wall(day: int, hour: int, minute: int = 0, month: int = 2, zone: str | None = None) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "localDateTime": {
+            "year": 2026,
+            "monthOfYear": month,
+            "dayOfMonth": day,
+            "hourOfDay": hour,
+            "minutesOfHour": minute,
+        }
+    }
+    if zone is not None:
+        value["timeZone"] = zone
+    return value
+
+
+# --- BAD_USER_INPUT -------------------------------------------------------------------------------
+
+BAD_CREATES = [
+    ({"end": {"timestamp": "2020-12-30T15:00:00Z"}}, "sessionInfo.end"),
+    ({"end": {"timestamp": "2020-12-30T14:00:00Z"}}, "sessionInfo.end"),
+    ({"start": wall(30, 10), "end": wall(30, 11)}, "sessionInfo.start"),
+    ({"start": wall(1, 10, minute=60)}, "sessionInfo.start"),
+    ({"start": wall(1, 24)}, "sessionInfo.start"),
+    ({"start": wall(1, 10, month=13)}, "sessionInfo.start"),
+    ({"start": wall(1, 10, zone="Mars/Olympus")}, "sessionInfo.start.timeZone"),
+    ({"start": {"timeZone": "UTC"}}, "sessionInfo.start"),
+    ({"scheduleId": ""}, "sessionInfo.scheduleId"),
+    ({"participants": [{"name": "Ada", "partySize": 0}]}, "sessionInfo.participants.0.partySize"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field"), BAD_CREATES, ids=[field for _, field in BAD_CREATES])
+async def test_bad_create_is_bad_user_input_naming_the_field(
+    api: Api, overrides: dict[str, Any], field: str
+) -> None:
+    body = await api.post(CREATE, {"info": single_session_info(**overrides)}, ADMIN)
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert field in error["message"]
+    assert await api.app.state.runtime.services.store.sessions.count_documents({}) == 0
+
+
+BAD_UPDATES = [
+    ({"end": {"timestamp": "2020-12-30T15:00:00Z"}}, "sessionInfo.end"),
+    ({"end": {"timestamp": "2020-12-30T14:00:00Z"}}, "sessionInfo.end"),
+    ({"start": {"timestamp": "2020-12-30T17:00:00Z"}}, "sessionInfo.end"),
+    ({"start": wall(30, 10)}, "sessionInfo.start"),
+    ({"end": wall(1, 10, zone="")}, "sessionInfo.end.timeZone"),
+    ({"status": None}, "sessionInfo.status"),
+    ({"type": None}, "sessionInfo.type"),
+    ({"scheduleId": None}, "sessionInfo.scheduleId"),
+    ({"start": None}, "sessionInfo.start"),
+    ({"end": None}, "sessionInfo.end"),
+    ({"notes": "ok", "end": {"timestamp": "2020-12-30T14:00:00Z"}}, "sessionInfo.end"),
+]
+
+
+@pytest.mark.parametrize(("info", "field"), BAD_UPDATES, ids=[str(info) for info, _ in BAD_UPDATES])
+async def test_bad_update_is_bad_user_input_and_writes_nothing(
+    api: Api, info: dict[str, Any], field: str
+) -> None:
+    session = await create(api)
+    body = await api.post(UPDATE, {"id": session["_id"], "info": info}, ADMIN)
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert await stored(api, session["_id"]) == session
+
+
+async def test_an_enum_value_that_does_not_exist_is_refused_before_anything_runs(api: Api) -> None:
+    session = await create(api)
+    body = await api.post(UPDATE, {"id": session["_id"], "info": {"status": "DELETED"}}, ADMIN)
+    assert body.get("data") is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "DELETED" in error["message"]
+    assert await stored(api, session["_id"]) == session
+
+
+# --- NOT_FOUND ------------------------------------------------------------------------------------
+
+
+async def test_unknown_ids_are_not_found(api: Api) -> None:
+    for query, variables in (
+        (GET, {"id": "no-such-session"}),
+        (UPDATE, {"id": "no-such-session", "info": {"notes": "x"}}),
+        (DELETE, {"id": "no-such-session"}),
+    ):
+        error = await api.error(query, variables)
+        assert error["extensions"]["code"] == "NOT_FOUND", error
+    assert await api.app.state.runtime.services.store.sessions.count_documents({}) == 0
+
+
+# --- CONFLICT -------------------------------------------------------------------------------------
+
+
+async def test_a_write_that_never_wins_the_revision_guard_is_a_conflict(api: Api) -> None:
+    session = await create(api)
+    collection = api.app.state.runtime.services.store.sessions
+    # Reads as revision 1, but the guard {revision: 1} never matches a string: every attempt loses,
+    # exactly as if another writer won each time.
+    await collection.update_one({"_id": session["_id"]}, {"$set": {"revision": "1"}})
+    before = await collection.find_one({"_id": session["_id"]})
+    error = await api.error(UPDATE, {"id": session["_id"], "info": {"notes": "x"}})
+    assert error["extensions"]["code"] == "CONFLICT"
+    assert await collection.find_one({"_id": session["_id"]}) == before
+
+
+# --- INTERNAL -------------------------------------------------------------------------------------
+
+
+async def test_unexpected_errors_are_masked_and_logged_with_a_reference(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    collection = api.app.state.runtime.client[api.app.state.runtime.settings.mongodb_database]["sessions"]
+    await collection.insert_one({"_id": "corrupt", "scheduleId": "s", "revision": 1})  # no start/end
+    with caplog.at_level(logging.ERROR, logger="bookings_sessions"):
+        body = await api.post(GET, {"id": "corrupt"}, ADMIN)
+    assert body["data"] == {"session": None}
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INTERNAL"
+    reference = error["extensions"]["reference"]
+    assert error["message"] == f"Internal error (reference {reference})."
+    assert_no_leak(body)
+    logged = [record for record in caplog.records if reference in record.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    assert isinstance(logged[0].exc_info[1], KeyError)
+
+
+# --- GraphQL documents ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "codes"),
+    [
+        ("{ nope }", {}, {"GRAPHQL_VALIDATION_FAILED"}),
+        ('{ session(id: "x" { _id } }', {}, {"GRAPHQL_PARSE_FAILED"}),
+        ("query($x: Int!) { session(id: $x) { _id } }", {"x": 1}, {"GRAPHQL_VALIDATION_FAILED"}),
+        ("query($id: ID!) { session(id: $id) { _id } }", {}, {"BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"}),
+        (
+            "query($id: ID!) { session(id: $id) { _id } }",
+            {"id": [1]},
+            {"BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"},
+        ),
+        ('{ session(id: "x") }', {}, {"GRAPHQL_VALIDATION_FAILED"}),
+    ],
+    ids=[
+        "unknown-field",
+        "syntax",
+        "wrong-variable-type",
+        "missing-variable",
+        "bad-variable-value",
+        "no-selection",
+    ],
+)
+async def test_bad_documents_carry_a_code(
+    api: Api, query: str, variables: dict[str, Any], codes: set[str]
+) -> None:
+    body = await api.post(query, variables, ADMIN)
+    assert body.get("data") is None
+    assert body["errors"]
+    for error in body["errors"]:
+        assert error["extensions"]["code"] in codes, error
+    assert_no_leak(body)
+
+
+async def test_too_many_aliases_are_refused(api: Api) -> None:
+    query = "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"
+    body = await api.post(query, None, None)
+    assert body.get("data") is None
+    assert body["errors"][0]["extensions"]["code"] in {"BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"}
+    fine = "{ " + " ".join(f"a{i}: __typename" for i in range(30)) + " }"
+    assert "errors" not in await api.post(fine, None, None)
+
+
+async def test_too_many_tokens_are_refused_before_parsing_completes(api: Api) -> None:
+    query = "{ " + " ".join("__typename" for _ in range(2100)) + " }"
+    body = await api.post(query, None, None)
+    assert body.get("data") is None
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert "tokens" in body["errors"][0]["message"]
+
+
+async def test_deeply_nested_introspection_is_refused(api: Api) -> None:
+    inner = "name"
+    for _ in range(12):
+        inner = f"fields {{ type {{ ofType {{ {inner} }} }} }}"
+    body = await api.post("{ __schema { types { " + inner + " } } }", None, None)
+    assert body.get("data") is None
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+class TestQueryDepthLimit:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"max_query_depth": 2}
+
+    async def test_a_query_deeper_than_the_limit_is_refused(self, api: Api) -> None:
+        shallow_create = "mutation($info: CreateSessionInfo!) { createSession(sessionInfo: $info) { _id } }"
+        session = (await api.data(shallow_create, {"info": single_session_info()}))["createSession"]
+        deep = "query($id: ID!) { session(id: $id) { start { localDateTime { year } } } }"
+        body = await api.post(deep, {"id": session["_id"]}, ADMIN)
+        assert body.get("data") is None
+        assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert "depth" in body["errors"][0]["message"]
+        shallow = "query($id: ID!) { session(id: $id) { start { timestamp } } }"
+        assert "errors" not in await api.post(shallow, {"id": session["_id"]}, ADMIN)
+
+
+async def test_mutations_are_never_run_over_get(api: Api) -> None:
+    session = await create(api)
+    mutation = f'mutation {{ deleteSession(sessionId: "{session["_id"]}") {{ status }} }}'
+    response = await api.client.get(
+        "/graphql", params={"query": mutation}, headers={"Authorization": f"Bearer {ADMIN}"}
+    )
+    # strawberry answers 400 ("mutations are not allowed when using GET"), not 405.
+    assert response.status_code in (400, 405)
+    assert (await stored(api, session["_id"]))["status"] == "CONFIRMED"
+
+
+async def test_queries_work_over_get(api: Api) -> None:
+    session = await create(api)
+    response = await api.client.get(
+        "/graphql", params={"query": f'{{ session(id: "{session["_id"]}") {{ _id status }} }}'}
+    )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"session": {"_id": session["_id"], "status": "CONFIRMED"}}}
+
+
+# --- UNAVAILABLE ----------------------------------------------------------------------------------
+
+
+async def test_database_down_is_unavailable_with_a_short_message(tmp_path: Path) -> None:
+    # A dedicated FerretDB: stopping the shared one would break every other test.
+    database = EmbeddedFerretDB(tmp_path / "db")
+    database.start()
+    try:
+        app = create_app(settings_for(database.uri, "unavailable", tmp_path / "app"))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                api = Api(client=client, app=app)
+                session = await create(api)
+                database.stop()
+
+                for query, variables in (
+                    (GET, {"id": session["_id"]}),
+                    (UPDATE, {"id": session["_id"], "info": {"notes": "x"}}),
+                    (DELETE, {"id": session["_id"]}),
+                    (CREATE, {"info": single_session_info()}),
+                ):
+                    body = await api.post(query, variables, ADMIN)
+                    [error] = body["errors"]
+                    assert error["extensions"] == {"code": "UNAVAILABLE"}, body
+                    assert len(error["message"]) < 80
+                    assert_no_leak(body)
+
+                assert (await client.get("/readyz")).status_code == 503
+                assert (await client.get("/healthz")).status_code == 200
+    finally:
+        database.stop()

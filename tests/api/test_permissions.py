@@ -1,0 +1,204 @@
+"""Who may do what (DESIGN §3): tokens, roles, suppressAuth, and the staff-only fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bookings_sessions.schema import build_schema
+
+from .conftest import ADMIN, SERVICE, STAFF, Api, make_token
+from .queries import CREATE, DELETE, GET, UPDATE, single_session_info
+
+EXPIRED = make_token("BOOKINGS_ADMIN", ttl=-3600)
+FORGED = make_token("BOOKINGS_ADMIN", secret="not-the-server-secret-0123456789abcdef")
+NO_ROLES = make_token()
+ADMIN_AND_SERVICE = make_token("BOOKINGS_ADMIN", "SERVICE")
+
+PUBLIC = "query Get($id: ID!) { session(id: $id) { _id scheduleId status tags totalNumberOfParticipants } }"
+SENSITIVE = """
+query Get($id: ID!) {
+  session(id: $id) { _id scheduleId status notes participants { name email } totalNumberOfParticipants }
+}
+"""
+PARTICIPANT = {"name": "Ada", "email": "ada@example.com", "partySize": 2}
+
+
+async def create(api: Api) -> dict[str, Any]:
+    info = single_session_info(participants=[PARTICIPANT])
+    created: dict[str, Any] = (await api.data(CREATE, {"info": info}, token=ADMIN))["createSession"]
+    return created
+
+
+async def stored(api: Api, session_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = (await api.data(GET, {"id": session_id}, token=ADMIN))["session"]
+    return found
+
+
+def update_vars(session_id: str, suppress: bool | None = None) -> dict[str, Any]:
+    variables: dict[str, Any] = {"id": session_id, "info": {"notes": "changed"}}
+    if suppress is not None:
+        variables["options"] = {"suppressAuth": suppress}
+    return variables
+
+
+def delete_vars(session_id: str, suppress: bool | None = None) -> dict[str, Any]:
+    variables: dict[str, Any] = {"id": session_id}
+    if suppress is not None:
+        variables["options"] = {"suppressAuth": suppress}
+    return variables
+
+
+async def refused(api: Api, session_id: str, token: str | None, suppress: bool | None, code: str) -> None:
+    """Update and delete are both refused with `code`, and the stored session is untouched."""
+    before = await stored(api, session_id)
+    for query, variables in (
+        (UPDATE, update_vars(session_id, suppress)),
+        (DELETE, delete_vars(session_id, suppress)),
+    ):
+        body = await api.post(query, variables, token)
+        assert body["data"] is None, body
+        assert [error["extensions"]["code"] for error in body["errors"]] == [code], body
+    assert await stored(api, session_id) == before
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "token", [None, EXPIRED, FORGED, "not.a.jwt"], ids=["no-token", "expired", "forged", "garbage"]
+)
+async def test_writes_without_a_valid_token_are_unauthenticated(api: Api, token: str | None) -> None:
+    session = await create(api)
+    await refused(api, session["_id"], token, None, "UNAUTHENTICATED")
+    body = await api.post(CREATE, {"info": single_session_info()}, token)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_expired_token_message_says_expired(api: Api) -> None:
+    error = await api.error(CREATE, {"info": single_session_info()}, token=EXPIRED)
+    assert "expired" in error["message"]
+
+
+async def test_non_bearer_authorization_is_unauthenticated(api: Api) -> None:
+    response = await api.client.post(
+        "/graphql",
+        json={"query": CREATE, "variables": {"info": single_session_info()}},
+        headers={"Authorization": "Basic dXNlcjpwYXNz"},
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize("token", [STAFF, SERVICE, NO_ROLES], ids=["staff", "service", "no-roles"])
+async def test_writes_without_the_admin_role_are_forbidden(api: Api, token: str) -> None:
+    session = await create(api)
+    await refused(api, session["_id"], token, None, "FORBIDDEN")
+    await refused(api, session["_id"], token, False, "FORBIDDEN")
+    body = await api.post(CREATE, {"info": single_session_info()}, token)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_create_does_not_write_when_refused(api: Api) -> None:
+    await api.post(CREATE, {"info": single_session_info()}, STAFF)
+    await api.post(CREATE, {"info": single_session_info()}, None)
+    store = api.app.state.runtime.services.store
+    assert await store.sessions.count_documents({}) == 0
+
+
+# --- suppressAuth ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "token", [ADMIN, STAFF, NO_ROLES, None], ids=["admin", "staff", "no-roles", "anonymous"]
+)
+async def test_suppress_auth_from_anyone_but_a_service_is_forbidden(api: Api, token: str | None) -> None:
+    session = await create(api)
+    await refused(api, session["_id"], token, True, "FORBIDDEN")
+
+
+async def test_service_with_suppress_auth_updates_and_deletes(api: Api) -> None:
+    session = await create(api)
+    updated = (await api.data(UPDATE, update_vars(session["_id"], True), token=SERVICE))["updateSession"]
+    assert (updated["notes"], updated["revision"]) == ("changed", 2)
+    deleted = (await api.data(DELETE, delete_vars(session["_id"], True), token=SERVICE))["deleteSession"]
+    assert (deleted["status"], deleted["revision"]) == ("CANCELLED", 3)
+
+
+async def test_a_caller_that_is_admin_and_service_may_suppress(api: Api) -> None:
+    session = await create(api)
+    updated = await api.data(UPDATE, update_vars(session["_id"], True), token=ADMIN_AND_SERVICE)
+    assert updated["updateSession"]["notes"] == "changed"
+
+
+async def test_admin_writes_with_suppress_auth_false_or_absent(api: Api) -> None:
+    session = await create(api)
+    await api.data(UPDATE, update_vars(session["_id"], False), token=ADMIN)
+    await api.data(UPDATE, update_vars(session["_id"]), token=ADMIN)
+    await api.data(DELETE, delete_vars(session["_id"], False), token=ADMIN)
+
+
+# --- staff-only fields ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", [ADMIN, STAFF, SERVICE], ids=["admin", "staff", "service"])
+async def test_staff_admins_and_services_read_notes_and_participants(api: Api, token: str) -> None:
+    session = await create(api)
+    found = (await api.data(SENSITIVE, {"id": session["_id"]}, token=token))["session"]
+    assert found["notes"] == "A first note"
+    assert found["participants"] == [{"name": "Ada", "email": "ada@example.com"}]
+
+
+@pytest.mark.parametrize("token", [None, NO_ROLES], ids=["anonymous", "no-roles"])
+async def test_visitors_get_the_session_without_notes_and_participants(api: Api, token: str | None) -> None:
+    session = await create(api)
+    body = await api.post(SENSITIVE, {"id": session["_id"]}, token)
+    assert body["data"]["session"] == {
+        "_id": session["_id"],
+        "scheduleId": session["scheduleId"],
+        "status": "CONFIRMED",
+        "notes": None,
+        "participants": None,
+        "totalNumberOfParticipants": 2,
+    }
+    errors = {tuple(error["path"]): error["extensions"]["code"] for error in body["errors"]}
+    assert errors == {("session", "notes"): "FORBIDDEN", ("session", "participants"): "FORBIDDEN"}
+    assert "ada@example.com" not in str(body)
+
+
+async def test_visitors_reading_public_fields_get_no_errors(api: Api) -> None:
+    session = await create(api)
+    body = await api.post(PUBLIC, {"id": session["_id"]}, None)
+    assert "errors" not in body
+    assert body["data"]["session"]["tags"] == ["INDIVIDUAL"]
+
+
+async def test_a_bad_token_reading_notes_is_unauthenticated_for_that_field(api: Api) -> None:
+    session = await create(api)
+    body = await api.post(SENSITIVE, {"id": session["_id"]}, EXPIRED)
+    assert body["data"]["session"]["notes"] is None
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"UNAUTHENTICATED"}
+
+
+async def test_a_service_reads_notes_back_in_the_mutation_result(api: Api) -> None:
+    # The reference example's caller, a SERVICE, reads back notes in the mutation result.
+    session = await create(api)
+    body = await api.post(UPDATE, update_vars(session["_id"], True), SERVICE)
+    assert "errors" not in body
+    assert body["data"]["updateSession"]["notes"] == "changed"
+
+
+# --- the directive is visible -----------------------------------------------------------------------
+
+
+def test_requires_role_is_in_the_sdl_on_mutations_and_sensitive_fields() -> None:
+    sdl = build_schema().as_str()
+    assert "directive @requiresRole(anyOf: [Role!]!) on FIELD_DEFINITION" in sdl
+    for mutation in ("createSession(", "updateSession(", "deleteSession("):
+        line = next(line for line in sdl.splitlines() if line.strip().startswith(mutation))
+        assert line.endswith("@requiresRole(anyOf: [BOOKINGS_ADMIN])"), line
+    session_type = sdl[sdl.index("type Session @key") :]
+    session_type = session_type[: session_type.index("\n}")]
+    for field in ("notes:", "participants:"):
+        line = next(line for line in session_type.splitlines() if line.strip().startswith(field))
+        assert "@requiresRole(anyOf: [BOOKINGS_ADMIN, BOOKINGS_STAFF, SERVICE])" in line, line

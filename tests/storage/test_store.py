@@ -1,0 +1,205 @@
+"""SessionStore against the real FerretDB, with both drivers (the `store` fixture is parametrized)."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bookings_sessions.domain.errors import Conflict, Unavailable
+from bookings_sessions.domain.model import Participant, Session, SessionStatus, SessionType
+from bookings_sessions.domain.timezones import SessionTime
+from bookings_sessions.storage.client import create_client
+from bookings_sessions.storage.ferretdb import free_loopback_port
+from bookings_sessions.storage.store import SessionStore
+
+# BSON dates hold milliseconds: the values used here are exact at that precision.
+CREATED = datetime(2026, 1, 1, 8, 0, 0, 123000, tzinfo=UTC)
+LATER = CREATED + timedelta(hours=1, milliseconds=5)
+
+
+def time(hour: int, zone: str = "Europe/London") -> SessionTime:
+    # June in London is BST (UTC+1).
+    return SessionTime(
+        utc=datetime(2026, 6, 15, hour - 1, 0, tzinfo=UTC), local=datetime(2026, 6, 15, hour, 0), zone=zone
+    )
+
+
+def make_session(session_id: str = "s1", **fields: Any) -> Session:
+    values: dict[str, Any] = {
+        "id": session_id,
+        "schedule_id": "schedule-1",
+        "schedule_owner_id": "owner-1",
+        "tags": ("INDIVIDUAL", "GROUP"),
+        "notes": "A first note",
+        "type": SessionType.WORKING_HOURS,
+        "start": time(10),
+        "end": time(11),
+        "participants": (
+            Participant(id="p1", name="Ada", email="ada@example.com", phone="+1", party_size=3),
+        ),
+        "revision": 1,
+        "created_date": CREATED,
+        "updated_date": CREATED,
+        **fields,
+    }
+    return Session(**values)
+
+
+async def raw(store: SessionStore, session_id: str) -> dict[str, Any]:
+    doc: dict[str, Any] | None = await store.sessions.find_one({"_id": session_id})
+    assert doc is not None
+    return doc
+
+
+async def test_insert_then_get_round_trips_every_field(store: SessionStore) -> None:
+    session = make_session()
+    await store.insert(session)
+    assert await store.get("s1") == session
+
+
+async def test_minimal_session_round_trips(store: SessionStore) -> None:
+    session = make_session(schedule_owner_id=None, notes=None, tags=(), participants=())
+    await store.insert(session)
+    assert await store.get("s1") == session
+    assert set(await raw(store, "s1")).isdisjoint({"notes", "scheduleOwnerId"})
+
+
+async def test_times_are_stored_as_utc_local_and_zone(store: SessionStore) -> None:
+    await store.insert(make_session())
+    doc = await raw(store, "s1")
+    assert doc["start"] == {
+        "utc": datetime(2026, 6, 15, 9, 0, tzinfo=UTC),
+        "local": "2026-06-15T10:00",
+        "zone": "Europe/London",
+    }
+    assert doc["revision"] == 1
+
+
+async def test_unknown_id_is_none(store: SessionStore) -> None:
+    assert await store.get("nope") is None
+
+
+async def test_inserting_an_existing_id_is_a_conflict(store: SessionStore) -> None:
+    await store.insert(make_session())
+    with pytest.raises(Conflict):
+        await store.insert(make_session(notes="other"))
+    assert (await store.get("s1")) == make_session()
+
+
+async def test_patch_sets_unsets_and_bumps_revision(store: SessionStore) -> None:
+    await store.insert(make_session())
+    updated = await store.patch(
+        "s1", 1, {"notes": None, "tags": ("ONLY",), "status": SessionStatus.CANCELLED}, now=LATER
+    )
+    assert updated is not None
+    assert updated == make_session(
+        notes=None, tags=("ONLY",), status=SessionStatus.CANCELLED, revision=2, updated_date=LATER
+    )
+    doc = await raw(store, "s1")
+    assert "notes" not in doc  # $unset, not a stored null
+    assert doc["tags"] == ["ONLY"]
+    assert doc["status"] == "CANCELLED"
+    assert doc["createdDate"] == CREATED
+    assert await store.get("s1") == updated
+
+
+async def test_patch_writes_times_and_participants_as_documents(store: SessionStore) -> None:
+    await store.insert(make_session())
+    updated = await store.patch(
+        "s1", 1, {"start": time(12, "UTC"), "participants": (Participant(name="Bob"),)}, now=LATER
+    )
+    assert updated is not None
+    doc = await raw(store, "s1")
+    assert doc["start"]["zone"] == "UTC"
+    assert doc["participants"] == [{"id": None, "name": "Bob", "email": None, "phone": None, "partySize": 1}]
+    assert updated.participants == (Participant(name="Bob"),)
+
+
+async def test_patch_leaves_unchanged_fields_alone(store: SessionStore) -> None:
+    await store.insert(make_session())
+    before = await raw(store, "s1")
+    await store.patch("s1", 1, {"notes": "x"}, now=LATER)
+    after = await raw(store, "s1")
+    changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    assert changed == {"notes", "revision", "updatedDate"}
+
+
+async def test_empty_patch_still_counts_as_a_write(store: SessionStore) -> None:
+    # The use cases skip writing when nothing changed; the store itself always bumps the revision.
+    await store.insert(make_session())
+    updated = await store.patch("s1", 1, {}, now=LATER)
+    assert updated is not None and updated.revision == 2
+
+
+async def test_stale_revision_writes_nothing(store: SessionStore) -> None:
+    await store.insert(make_session())
+    assert await store.patch("s1", 1, {"notes": "first"}, now=LATER) is not None
+    before = await raw(store, "s1")
+
+    assert await store.patch("s1", 1, {"notes": "stale"}, now=LATER + timedelta(seconds=1)) is None
+    assert await raw(store, "s1") == before
+
+
+async def test_patching_an_unknown_id_writes_nothing(store: SessionStore) -> None:
+    assert await store.patch("nope", 1, {"notes": "x"}, now=LATER) is None
+    assert await store.sessions.count_documents({}) == 0
+
+
+async def test_outbox_rides_in_the_same_write_and_is_not_read_back(store: SessionStore) -> None:
+    await store.insert(make_session())
+    entry = {"kind": "UPDATED", "createdAt": LATER}
+    updated = await store.patch("s1", 1, {"notes": "x"}, now=LATER, outbox=[entry])
+    assert updated is not None and updated.notes == "x"
+    assert (await raw(store, "s1"))["outbox"] == [entry]
+    assert await store.patch("s1", 1, {"notes": "y"}, now=LATER, outbox=[entry]) is None
+    assert (await raw(store, "s1"))["outbox"] == [entry]
+
+
+async def test_get_many_returns_the_known_ids(store: SessionStore) -> None:
+    for session_id in ("a", "b", "c"):
+        await store.insert(make_session(session_id))
+    found = await store.get_many(["c", "a", "missing"])
+    assert found == {"a": make_session("a"), "c": make_session("c")}
+    assert await store.get_many([]) == {}
+
+
+async def test_ensure_indexes_is_idempotent(store: SessionStore) -> None:
+    await store.ensure_indexes()
+    await store.ensure_indexes()
+
+
+async def test_ping_answers(store: SessionStore) -> None:
+    await store.ping()
+
+
+async def test_drop_all_empties_the_collection(store: SessionStore) -> None:
+    await store.insert(make_session())
+    await store.drop_all()
+    assert await store.get("s1") is None
+
+
+async def test_database_down_is_unavailable(driver: str) -> None:
+    # Nothing listens on a port just probed free on the loopback interface.
+    uri = f"mongodb://127.0.0.1:{free_loopback_port()}/"
+    client: Any = create_client(uri, driver, server_selection_timeout_ms=200)  # type: ignore[arg-type]
+    store = SessionStore(client, "unreachable")
+    try:
+        with pytest.raises(Unavailable) as caught:
+            await store.get("s1")
+        assert caught.value.code == "UNAVAILABLE"
+        assert "127.0.0.1" not in caught.value.message  # short, no driver details
+        with pytest.raises(Unavailable):
+            await store.insert(make_session())
+        with pytest.raises(Unavailable):
+            await store.patch("s1", 1, {"notes": "x"}, now=LATER)
+        with pytest.raises(Unavailable):
+            await store.get_many(["s1"])
+        with pytest.raises(Unavailable):
+            await store.ping()
+    finally:
+        closed = client.close()
+        if inspect.isawaitable(closed):  # PyMongo's async client closes with a coroutine, motor's does not
+            await closed
