@@ -46,13 +46,8 @@ def new_single_session(
     )
 
 
-def plan_patch(
-    current: Session, patch: SessionPatch, *, business_zone: str, prefix: str = "sessionInfo"
-) -> Changes:
-    """The changed fields (domain names → new values), validated against the whole resulting session.
-
-    Raises BadUserInput before anything is written, so a bad request never leaves a partial update.
-    """
+def requested_values(patch: SessionPatch, *, business_zone: str, prefix: str = "sessionInfo") -> Changes:
+    """The given fields as values to store, each checked on its own (no current session needed)."""
     wanted: Changes = {}
     for name in sorted(patch.model_fields_set):
         value = getattr(patch, name)
@@ -64,7 +59,32 @@ def plan_patch(
         if name in ("start", "end"):
             value = resolve_time(value, business_zone, path)
         wanted[name] = value
+    return wanted
 
+
+def blind_patch(patch: SessionPatch, *, business_zone: str, prefix: str = "sessionInfo") -> Changes | None:
+    """Changes that can be written without reading the session first, or None if the rules need it.
+
+    The write is then conditioned on the document being a single session that differs in at least one
+    given field, so "only real changes" and "no notes on a series" still hold; when that condition
+    fails the caller falls back to read-plan-write, which also produces the precise error.
+    """
+    wanted = requested_values(patch, business_zone=business_zone, prefix=prefix)
+    if not wanted or "recurrence" in wanted or ("start" in wanted) != ("end" in wanted):
+        return None
+    if "start" in wanted:
+        check_times(wanted["start"], wanted["end"], prefix)
+    return wanted
+
+
+def plan_patch(
+    current: Session, patch: SessionPatch, *, business_zone: str, prefix: str = "sessionInfo"
+) -> Changes:
+    """The changed fields (domain names → new values), validated against the whole resulting session.
+
+    Raises BadUserInput before anything is written, so a bad request never leaves a partial update.
+    """
+    wanted = requested_values(patch, business_zone=business_zone, prefix=prefix)
     if "recurrence" in wanted and current.kind is not SessionKind.SERIES:
         raise BadUserInput(
             f"{prefix}.recurrence: a single session cannot become recurring; create a recurring session",

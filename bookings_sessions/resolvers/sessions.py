@@ -19,7 +19,7 @@ from ..domain.commands import NewSession, NotificationRequest, SessionPatch, val
 from ..domain.errors import Conflict, NotFound
 from ..domain.model import Session, SessionStatus
 from ..domain.notifications import outbox_entries
-from ..domain.patch import new_single_session, plan_patch
+from ..domain.patch import blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
 from ..domain.series import Series, instance_session
 from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
@@ -131,6 +131,14 @@ async def _apply(
 ) -> Session:
     zone = ctx.business_zone
     parsed = parse_instance_id(session_id)
+    if parsed is None and notification is None:
+        # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
+        blind = blind_patch(patch, business_zone=zone)
+        if blind is not None:
+            written = await ctx.store.patch_if_changed(session_id, blind, now=utc_now())
+            if written is not None:
+                ctx.services.events.publish(written)
+                return written
 
     async def single_or_series(now: datetime) -> Session | None:
         stored = await ctx.store.load(session_id)

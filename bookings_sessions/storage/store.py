@@ -14,7 +14,14 @@ from ..domain.errors import Conflict, Unavailable
 from ..domain.listing import SessionFilter, SortKey, Window
 from ..domain.model import Session
 from ..domain.series import InstanceOverride, Series
-from .documents import Document, session_from_doc, session_to_doc, update_from_changes
+from .documents import (
+    FIELD_NAMES,
+    Document,
+    session_from_doc,
+    session_to_doc,
+    update_from_changes,
+    value_to_doc,
+)
 from .series_documents import override_from_doc, override_to_doc, series_from_doc, series_to_doc
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
@@ -245,6 +252,24 @@ class SessionStore:
             doc = await self.sessions.find_one_and_update(
                 {"_id": session_id, "revision": expected_revision},
                 update,
+                return_document=ReturnDocument.AFTER,
+            )
+        return None if doc is None else session_from_doc(doc)
+
+    async def patch_if_changed(
+        self, session_id: str, changes: dict[str, Any], *, now: datetime
+    ) -> Session | None:
+        """One round trip: write only to a single session where some given field differs.
+
+        None when no document matched (unknown id, not a single session, or nothing would change):
+        the caller then reads to find out which.
+        """
+        differs = [{FIELD_NAMES[name]: {"$ne": value_to_doc(name, value)}} for name, value in changes.items()]
+        with database_errors():
+            doc = await self.sessions.find_one_and_update(
+                {"_id": session_id, "kind": "single", "$or": differs},
+                update_from_changes(changes, now=now),
+                # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
                 return_document=ReturnDocument.AFTER,
             )
         return None if doc is None else session_from_doc(doc)

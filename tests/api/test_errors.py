@@ -142,7 +142,9 @@ async def test_a_write_that_never_wins_the_revision_guard_is_a_conflict(api: Api
     # exactly as if another writer won each time.
     await collection.update_one({"_id": session["_id"]}, {"$set": {"revision": "1"}})
     before = await collection.find_one({"_id": session["_id"]})
-    error = await api.error(UPDATE, {"id": session["_id"], "info": {"notes": "x"}})
+    # Moving only the end needs the stored start, so this takes the read-plan-write path.
+    later_end = {"end": {"timestamp": "2031-01-01T00:00:00Z"}}
+    error = await api.error(UPDATE, {"id": session["_id"], "info": later_end})
     assert error["extensions"]["code"] == "CONFLICT"
     assert await collection.find_one({"_id": session["_id"]}) == before
 
