@@ -1,0 +1,161 @@
+"""Operations: health and readiness, settings from the environment, GraphiQL and introspection switches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bookings_sessions.app import create_app
+from bookings_sessions.settings import Settings, SettingsError, load_settings
+
+from .conftest import Api, settings_for
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No setting leaks in from the developer's shell or CI."""
+    for name in SETTINGS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+# --- health ---------------------------------------------------------------------------------------
+
+
+async def test_healthz_answers_ok(api: Api) -> None:
+    response = await api.client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_readyz_answers_ready_when_the_database_pings(api: Api) -> None:
+    response = await api.client.get("/readyz")
+    assert (response.status_code, response.json()) == (200, {"status": "ready"})
+
+
+async def test_readyz_is_503_before_the_app_has_started(tmp_path: Path) -> None:
+    # No lifespan: the store was never built.
+    app = create_app(settings_for("mongodb://127.0.0.1:1/", "never", tmp_path))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.get("/readyz")).status_code == 503
+        assert (await client.get("/healthz")).status_code == 200
+
+
+# --- GraphiQL and introspection -------------------------------------------------------------------
+
+
+async def test_graphiql_is_served_by_default(api: Api) -> None:
+    response = await api.client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "graphiql" in response.text.lower()
+
+
+async def test_introspection_is_on_by_default(api: Api) -> None:
+    body = await api.post(INTROSPECTION, None, None)
+    assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+class TestSwitchedOff:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"graphiql": False, "introspection": False}
+
+    async def test_no_graphiql_page(self, api: Api) -> None:
+        response = await api.client.get("/graphql", headers={"Accept": "text/html"})
+        assert not response.headers.get("content-type", "").startswith("text/html")
+        assert "graphiql" not in response.text.lower()
+
+    async def test_no_introspection(self, api: Api) -> None:
+        body = await api.post(INTROSPECTION, None, None)
+        assert body.get("data") is None
+        assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+    async def test_queries_still_work(self, api: Api) -> None:
+        body = await api.post('{ session(id: "none") { _id } }', None, None)
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+
+def test_defaults(clean_environment: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert settings.mongodb_uri is None  # the embedded FerretDB
+    assert settings.mongodb_database == "bookings"
+    assert settings.business_time_zone == "UTC"
+    assert settings.jwt_secret is None and settings.jwt_public_key is None
+    assert settings.graphiql is True
+    assert settings.log_level == "INFO"
+    assert settings.data_dir == Path("var")
+
+
+def test_every_documented_variable_is_read(clean_environment: pytest.MonkeyPatch) -> None:
+    values = {
+        "MONGODB_URI": "mongodb://db.example:27017/?retryWrites=true",
+        "MONGODB_DATABASE": "calendar",
+        "BUSINESS_TIME_ZONE": "Europe/London",
+        "JWT_SECRET": "s3cret-value-for-the-test",
+        "JWT_ISSUER": "https://id.example",
+        "JWT_AUDIENCE": "bookings",
+        "GRAPHIQL": "false",
+        "LOG_LEVEL": "debug",
+        "DATA_DIR": "/tmp/bookings-data",
+    }
+    for name, value in values.items():
+        clean_environment.setenv(name, value)
+    settings = load_settings()
+    assert settings.mongodb_uri == values["MONGODB_URI"]
+    assert settings.mongodb_database == "calendar"
+    assert settings.business_time_zone == "Europe/London"
+    assert settings.jwt_secret is not None
+    assert settings.jwt_secret.get_secret_value() == values["JWT_SECRET"]
+    assert values["JWT_SECRET"] not in repr(settings)
+    assert (settings.jwt_issuer, settings.jwt_audience) == ("https://id.example", "bookings")
+    assert settings.graphiql is False
+    assert settings.log_level == "DEBUG"
+    assert settings.data_dir == Path("/tmp/bookings-data")
+
+
+def test_an_empty_mongodb_uri_means_the_embedded_database(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("MONGODB_URI", "")
+    assert load_settings().mongodb_uri is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BUSINESS_TIME_ZONE", "Mars/Olympus"),
+        ("BUSINESS_TIME_ZONE", "../../etc/passwd"),
+        ("MONGODB_URI", "http://localhost:27017/"),
+        ("MONGODB_URI", "localhost:27017"),
+        ("MONGODB_URI", "mongodb://localhost:notaport/"),
+        ("MONGODB_URI", "mongodb://localhost/?noSuchOption=1"),
+        ("MONGODB_URI", "mongodb://user:pass@/"),
+        ("LOG_LEVEL", "LOUD"),
+        ("GRAPHIQL", "maybe"),
+        ("MAX_QUERY_DEPTH", "1"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    clean_environment: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    clean_environment.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"invalid setting {name}:")
+    assert "\n" not in message
+
+
+def test_a_bad_uri_does_not_echo_its_password(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("MONGODB_URI", "mongodb://admin:hunter2@localhost:notaport/")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "hunter2" not in str(caught.value)
