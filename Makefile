@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint typecheck pytest ferretdb install install-dev node-deps bench sdl clean
+.PHONY: run test lint typecheck pytest ferretdb install install-dev node-deps chromium bench sdl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,24 @@ install-dev: $(VENV)/.installed-dev
 ferretdb:
 	scripts/build-ferretdb.sh
 
+# Real clients the tests drive (Apollo Gateway, graphql-http audits, Playwright): exact versions from the
+# lock file; --ignore-scripts, so no install step downloads anything (Playwright drives Debian's chromium).
+NODE_DIR := tests/node
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-deps: $(NODE_DIR)/node_modules/.installed
+
+# The browser test needs Debian's chromium; as root (CI, dev machines) it is installed here.
+chromium:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "chromium is missing: run 'sudo apt-get install -y chromium'" >&2; exit 1; \
+		fi; }
+
 run: install ferretdb
 	$(BIN)/bookings-sessions serve --host $(HOST) --port $(PORT)
 
@@ -35,7 +53,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy --strict bookings_sessions
 
-pytest: install-dev ferretdb
+pytest: install-dev ferretdb node-deps chromium
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -44,4 +62,4 @@ sdl: install
 	$(BIN)/bookings-sessions sdl > schema.graphql
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules test-artifacts

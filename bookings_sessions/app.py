@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at /graphql, health at /healthz and /readyz."""
+"""The ASGI application: GraphQL at /graphql (HTTP and WebSocket), /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
-from strawberry.asgi import GraphQL
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from .auth import token_keys
 from .domain.errors import Unavailable
-from .graphiql import graphiql_html_response, graphiql_static_app
-from .resolvers.context import AppServices, Context
+from .graphiql import graphiql_static_app
+from .http.graphql_view import GraphQLView
+from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
+from .resolvers.context import AppServices
 from .schema import build_schema
 from .settings import Settings, load_settings
 from .storage.client import create_client
@@ -37,27 +40,6 @@ class Runtime:
     embedded: EmbeddedFerretDB | None = None
     client: Any = None
     extra_tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.runtime = runtime
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        # Self-hosted GraphiQL under a strict CSP: no CDN, nothing inline.
-        return graphiql_html_response()
-
-    async def get_context(self, request: Any, response: Any = None) -> Context:
-        services = self.runtime.services
-        if services is None:
-            raise Unavailable("the server is still starting")
-        return Context(
-            services=services,
-            authorization=request.headers.get("authorization"),
-            request=request,
-            response=response,
-        )
 
 
 async def _start(runtime: Runtime) -> None:
@@ -94,16 +76,42 @@ async def _stop(runtime: Runtime) -> None:
         await asyncio.to_thread(runtime.embedded.stop)
 
 
+def _middleware(settings: Settings, metrics: Metrics | None) -> list[Middleware]:
+    # Outermost first: every response, a CORS preflight included, carries X-Request-Id.
+    middleware = [Middleware(RequestContextMiddleware, metrics=metrics)]
+    if settings.cors_allow_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_allow_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "Accept", REQUEST_ID_HEADER],
+                expose_headers=[REQUEST_ID_HEADER],
+                allow_credentials=settings.cors_allow_credentials,
+                max_age=600,
+            )
+        )
+    return middleware
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
     runtime = Runtime(settings=settings)
+    metrics = Metrics() if settings.metrics_enabled else None
     schema = build_schema(
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
         max_tokens=settings.max_tokens,
         introspection=settings.introspection,
+        metrics=metrics,
     )
-    graphql_app = GraphQLApp(runtime, schema=schema, graphql_ide="graphiql" if settings.graphiql else None)
+    graphql_view = GraphQLView(
+        lambda: runtime.services,
+        schema=schema,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        # Browsers may open WebSockets from the same pages they may send CORS requests from.
+        allowed_origins=settings.cors_allow_origins,
+    )
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -125,15 +133,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await _stop(runtime)
 
-    app = Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/graphql", graphql_app),
-            Mount("/graphql/static", graphiql_static_app(), name="graphiql-static"),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql_view),
+        WebSocketRoute("/graphql", graphql_view),
+        Mount("/graphql/static", graphiql_static_app(), name="graphiql-static"),
+    ]
+    if metrics is not None:
+        routes.append(Route("/metrics", metrics.endpoint))
+    app = Starlette(routes=routes, middleware=_middleware(settings, metrics), lifespan=lifespan)
     app.state.runtime = runtime
     app.state.schema = schema
+    app.state.metrics = metrics
     return app

@@ -7,17 +7,17 @@ GraphiQL built from ``web/graphiql`` (``npm run build`` there writes
 needs no npm). The page has no inline scripts or styles and the bundle needs no ``eval``, so the CSP
 can be ``script-src 'self'`` / ``style-src 'self'``.
 
-Wiring (done by the app): ``GET /graphql`` answers :func:`graphiql_html_response` when
-:func:`wants_graphiql` is true, and :func:`graphiql_static_app` is mounted at ``/graphql/static``
-(the page refers to its assets by those absolute paths).
+Wiring (done in ``http/graphql_view.py`` and ``app.py``): ``GET /graphql`` answers
+:func:`graphiql_html_response` when :func:`wants_graphiql` is true, and :func:`graphiql_static_app` is
+mounted at ``/graphql/static`` (the page refers to its assets by those absolute paths).
 """
 
 from __future__ import annotations
 
 import importlib.resources
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final, Protocol
 
-from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -82,7 +82,7 @@ def graphiql_static_app() -> StaticFiles:
     return _GraphiQLStaticFiles(packages=[(_PACKAGE, _STATIC_DIR)])
 
 
-def _accept_qualities(accept: str) -> list[tuple[str, float]]:
+def accept_qualities(accept: str) -> list[tuple[str, float]]:
     """``(media range, q)`` for each entry of an Accept header, in order; malformed q counts as 0."""
     ranges: list[tuple[str, float]] = []
     for entry in accept.split(","):
@@ -101,7 +101,20 @@ def _accept_qualities(accept: str) -> list[tuple[str, float]]:
     return ranges
 
 
-def wants_graphiql(request: Request) -> bool:
+class RequestLike(Protocol):
+    """A starlette Request, or the request adapter strawberry's view hands to its hooks."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def query_params(self) -> Mapping[str, Any]: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+def wants_graphiql(request: RequestLike) -> bool:
     """True for a GET that prefers text/html (a browser navigating here) and carries no ``query``.
 
     text/html must be listed explicitly (a bare ``*/*``, as sent by curl or ``fetch``, is not a
@@ -114,7 +127,7 @@ def wants_graphiql(request: Request) -> bool:
     html_index = -1
     api_quality = 0.0
     api_index = -1
-    for index, (media_range, quality) in enumerate(_accept_qualities(request.headers.get("accept", ""))):
+    for index, (media_range, quality) in enumerate(accept_qualities(request.headers.get("accept", ""))):
         if media_range == "text/html" and html_quality is None:
             html_quality, html_index = quality, index
         elif media_range in _API_MEDIA_TYPES and quality > api_quality:

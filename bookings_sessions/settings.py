@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pymongo.errors import PyMongoError
 from pymongo.uri_parser import parse_uri
 
@@ -30,8 +31,11 @@ class Settings(BaseSettings):
     introspection: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     data_dir: Path = Path("var")
-    cors_allow_origins: list[str] = Field(default_factory=list)
+    # CORS_ALLOW_ORIGINS: a JSON list or a comma-separated list of origins (scheme://host[:port]), or "*".
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_allow_credentials: bool = False
+    log_format: Literal["json", "text"] = "json"
+    metrics_enabled: bool = True
     max_query_depth: int = Field(default=10, ge=2, le=50)
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
@@ -60,6 +64,33 @@ class Settings(BaseSettings):
         except (ValueError, PyMongoError) as error:
             raise ValueError(f"not a valid MongoDB URI: {error}") from None
         return value
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _origin_shape(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parts = urlsplit(origin)
+            bad = parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/")
+            if origin != "*" and bad:
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return [origin.rstrip("/") for origin in value]
+
+    @model_validator(mode="after")
+    def _no_wildcard_with_credentials(self) -> Settings:
+        # Browsers refuse credentialed responses to "*"; echoing any origin instead would leak them.
+        if self.cors_allow_credentials and "*" in self.cors_allow_origins:
+            raise ValueError("CORS_ALLOW_CREDENTIALS needs explicit CORS_ALLOW_ORIGINS, not '*'")
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

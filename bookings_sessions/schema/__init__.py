@@ -9,16 +9,18 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.types import ExecutionContext
 
+from ..observability import GraphQLMetrics, Metrics
 from ..resolvers.errors import ErrorCodes
 from .directives import RequiresRole
+from .parsing import SafeParserCache
 from .root import Mutation, Query
+from .subscription import Subscription
 from .types import Session
 
 
@@ -32,13 +34,22 @@ class SessionsSchema(strawberry.federation.Schema):
 
 
 def build_schema(
-    *, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000, introspection: bool = True
+    *,
+    max_depth: int = 10,
+    max_aliases: int = 30,
+    max_tokens: int = 2000,
+    introspection: bool = True,
+    metrics: Metrics | None = None,
 ) -> SessionsSchema:
     # Extension classes/factories, not instances: strawberry builds them per operation.
-    extensions: list[Any] = [
+    extensions: list[Any] = []
+    if metrics is not None:
+        # Before ErrorCodes: on_operation hooks unwind in reverse, so it sees the final error codes.
+        extensions.append(lambda: GraphQLMetrics(metrics))
+    extensions += [
         ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: ParserCache(maxsize=512),
+        lambda: SafeParserCache(maxsize=512),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: ValidationCache(maxsize=512),
@@ -48,6 +59,7 @@ def build_schema(
     return SessionsSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],
         extensions=extensions,

@@ -1,0 +1,31 @@
+"""`Subscription.sessionUpdated`: every session write made through this process, as it happens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from ..domain.callers import SENSITIVE_READERS
+from ..resolvers.mapping import session_out
+from .directives import requires_role
+from .types import Session
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        extensions=[requires_role(*SENSITIVE_READERS)],
+        description=(
+            "Sessions created, updated or cancelled through this server process, optionally only those "
+            "of one schedule. Over graphql-transport-ws; the token goes in the connection_init payload "
+            'as {"Authorization": "Bearer <token>"}.'
+        ),
+    )
+    async def session_updated(
+        self, info: Info[Any, Any], schedule_id: str | None = None
+    ) -> AsyncGenerator[Session, None]:
+        async for session in info.context.services.events.subscribe(schedule_id):
+            yield session_out(session)

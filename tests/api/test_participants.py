@@ -1,0 +1,103 @@
+"""Participants (DESIGN §5): contact details readable by staff, admins and services only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import ADMIN, SERVICE, STAFF, Api
+from .queries import single_session_info
+
+PARTICIPANT_FIELDS = "participants { id name email phone partySize } totalNumberOfParticipants"
+
+CREATE = f"""
+mutation Create($info: CreateSessionInfo!) {{
+  createSession(sessionInfo: $info) {{ _id revision {PARTICIPANT_FIELDS} }}
+}}
+"""
+
+UPDATE = f"""
+mutation Update($id: ID!, $info: UpdateSessionInfo!) {{
+  updateSession(sessionId: $id, sessionInfo: $info) {{ _id revision {PARTICIPANT_FIELDS} }}
+}}
+"""
+
+GET = f"""
+query Get($id: ID!) {{ session(id: $id) {{ _id scheduleId tags {PARTICIPANT_FIELDS} }} }}
+"""
+
+ALICE = {"id": "p-1", "name": "Alice", "email": "alice@example.com", "phone": "+1 555 0100", "partySize": 2}
+BOB = {"id": "p-2", "name": "Bob", "email": "bob@example.com", "phone": None, "partySize": 3}
+CAROL = {"id": "p-3", "name": "Carol", "email": None, "phone": "+1 555 0101", "partySize": 1}
+
+
+async def create_with(api: Api, *participants: dict[str, Any]) -> dict[str, Any]:
+    info = single_session_info(participants=list(participants))
+    created: dict[str, Any] = (await api.data(CREATE, {"info": info}, token=ADMIN))["createSession"]
+    return created
+
+
+async def test_anonymous_read_gets_null_and_forbidden_for_participants_only(api: Api) -> None:
+    created = await create_with(api, ALICE, BOB)
+
+    body = await api.post(GET, {"id": created["_id"]})
+
+    session = body["data"]["session"]
+    assert session["participants"] is None
+    # Everything else is still answered, including the non-sensitive head count.
+    assert session["_id"] == created["_id"]
+    assert session["scheduleId"] == single_session_info()["scheduleId"]
+    assert session["tags"] == ["INDIVIDUAL"]
+    assert session["totalNumberOfParticipants"] == 5
+    assert [error["path"] for error in body["errors"]] == [["session", "participants"]]
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_staff_admin_and_service_read_participants(api: Api) -> None:
+    created = await create_with(api, ALICE, BOB)
+
+    for token in (STAFF, ADMIN, SERVICE):
+        session = (await api.data(GET, {"id": created["_id"]}, token=token))["session"]
+        assert session["participants"] == [ALICE, BOB]
+
+
+async def test_update_replaces_the_whole_array_and_null_clears_it(api: Api) -> None:
+    created = await create_with(api, ALICE, BOB)
+
+    replaced = (await api.data(UPDATE, {"id": created["_id"], "info": {"participants": [CAROL]}}))[
+        "updateSession"
+    ]
+    assert replaced["participants"] == [CAROL]
+    assert replaced["totalNumberOfParticipants"] == 1
+    stored = (await api.data(GET, {"id": created["_id"]}, token=STAFF))["session"]
+    assert stored["participants"] == [CAROL]
+
+    untouched = (await api.data(UPDATE, {"id": created["_id"], "info": {"tags": ["GROUP"]}}))["updateSession"]
+    assert untouched["participants"] == [CAROL]
+
+    cleared = (await api.data(UPDATE, {"id": created["_id"], "info": {"participants": None}}))[
+        "updateSession"
+    ]
+    assert cleared["participants"] == []
+    assert cleared["totalNumberOfParticipants"] == 0
+
+
+async def test_total_number_of_participants_sums_party_sizes(api: Api) -> None:
+    created = await create_with(api, ALICE, BOB, CAROL)
+    assert created["totalNumberOfParticipants"] == 2 + 3 + 1
+
+    defaulted = await create_with(api, {"name": "Dan"})
+    assert defaulted["participants"][0]["partySize"] == 1
+    assert defaulted["totalNumberOfParticipants"] == 1
+
+
+async def test_party_size_below_one_is_bad_user_input_and_nothing_is_written(api: Api) -> None:
+    created = await create_with(api, ALICE)
+
+    error = await api.error(
+        UPDATE, {"id": created["_id"], "info": {"participants": [{**BOB, "partySize": 0}]}}
+    )
+
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == "sessionInfo.participants.0.partySize"
+    stored = (await api.data(GET, {"id": created["_id"]}, token=STAFF))["session"]
+    assert stored["participants"] == [ALICE]

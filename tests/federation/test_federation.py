@@ -1,0 +1,127 @@
+"""Federation v2: a real Apollo Gateway composes our live subgraph and resolves `Session` entities."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import monitoring
+from starlette.applications import Starlette
+
+from bookings_sessions.app import create_app
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+
+from ..api.conftest import ADMIN, STAFF, settings_for
+from ..api.queries import CREATE, single_session_info
+from ..live_server import LiveServer, run_node
+
+
+def create_sessions(server: LiveServer, count: int) -> list[dict[str, Any]]:
+    return [
+        server.data(CREATE, {"info": single_session_info(notes=f"note {index}")})["createSession"]
+        for index in range(count)
+    ]
+
+
+def test_service_sdl_is_a_federation_v2_subgraph(live_server: LiveServer) -> None:
+    sdl = live_server.data("{ _service { sdl } }", token=None)["_service"]["sdl"]
+
+    assert re.search(r'@link\(url: "https://specs\.apollo\.dev/federation/v2\.\d+"', sdl)
+    assert 'type Session @key(fields: "_id")' in sdl
+    assert "directive @requiresRole" in sdl
+
+
+def test_gateway_resolves_session_entities_in_one_subgraph_request(live_server: LiveServer) -> None:
+    created = create_sessions(live_server, 3)
+    ids = [session["_id"] for session in created]
+
+    report = run_node("federation.mjs", live_server.graphql_url, STAFF, *ids)
+
+    assert "errors" not in report["result"], report["result"]
+    bookings = report["result"]["data"]["bookings"]
+    assert [booking["session"] and booking["session"]["_id"] for booking in bookings] == [*ids, None]
+    assert [booking["session"]["notes"] for booking in bookings[:3]] == ["note 0", "note 1", "note 2"]
+    assert bookings[0]["session"]["start"]["timestamp"].startswith("2020-12-30T15:00:00")
+    # The gateway sent all four references to our server in a single `_entities` request.
+    assert len(report["sessionsRequests"]) == 1, report["sessionsRequests"]
+    assert "_entities(representations:" in report["sessionsRequests"][0]["query"]
+    assert report["sessionsRequests"][0]["representations"] == 4
+    assert "join__graph" in report["supergraphSdl"] and "SESSIONS" in report["supergraphSdl"]
+
+
+class FindCommands(monitoring.CommandListener):
+    """Counts `find` commands on one database; pymongo offers no way to unregister, so it can be switched."""
+
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.finds: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name == self.database and event.command_name == "find":
+            self.finds.append(dict(event.command))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+_FIND_COMMANDS = FindCommands()
+monitoring.register(_FIND_COMMANDS)
+
+
+@pytest.fixture
+def find_commands(database_name: str) -> Iterator[FindCommands]:
+    _FIND_COMMANDS.database, _FIND_COMMANDS.finds = database_name, []
+    try:
+        yield _FIND_COMMANDS
+    finally:
+        _FIND_COMMANDS.database = None
+
+
+@pytest.fixture
+async def app(ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path) -> AsyncIterator[Starlette]:
+    # The client is created at start, after the listener above is registered, so it reports to it.
+    app = create_app(settings_for(ferretdb.uri, database_name, tmp_path))
+    async with app.router.lifespan_context(app):
+        yield app
+        await app.state.runtime.client.drop_database(database_name)
+
+
+ENTITIES = """
+query Entities($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Session { _id notes } }
+}
+"""
+
+
+async def test_entities_load_in_one_database_round_trip(app: Starlette, find_commands: FindCommands) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        ids = []
+        for index in range(3):
+            response = await client.post(
+                "/graphql",
+                json={"query": CREATE, "variables": {"info": single_session_info(notes=f"n{index}")}},
+                headers={"Authorization": f"Bearer {ADMIN}"},
+            )
+            ids.append(response.json()["data"]["createSession"]["_id"])
+        find_commands.finds.clear()
+
+        representations = [{"__typename": "Session", "_id": session_id} for session_id in [*ids, "missing"]]
+        response = await client.post(
+            "/graphql",
+            json={"query": ENTITIES, "variables": {"representations": representations}},
+            headers={"Authorization": f"Bearer {STAFF}"},
+        )
+
+    body = response.json()
+    assert "errors" not in body, body
+    assert [entity and entity["_id"] for entity in body["data"]["_entities"]] == [*ids, None]
+    assert [entity["notes"] for entity in body["data"]["_entities"][:3]] == ["n0", "n1", "n2"]
+    assert len(find_commands.finds) == 1, find_commands.finds

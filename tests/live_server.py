@@ -1,0 +1,182 @@
+"""A real `bookings-sessions serve` process on a free loopback port, and real Node clients against it.
+
+The tests in tests/federation, tests/http and tests/browser import :func:`live_server` into their
+conftest; each directory gets its own server (session-scoped), against the session's FerretDB.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB, free_loopback_port
+
+from .api.conftest import ADMIN, SECRET
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE_DIR = ROOT / "tests" / "node"
+ARTIFACTS = ROOT / "test-artifacts"
+START_TIMEOUT = 30.0
+
+
+@dataclass
+class LiveServer:
+    url: str
+    log_path: Path
+    database: str
+    process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.graphql_url.removeprefix("http")
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = ADMIN) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = httpx.post(
+            self.graphql_url, json={"query": query, "variables": variables or {}}, headers=headers, timeout=10
+        )
+        return response.json()
+
+    def data(self, query: str, variables: dict[str, Any] | None = None, token: str | None = ADMIN) -> Any:
+        body = self.post(query, variables, token)
+        assert "errors" not in body, body
+        return body["data"]
+
+    def count_documents(self) -> int:
+        """Documents in every collection of the server's database: did anything get written?"""
+        client: MongoClient[dict[str, Any]] = MongoClient(self.env["MONGODB_URI"])
+        try:
+            database = client[self.database]
+            return sum(database[name].count_documents({}) for name in database.list_collection_names())
+        finally:
+            client.close()
+
+    def log_records(self) -> list[dict[str, Any]]:
+        """Every line the server wrote to stdout/stderr, each parsed as JSON (fails on a non-JSON line)."""
+        lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def _die_with_parent() -> None:
+    # The server must not outlive a killed test run (same trick as the FerretDB launcher).
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+def start_server(uri: str, work_dir: Path, **env_overrides: str) -> LiveServer:
+    database = f"live_{uuid.uuid4().hex[:12]}"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "MONGODB_URI": uri,
+        "MONGODB_DATABASE": database,
+        "JWT_SECRET": SECRET,
+        "DATA_DIR": str(work_dir / "data"),
+        "BUSINESS_TIME_ZONE": "UTC",
+        "LOG_LEVEL": "INFO",
+        **env_overrides,
+    }
+    log_path = work_dir / "server.log"
+    for _attempt in range(3):  # the probed port may be taken before the server binds it
+        port = free_loopback_port()
+        with log_path.open("ab") as log_file:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bookings_sessions",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                cwd=work_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,
+                preexec_fn=_die_with_parent,
+            )
+        server = LiveServer(f"http://127.0.0.1:{port}", log_path, database, process, env)
+        if _wait_ready(server):
+            return server
+        stop_server(server)
+    raise RuntimeError(f"the server did not become ready; log:\n{log_path.read_text()[-4000:]}")
+
+
+def _wait_ready(server: LiveServer) -> bool:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            return False
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def stop_server(server: LiveServer) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(ferretdb: EmbeddedFerretDB, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = start_server(ferretdb.uri, tmp_path_factory.mktemp("live-server"))
+    try:
+        yield server
+    finally:
+        stop_server(server)
+        client: MongoClient[dict[str, Any]] = MongoClient(server.env["MONGODB_URI"])
+        client.drop_database(server.database)
+        client.close()
+
+
+def run_node(script: str, *args: str, timeout: float = 120.0) -> Any:
+    """Runs tests/node/<script> and returns the JSON document it prints as its last stdout line."""
+    node = shutil.which("node")
+    assert node, "Node.js is required for this test (see the Makefile's node-deps target)"
+    assert (NODE_DIR / "node_modules").is_dir(), "Node packages are missing: run `make node-deps`"
+    result = subprocess.run(
+        [node, str(NODE_DIR / script), *args],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = result.stdout.strip().splitlines()
+    assert result.returncode == 0 and lines, (
+        f"{script} exited {result.returncode}\n"
+        f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}"
+    )
+    return json.loads(lines[-1])
