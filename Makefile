@@ -48,7 +48,7 @@ run: install ferretdb
 	$(BIN)/bookings-sessions serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
-	$(BIN)/ruff check bookings_sessions tests bench
+	$(BIN)/ruff check bookings_sessions tests $(wildcard bench)
 
 typecheck: install-dev
 	$(BIN)/mypy --strict bookings_sessions

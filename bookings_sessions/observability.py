@@ -47,10 +47,12 @@ ANONYMOUS_OPERATION: Final = "anonymous"
 LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Routes are labelled by the app's fixed paths only, never by the raw path a client sent.
 KNOWN_ROUTES: Final = ("/graphql/static", "/graphql", "/healthz", "/readyz", "/metrics")
+QUIET_PATHS: Final = frozenset({"/healthz", "/readyz", "/metrics"})
 REQUEST_ID_HEADER: Final = "X-Request-Id"
 _VALID_REQUEST_ID: Final = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 access_log = logging.getLogger("bookings_sessions.access")
+error_log = logging.getLogger("bookings_sessions.errors")
 
 
 @dataclass(slots=True)
@@ -185,17 +187,32 @@ class RequestContextMiddleware:
         token = _current.set(info)
         started = time.perf_counter()
         status = 500
+        started_response = False
         echoed = (b"x-request-id", info.request_id.encode("ascii"))
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_response = message["status"], True
                 message = {**message, "headers": [*message.get("headers", ()), echoed]}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answered here rather than by Starlette's error middleware, so the traceback is logged with
+            # the request id and the 500 still carries X-Request-Id for the client to quote.
+            error_log.exception("unhandled error")
+            if started_response:
+                raise
+            status = 500
+            body = orjson.dumps(
+                {"errors": [{"message": "Internal server error", "extensions": {"code": "INTERNAL"}}]}
+            )
+            length = str(len(body)).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", length), echoed]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
         finally:
             seconds = time.perf_counter() - started
             method, path = scope["method"], scope["path"]
@@ -209,7 +226,9 @@ class RequestContextMiddleware:
             }
             if info.operation is not None:
                 fields["graphql_operation"], fields["graphql_code"] = info.operation, info.code
-            access_log.info("%s %s %s", method, path, status, extra={"fields": fields})
+            # Probes and scrapes every few seconds would drown the log at INFO.
+            level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
+            access_log.log(level, "%s %s %s", method, path, status, extra={"fields": fields})
             _current.reset(token)
 
 

@@ -10,9 +10,10 @@ import httpx
 import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.applications import Starlette
 
 from bookings_sessions.app import create_app
-from bookings_sessions.observability import JsonFormatter, Metrics, RequestInfo, _current
+from bookings_sessions.observability import JsonFormatter, Metrics, RequestInfo, _current, current_request
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
 from ..api.conftest import STAFF, settings_for
@@ -20,14 +21,18 @@ from ..live_server import LiveServer
 
 
 @pytest.fixture
-async def client(
-    ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
+async def app(ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path) -> AsyncIterator[Starlette]:
     app = create_app(settings_for(ferretdb.uri, database_name, tmp_path))
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
+        yield app
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    # raise_app_exceptions=False: see what a real client would get from an unexpected error.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
 
 
 def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
@@ -89,6 +94,52 @@ async def test_request_id_is_taken_when_valid_and_made_otherwise(client: httpx.A
         generated = response.headers["x-request-id"]
         assert len(generated) == 32 and int(generated, 16) >= 0
     assert invalid.headers["x-request-id"] != absent.headers["x-request-id"]
+
+
+async def test_an_unexpected_error_is_a_500_with_the_request_id_logged_with_its_traceback(
+    app: Starlette,
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken_ping() -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.state.runtime.services.store, "ping", broken_ping)
+    seen: list[str | None] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(getattr(current_request(), "request_id", None))  # type: ignore[method-assign]
+    logging.getLogger("bookings_sessions.errors").addHandler(handler)
+    try:
+        with caplog.at_level(logging.ERROR, logger="bookings_sessions.errors"):
+            response = await client.get("/readyz", headers={"X-Request-Id": "boom-1"})
+    finally:
+        logging.getLogger("bookings_sessions.errors").removeHandler(handler)
+
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "boom-1"
+    assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL"
+    assert "disk on fire" not in response.text
+    assert seen == ["boom-1"]
+    assert any(record.exc_info and "disk on fire" in str(record.exc_info[1]) for record in caplog.records)
+
+
+async def test_probes_and_scrapes_log_at_debug_only(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="bookings_sessions.access"):
+        await client.get("/healthz")
+        await client.get("/metrics")
+        await client.post("/graphql", json={"query": "{ __typename }"})
+
+    levels = {
+        record.getMessage(): record.levelno for record in caplog.records if record.name.endswith("access")
+    }
+    assert levels == {
+        "GET /healthz 200": logging.DEBUG,
+        "GET /metrics 200": logging.DEBUG,
+        "POST /graphql 200": logging.INFO,
+    }
 
 
 def test_json_formatter_writes_one_object_with_the_request_id() -> None:
