@@ -51,7 +51,9 @@ def free_loopback_port() -> int:
 
 def _die_with_parent() -> None:
     # Runs in the child before exec: the kernel sends SIGTERM to FerretDB if our process dies, even by
-    # SIGKILL, so a crashed test run or server never leaves an orphan database behind.
+    # SIGKILL, so a crashed test run or server never leaves an orphan database behind. Linux ties this to
+    # the *thread* that forked: `serve` starts FerretDB in the event loop's default executor, whose worker
+    # threads live as long as the loop; never start it from a short-lived thread.
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
