@@ -21,7 +21,7 @@ from ..domain.model import Session, SessionStatus
 from ..domain.notifications import outbox_entries
 from ..domain.patch import blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
-from ..domain.series import Series, instance_session
+from ..domain.series import InstanceOverride, Series, instance_session
 from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
 from .context import Context
 
@@ -75,16 +75,31 @@ async def load_session(ctx: Context, session_id: str) -> Session:
 
 
 async def load_many(ctx: Context, session_ids: list[str]) -> list[Session | None]:
-    """DataLoader batch: plain ids in one round trip; instance ids resolved through their series."""
-    plain = [sid for sid in dict.fromkeys(session_ids) if parse_instance_id(sid) is None]
-    found: dict[str, Session | None] = dict(await ctx.store.get_many(plain))
-    for session_id in dict.fromkeys(session_ids):
-        if session_id not in found and parse_instance_id(session_id) is not None:
-            try:
-                found[session_id] = await load_session(ctx, session_id)
-            except NotFound:
-                found[session_id] = None
-    return [found.get(session_id) for session_id in session_ids]
+    """DataLoader batch: sessions, series, and instances (with their series) in one round trip."""
+    wanted = set(session_ids)
+    instances = {sid: parsed for sid in wanted if (parsed := parse_instance_id(sid)) is not None}
+    wanted.update(series_id for series_id, _ in instances.values())
+    stored = await ctx.store.get_many(sorted(wanted))
+    results: list[Session | None] = []
+    for session_id in session_ids:
+        if session_id in instances:
+            series_id, occurrence_date = instances[session_id]
+            series = stored.get(series_id)
+            override = stored.get(session_id)
+            results.append(
+                instance_session(
+                    series, occurrence_date, override if isinstance(override, InstanceOverride) else None
+                )
+                if isinstance(series, Series)
+                else None
+            )
+            continue
+        found = stored.get(session_id)
+        if isinstance(found, Series):
+            results.append(found.as_session())
+        else:
+            results.append(found if isinstance(found, Session) else None)
+    return results
 
 
 async def create_session(ctx: Context, session_info: dict[str, Any]) -> Session:

@@ -279,8 +279,19 @@ class SessionStore:
         with database_errors():
             await self.sessions.delete_many({})
 
-    async def get_many(self, session_ids: list[str]) -> dict[str, Session]:
-        """One round trip for a batch (federation entity lookups)."""
+    async def get_many(self, ids: list[str]) -> dict[str, Session | Series | InstanceOverride]:
+        """One round trip for a batch of any kind of document (federation entity lookups)."""
+        if not ids:
+            return {}
         with database_errors():
-            docs = await self.sessions.find({"_id": {"$in": session_ids}}).to_list(length=None)
-        return {doc["_id"]: session_from_doc(doc) for doc in docs}
+            docs = await self.sessions.find({"_id": {"$in": ids}}, STORED_FIELDS).to_list(length=None)
+        found: dict[str, Session | Series | InstanceOverride] = {}
+        for doc in docs:
+            kind = doc.get("kind")
+            if kind == "series":
+                found[doc["_id"]] = series_from_doc(doc)
+            elif kind == "instance":
+                found[doc["_id"]] = override_from_doc(doc)
+            else:
+                found[doc["_id"]] = session_from_doc(doc)
+        return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from pymongo import monitoring
 from starlette.applications import Starlette
 
 from bookings_sessions.app import create_app
+from bookings_sessions.domain.recurrence import instance_id
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
 from ..api.conftest import ADMIN, STAFF, settings_for
@@ -35,9 +37,27 @@ def test_service_sdl_is_a_federation_v2_subgraph(live_server: LiveServer) -> Non
     assert "directive @requiresRole" in sdl
 
 
+def weekly_series(server: LiveServer) -> dict[str, Any]:
+    def local(day: date, hour: int) -> dict[str, Any]:
+        wall = {"year": day.year, "monthOfYear": day.month, "dayOfMonth": day.day, "hourOfDay": hour}
+        return {"localDateTime": {**wall, "minutesOfHour": 0}, "timeZone": "Europe/Berlin"}
+
+    info = {
+        "scheduleId": "federated-schedule",
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+        "start": local(date(2030, 1, 7), 10),
+        "end": local(date(2030, 1, 7), 11),
+    }
+    created: dict[str, Any] = server.data(CREATE, {"info": info})["createSession"]
+    return created
+
+
 def test_gateway_resolves_session_entities_in_one_subgraph_request(live_server: LiveServer) -> None:
-    created = create_sessions(live_server, 3)
-    ids = [session["_id"] for session in created]
+    singles = [session["_id"] for session in create_sessions(live_server, 3)]
+    series = weekly_series(live_server)
+    # Virtual instances: never stored, resolved from the series by their deterministic ids.
+    instances = [instance_id(series["_id"], date(2030, 1, 14)), instance_id(series["_id"], date(2030, 7, 1))]
+    ids = [*singles, series["_id"], *instances]
 
     report = run_node("federation.mjs", live_server.graphql_url, STAFF, *ids)
 
@@ -46,10 +66,13 @@ def test_gateway_resolves_session_entities_in_one_subgraph_request(live_server: 
     assert [booking["session"] and booking["session"]["_id"] for booking in bookings] == [*ids, None]
     assert [booking["session"]["notes"] for booking in bookings[:3]] == ["note 0", "note 1", "note 2"]
     assert bookings[0]["session"]["start"]["timestamp"].startswith("2020-12-30T15:00:00")
-    # The gateway sent all four references to our server in a single `_entities` request.
+    # 10:00 in Berlin is 09:00 UTC in winter and 08:00 UTC in summer: each instance is its own occurrence.
+    assert bookings[4]["session"]["start"]["timestamp"].startswith("2030-01-14T09:00:00")
+    assert bookings[5]["session"]["start"]["timestamp"].startswith("2030-07-01T08:00:00")
+    # The gateway sent all seven references to our server in a single `_entities` request.
     assert len(report["sessionsRequests"]) == 1, report["sessionsRequests"]
     assert "_entities(representations:" in report["sessionsRequests"][0]["query"]
-    assert report["sessionsRequests"][0]["representations"] == 4
+    assert report["sessionsRequests"][0]["representations"] == 7
     assert "join__graph" in report["supergraphSdl"] and "SESSIONS" in report["supergraphSdl"]
 
 
@@ -125,3 +148,42 @@ async def test_entities_load_in_one_database_round_trip(app: Starlette, find_com
     assert [entity and entity["_id"] for entity in body["data"]["_entities"]] == [*ids, None]
     assert [entity["notes"] for entity in body["data"]["_entities"][:3]] == ["n0", "n1", "n2"]
     assert len(find_commands.finds) == 1, find_commands.finds
+
+
+async def test_entities_with_virtual_instances_load_in_one_database_round_trip(
+    app: Starlette, find_commands: FindCommands
+) -> None:
+    def local(day: date, hour: int) -> dict[str, Any]:
+        wall = {"year": day.year, "monthOfYear": day.month, "dayOfMonth": day.day, "hourOfDay": hour}
+        return {"localDateTime": {**wall, "minutesOfHour": 0}, "timeZone": "UTC"}
+
+    series_info = {
+        "scheduleId": "s",
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+        "start": local(date(2030, 1, 7), 10),
+        "end": local(date(2030, 1, 7), 11),
+    }
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        admin = {"Authorization": f"Bearer {ADMIN}"}
+        created = []
+        for info in (series_info, single_session_info()):
+            response = await client.post(
+                "/graphql", json={"query": CREATE, "variables": {"info": info}}, headers=admin
+            )
+            created.append(response.json()["data"]["createSession"]["_id"])
+        series_id, single_id = created
+        instance_ids = [instance_id(series_id, date(2030, 1, 7) + timedelta(weeks=n)) for n in (1, 2, 3)]
+        find_commands.finds.clear()
+
+        representations = [{"__typename": "Session", "_id": i} for i in [single_id, *instance_ids]]
+        response = await client.post(
+            "/graphql",
+            json={"query": ENTITIES, "variables": {"representations": representations}},
+            headers={"Authorization": f"Bearer {STAFF}"},
+        )
+
+    body = response.json()
+    assert "errors" not in body, body
+    assert [entity["_id"] for entity in body["data"]["_entities"]] == [single_id, *instance_ids]
+    assert len(find_commands.finds) == 1, [find.get("filter") for find in find_commands.finds]
