@@ -58,6 +58,11 @@ pytest: install-dev ferretdb node-deps chromium
 
 test: lint typecheck pytest
 
+# Not part of `make test`: ~5 minutes of load on FerretDB, the floor app and our server (bench/README.md).
+bench: install-dev ferretdb
+	bench/install-wrk.sh
+	$(BIN)/python -m bench
+
 sdl: install
 	$(BIN)/bookings-sessions sdl > schema.graphql
 

@@ -1,0 +1,232 @@
+"""`make bench`: FerretDB, the floor app and our server(s) as child processes; load from another process.
+
+Each round starts fresh servers (timing the cold start of the main one), runs every scenario once at the
+same concurrency, then stops them; the report takes medians over rounds. Tunables (env): BENCH_ROUNDS
+(3), BENCH_DURATION (5 s per measurement), BENCH_WARMUP (1 s), BENCH_CONNECTIONS (16),
+BENCH_GENERATOR=python (the asyncio load generator even when wrk is installed).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+
+from . import expansion, load, report, scenarios
+from .procs import LOOPBACK, Child, Children, cpu_seconds, free_port, rss_mb, wait_ready
+
+BIN = Path(sys.executable).parent
+BENCH_DIR = Path(__file__).resolve().parent
+DATABASE = "bench"
+UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+
+
+@dataclass(frozen=True)
+class Config:
+    rounds: int = 3
+    duration: float = 5.0
+    warmup: float = 1.0
+    connections: int = 16
+
+    @classmethod
+    def from_env(cls) -> Config:
+        return cls(
+            rounds=max(1, int(os.environ.get("BENCH_ROUNDS", cls.rounds))),
+            duration=max(1.0, float(os.environ.get("BENCH_DURATION", cls.duration))),
+            warmup=max(0.0, float(os.environ.get("BENCH_WARMUP", cls.warmup))),
+            connections=max(1, int(os.environ.get("BENCH_CONNECTIONS", cls.connections))),
+        )
+
+
+@dataclass
+class Bench:
+    config: Config
+    uri: str
+    tmp: Path
+    children: Children
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    singles: list[str] = field(default_factory=list)
+    series: list[str] = field(default_factory=list)
+    series_reason: str = ""
+    samples: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.admin = scenarios.token(self.secret, "BOOKINGS_ADMIN")
+        self.staff = scenarios.token(self.secret, "BOOKINGS_STAFF")
+        self.singles_file = self.tmp / "singles.txt"
+        self.series_file = self.tmp / "series.txt"
+        self.revisions = scenarios.Revisions(self.uri, DATABASE)
+
+    # -- processes ---------------------------------------------------------------------------------
+    def _server_env(self, driver: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JWT_", "MONGODB_"))}
+        env.update(
+            MONGODB_URI=self.uri,
+            MONGODB_DATABASE=DATABASE,
+            MONGODB_DRIVER=driver,
+            JWT_SECRET=self.secret,
+            LOG_LEVEL="WARNING",
+            DATA_DIR=str(self.tmp / "data"),
+            BUSINESS_TIME_ZONE="UTC",
+        )
+        return env
+
+    def serve(self, name: str, driver: str) -> Child:
+        """`bookings-sessions serve`: one uvicorn worker (uvicorn picks uvloop + httptools when present)."""
+        port = free_port()
+        argv = [str(BIN / "bookings-sessions"), "serve", "--host", LOOPBACK, "--port", str(port)]
+        return self.children.start(name, argv, self._server_env(driver), port)
+
+    def serve_workers(self, name: str, workers: int) -> Child:
+        # create_app() without arguments reads Settings from the environment, so it works as a factory.
+        port = free_port()
+        argv = [str(BIN / "uvicorn"), "bookings_sessions.app:create_app", "--factory"]
+        argv += ["--workers", str(workers), "--host", LOOPBACK, "--port", str(port), *UVICORN_FLAGS]
+        return self.children.start(name, argv, self._server_env("motor"), port)
+
+    def floor(self) -> Child:
+        port = free_port()
+        argv = [str(BIN / "uvicorn"), "floor_app:app", "--app-dir", str(BENCH_DIR)]
+        argv += ["--host", LOOPBACK, "--port", str(port), *UVICORN_FLAGS]
+        return self.children.start("floor", argv, dict(os.environ), port)
+
+    # -- measurements ------------------------------------------------------------------------------
+    def http(self, key: str, server: Child, target: load.Load, ids: list[str] | None = None) -> None:
+        cfg = self.config
+        try:
+            scenarios.check_ok(target.port, target.body, target.token or None, ids)
+            if cfg.warmup:
+                load.http(target, cfg.connections, cfg.warmup)
+            before = self.revisions.settled(ids) if ids else 0
+            cpu_before = cpu_seconds(server.pid)
+            result = load.http(target, cfg.connections, cfg.duration)
+            cpu = cpu_seconds(server.pid) - cpu_before
+        except (RuntimeError, OSError, ValueError) as error:
+            self.failures[key] = str(error)[:500]
+            return
+        if result.requests == 0:  # every answer took longer than the run: a figure of 0 would mislead
+            writes = self.revisions.settled(ids) - before if ids else 0
+            self.failures[key] = f"no answer within {cfg.duration:g} s ({writes} writes landed meanwhile)"
+            return
+        record = result.as_dict()
+        # Server CPU per answer: unlike req/s, barely moved by other work on a shared machine.
+        record["cpu_us"] = cpu * 1e6 / max(result.requests, 1)
+        if ids:  # a write scenario counts only if the documents really changed once per answer
+            record["writes_per_request"] = (self.revisions.settled(ids) - before) / max(result.requests, 1)
+        self.samples[key].append(record)
+
+    def raw(self, key: str, driver: str, tag: str) -> None:
+        cfg = self.config
+        try:
+            before = self.revisions.settled(self.singles)
+            result = load.raw_driver(
+                driver, self.uri, DATABASE, str(self.singles_file), tag, cfg.connections, cfg.duration
+            )
+        except (RuntimeError, OSError) as error:
+            self.failures[key] = str(error)[:500]
+            return
+        record = result.as_dict()
+        record["writes_per_request"] = (self.revisions.total(self.singles) - before) / max(result.requests, 1)
+        self.samples[key].append(record)
+
+    def round(self, number: int) -> None:
+        tag = f"{uuid.uuid4().hex[:6]}r{number}"  # never sent before, so every write changes a value
+        api = self.serve("api", "motor")
+        self.samples["cold_start"].append({"seconds": wait_ready(api)})
+        self.samples["rss_rest"].append({"mb": rss_mb(api.pid)})
+        if not self.singles:
+            self.singles = scenarios.seed_singles(api.port, self.admin, self.singles_file)
+            self.series, self.series_reason = scenarios.seed_series(api.port, self.admin, self.series_file)
+        floor = self.floor()  # alone, like the api: its start and RSS are the baselines for ours
+        self.samples["floor_cold_start"].append({"seconds": wait_ready(floor)})
+        self.samples["floor_rss"].append({"mb": rss_mb(floor.pid)})
+        api_pymongo, api_2w = self.serve("api-pymongo", "pymongo"), self.serve_workers("api-2w", 2)
+        for child in (api_pymongo, api_2w):
+            wait_ready(child)
+        started = (floor, api_pymongo, api_2w)
+
+        def notes(port: int) -> load.Load:
+            body = scenarios.notes_update_body()
+            return load.Load(port, body, self.admin, str(self.singles_file), tag)
+
+        self.http("floor", floor, load.Load(floor.port, scenarios.TYPENAME_BODY))
+        self.http("typename", api, load.Load(api.port, scenarios.TYPENAME_BODY))
+        self.http("session", api, load.Load(api.port, scenarios.get_body(self.singles[0]), self.staff))
+        self.raw("raw_motor", "motor", tag + "m")
+        self.http("update_motor", api, notes(api.port), self.singles)
+        self.raw("raw_pymongo", "pymongo", tag + "p")
+        self.http("update_pymongo", api_pymongo, notes(api_pymongo.port), self.singles)
+        if self.series:
+            body = scenarios.series_update_body()
+            target = load.Load(api.port, body, self.admin, str(self.series_file), tag)
+            self.http("update_series", api, target, self.series)
+        self.http("typename_2w", api_2w, load.Load(api_2w.port, scenarios.TYPENAME_BODY))
+        self.http("update_2w", api_2w, notes(api_2w.port), self.singles)
+        self.samples["rss_after"].append({"mb": rss_mb(api.pid)})
+        for child in (*started, api):
+            self.children.stop(child)
+
+
+def _stop_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the `finally` that stops every child
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    config = Config.from_env()
+    began = time.monotonic()
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure; the report says so
+    print(
+        f"bench: {config.rounds} rounds x ~10 measurements of {config.duration:g} s, "
+        f"{config.connections} connections, load from {load.generator()}",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="bookings-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        children = Children(tmp)
+        database = EmbeddedFerretDB(tmp / "ferretdb")
+        bench: Bench | None = None
+        try:
+            uri = database.start()
+            bench = Bench(config, uri, tmp, children)
+            for number in range(1, config.rounds + 1):
+                print(f"bench: round {number}/{config.rounds}", flush=True)
+                bench.round(number)
+        finally:
+            children.stop_all()
+            if bench is not None:
+                bench.revisions.close()
+            database.stop()
+    assert bench is not None  # the try above either set it or raised
+    print("bench: recurrence expansion", flush=True)
+    results: dict[str, Any] = {
+        "meta": {
+            **asdict(config),
+            "generator": load.generator(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "machine": platform.machine(),
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg()[0],
+        },
+        "samples": dict(bench.samples),
+        "failures": bench.failures,
+        "series_na": bench.series_reason,
+        "expansion": expansion.measure(max(3, config.rounds)),
+    }
+    results["meta"]["seconds"] = round(time.monotonic() - began, 1)
+    report.finish(results, BENCH_DIR / "results.json")
+    return 0

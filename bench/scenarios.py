@@ -1,0 +1,150 @@
+"""What the bench sends: GraphQL documents, seed data, tokens, and the checks that the load did real work."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+from pymongo import MongoClient
+
+from .procs import graphql
+
+FIELDS = """
+  _id scheduleId scheduleOwnerId tags notes status type recurrence revision updatedDate
+  start { timestamp timeZone localDateTime { year monthOfYear dayOfMonth hourOfDay minutesOfHour } }
+  end { timestamp timeZone localDateTime { year monthOfYear dayOfMonth hourOfDay minutesOfHour } }
+"""
+CREATE = f"mutation Create($info: CreateSessionInfo!) {{ createSession(sessionInfo: $info) {{ {FIELDS} }} }}"
+GET = f"query Get($id: ID!) {{ session(id: $id) {{ {FIELDS} }} }}"
+UPDATE = (
+    "mutation Update($id: ID!, $info: UpdateSessionInfo!) "
+    f"{{ updateSession(sessionId: $id, sessionInfo: $info) {{ {FIELDS} }} }}"
+)
+TYPENAME_BODY = json.dumps({"query": "{ __typename }"})
+# Documents written round-robin, far more than the connections: FerretDB 1.x (SQLite) does not apply
+# find_one_and_update atomically, so two in-flight writes to one document could lose an update (and
+# make the revision check below fail). A request would have to stall for POOL turns for that to happen.
+POOL = 512
+SERIES_POOL = 128
+SCHEDULE = "4b21a5af-3b69-42ce-a3ba-9cf60d7b4422"
+
+
+def token(secret: str, *roles: str) -> str:
+    now = int(time.time())
+    claims = {"sub": "bench", "roles": list(roles), "iat": now, "exp": now + 3600}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def get_body(session_id: str) -> str:
+    return json.dumps({"query": GET, "variables": {"id": session_id}})
+
+
+def notes_update_body() -> str:
+    """__ID__/__N__ are filled in per request by the load generator (a never-sent-before value)."""
+    return json.dumps({"query": UPDATE, "variables": {"id": "__ID__", "info": {"notes": "__N__"}}})
+
+
+def series_update_body() -> str:
+    # Notes are refused on a series (BAD_USER_INPUT), so the series update changes its tags instead.
+    return json.dumps({"query": UPDATE, "variables": {"id": "__ID__", "info": {"tags": ["__N__"]}}})
+
+
+def _single_info(index: int) -> dict[str, Any]:
+    day = 1 + index % 28
+    return {
+        "scheduleId": SCHEDULE,
+        "scheduleOwnerId": "49c7fac5-227c-44d0-a4f3-c1a5c511edf1",
+        "start": {"timestamp": f"2026-03-{day:02d}T15:00:00.000Z"},
+        "end": {"timestamp": f"2026-03-{day:02d}T16:00:00.000Z"},
+        "tags": ["INDIVIDUAL"],
+        "type": "EVENT",
+        "notes": f"seed {uuid.uuid4().hex[:8]}",
+    }
+
+
+def _series_info(index: int) -> dict[str, Any]:
+    def local(hour: int) -> dict[str, int]:
+        return {"year": 2026, "monthOfYear": 1, "dayOfMonth": 5, "hourOfDay": hour, "minutesOfHour": 0}
+
+    return {
+        "scheduleId": SCHEDULE,
+        "start": {"localDateTime": local(8 + index % 8), "timeZone": "Europe/Berlin"},
+        "end": {"localDateTime": local(9 + index % 8), "timeZone": "Europe/Berlin"},
+        "recurrence": "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,WE",
+        "tags": ["GROUP"],
+        "type": "EVENT",
+    }
+
+
+def _create(port: int, admin: str, info: dict[str, Any]) -> tuple[str | None, dict[str, Any], str]:
+    body = graphql(port, CREATE, {"info": info}, admin)
+    if body.get("errors"):
+        return None, {}, str(body["errors"][0].get("message"))
+    created: dict[str, Any] = body["data"]["createSession"]
+    return str(created["_id"]), created, ""
+
+
+def seed_singles(port: int, admin: str, ids_file: Path) -> list[str]:
+    ids = []
+    for index in range(POOL):
+        session_id, _, error = _create(port, admin, _single_info(index))
+        if session_id is None:
+            raise RuntimeError(f"createSession failed while seeding: {error}")
+        ids.append(session_id)
+    ids_file.write_text("\n".join(ids) + "\n")
+    return ids
+
+
+def seed_series(port: int, admin: str, ids_file: Path) -> tuple[list[str], str]:
+    """Series ids, or ([], why) when recurring sessions cannot be created yet: the row is then n/a."""
+    ids = []
+    for index in range(SERIES_POOL):
+        session_id, created, error = _create(port, admin, _series_info(index))
+        if session_id is None:
+            return [], f"createSession with recurrence fails: {error}"
+        if not created.get("recurrence"):
+            return [], "createSession ignores recurrence (it returned a single session)"
+        ids.append(session_id)
+    ids_file.write_text("\n".join(ids) + "\n")
+    return ids, ""
+
+
+def check_ok(port: int, body_text: str, token_value: str | None, ids: list[str] | None = None) -> None:
+    """One request outside the load: the scenario must answer data, not errors, before we time it."""
+    if ids:  # a write template: fill it in the way the load generator will
+        body_text = body_text.replace("__ID__", ids[0]).replace("__N__", f"probe-{uuid.uuid4().hex[:8]}")
+    payload = json.loads(body_text)
+    body = graphql(port, payload["query"], payload.get("variables"), token_value)
+    if body.get("errors") or not body.get("data"):
+        raise RuntimeError(f"probe failed: {json.dumps(body)[:300]}")
+
+
+class Revisions:
+    """Sum of `revision` over the pool: every successful write adds exactly one."""
+
+    def __init__(self, uri: str, database: str) -> None:
+        self.client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=3000)
+        self.sessions = self.client[database]["sessions"]
+
+    def total(self, ids: list[str]) -> int:
+        docs = self.sessions.find({"_id": {"$in": ids}}, {"revision": 1})
+        return sum(int(doc.get("revision", 0)) for doc in docs)
+
+    def settled(self, ids: list[str], timeout: float = 5.0) -> int:
+        """The total once it stops moving: requests a load generator abandoned at its deadline still land."""
+        deadline = time.monotonic() + timeout
+        last = self.total(ids)
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            now = self.total(ids)
+            if now == last:
+                return now
+            last = now
+        return last
+
+    def close(self) -> None:
+        self.client.close()
