@@ -1,4 +1,4 @@
-"""`bookings-sessions serve | token | sdl`."""
+"""`bookings-sessions serve | token | dispatch | sdl`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,21 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _dispatch(_: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from .notifications.dispatcher import run_standalone
+    from .observability import configure_logging
+
+    if settings.mongodb_uri is None:
+        # The embedded FerretDB is a child of `serve`; a second one on the same files would corrupt them.
+        print("bookings-sessions: dispatch needs MONGODB_URI (the database the servers use)", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
+    asyncio.run(run_standalone(settings))
+    return 0
+
+
 def _sdl(_: argparse.Namespace, settings: Settings) -> int:
     from .schema import build_schema
 
@@ -65,6 +80,11 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
     token.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
     token.set_defaults(run=_token)
+
+    dispatch = commands.add_parser(
+        "dispatch", help="deliver participant notifications only (no server); needs MONGODB_URI"
+    )
+    dispatch.set_defaults(run=_dispatch)
 
     sdl = commands.add_parser("sdl", help="print the schema SDL")
     sdl.set_defaults(run=_sdl)

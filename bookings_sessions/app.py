@@ -20,6 +20,7 @@ from .auth import token_keys
 from .domain.errors import Unavailable
 from .graphiql import graphiql_static_app
 from .http.graphql_view import GraphQLView
+from .notifications.dispatcher import start_notifications
 from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .resolvers.context import AppServices
 from .schema import build_schema
@@ -54,6 +55,8 @@ async def _start(runtime: Runtime) -> None:
     runtime.client = create_client(uri, settings.mongodb_driver)
     store = SessionStore(runtime.client, settings.mongodb_database)
     await store.ensure_indexes()
+    # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
+    runtime.extra_tasks.extend(await start_notifications(settings, store.db))
     keys = token_keys(settings)
     if keys.development:
         log.warning(

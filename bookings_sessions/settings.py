@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pymongo.errors import PyMongoError
 from pymongo.uri_parser import parse_uri
@@ -39,6 +39,43 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=2, le=50)
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    # Participant notifications (DESIGN §5). Without a URL they are recorded and stay PENDING.
+    notification_webhook_url: str | None = None
+    notification_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    notification_max_attempts: int = Field(default=8, ge=1, le=100)
+    notification_dispatcher: bool = True  # false: run `bookings-sessions dispatch` processes instead
+    notification_poll_seconds: float = Field(default=1.0, gt=0, le=300)
+    notification_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    notification_http_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    notification_backoff_base_seconds: float = Field(default=2.0, gt=0, le=3600)
+    notification_backoff_cap_seconds: float = Field(default=600.0, gt=0, le=86_400)
+
+    @field_validator("notification_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("notification_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # An unsigned webhook would let anyone who finds the receiver's URL forge notifications.
+        if info.data.get("notification_webhook_url") and not (value and value.get_secret_value()):
+            raise ValueError("is required when NOTIFICATION_WEBHOOK_URL is set")
+        return value
+
+    @field_validator("notification_http_timeout_seconds")
+    @classmethod
+    def _timeout_within_lease(cls, value: float, info: ValidationInfo) -> float:
+        # A delivery must end while its lease holds, or another dispatcher could take it over mid-POST.
+        lease = info.data.get("notification_lease_seconds")
+        if lease is not None and value >= lease:
+            raise ValueError("must be shorter than NOTIFICATION_LEASE_SECONDS")
+        return value
 
     @field_validator("business_time_zone")
     @classmethod

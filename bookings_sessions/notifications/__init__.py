@@ -1,0 +1,1 @@
+"""Delivering participant notifications: the dispatcher and the signed webhook it posts to."""
