@@ -42,8 +42,8 @@ def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
-def _not_found(session_id: str) -> NotFound:
-    return NotFound(f"no session with id {session_id!r}", field="sessionId")
+def _not_found(session_id: str, field: str = "sessionId") -> NotFound:
+    return NotFound(f"no session with id {session_id!r}", field=field)
 
 
 def changed_fields(before: Session, after: Session) -> dict[str, Any]:
@@ -55,22 +55,22 @@ def changed_fields(before: Session, after: Session) -> dict[str, Any]:
     }
 
 
-async def load_session(ctx: Context, session_id: str) -> Session:
+async def load_session(ctx: Context, session_id: str, *, field: str = "sessionId") -> Session:
     """A single session, a series, or an instance (virtual or stored) by its id."""
     parsed = parse_instance_id(session_id)
     if parsed is not None:
         series_id, occurrence_date = parsed
         series = await ctx.store.load(series_id)
         if not isinstance(series, Series):
-            raise _not_found(session_id)
+            raise _not_found(session_id, field)
         override = await ctx.store.get_override(session_id)
         found = instance_session(series, occurrence_date, override)
         if found is None:
-            raise _not_found(session_id)
+            raise _not_found(session_id, field)
         return found
     stored = await ctx.store.load(session_id)
     if stored is None:
-        raise _not_found(session_id)
+        raise _not_found(session_id, field)
     return stored.as_session() if isinstance(stored, Series) else stored
 
 

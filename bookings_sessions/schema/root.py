@@ -26,7 +26,7 @@ from .types import Session, SessionConnection
 class Query:
     @strawberry.field(description="A single session, a recurring session, or an instance of one.")
     async def session(self, info: Info[Any, Any], id: strawberry.ID) -> Session | None:
-        return session_out(await sessions.load_session(info.context, str(id)))
+        return session_out(await sessions.load_session(info.context, str(id), field="id"))
 
     @strawberry.field(
         description="Sessions by filter; with expandInstances, recurring sessions become their instances "

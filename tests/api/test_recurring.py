@@ -226,3 +226,9 @@ async def test_concurrent_series_updates_are_all_applied(api: Api) -> None:
     assert final["revision"] == 21
     winner = next(result for result in results if result["revision"] == 21)
     assert final["tags"] == winner["tags"]
+
+
+async def test_not_found_names_the_argument_that_was_wrong(api: Api) -> None:
+    assert (await api.error(GET, {"id": "nope"}))["extensions"]["field"] == "id"
+    missing = await api.error(UPDATE, {"id": "nope", "info": {"tags": []}})
+    assert (missing["extensions"]["code"], missing["extensions"]["field"]) == ("NOT_FOUND", "sessionId")
