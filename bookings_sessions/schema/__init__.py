@@ -13,11 +13,13 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from ..observability import GraphQLMetrics, Metrics
 from ..resolvers.errors import ErrorCodes
 from .directives import RequiresRole
+from .notifications import NotificationsQuery
 from .parsing import SafeParserCache
 from .root import Mutation, Query
 from .subscription import Subscription
@@ -57,7 +59,7 @@ def build_schema(
     if not introspection:
         extensions.append(DisableIntrospection)
     return SessionsSchema(
-        query=Query,
+        query=merge_types("Query", (Query, NotificationsQuery)),
         mutation=Mutation,
         subscription=Subscription,
         types=[Session],
