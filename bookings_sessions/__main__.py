@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from .observability import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
+    logging.getLogger("uvicorn.error").addFilter(_no_startup_traceback)
     app = create_app(settings)
     # log_config=None: uvicorn's own loggers go through our (JSON) root handler; access lines come from
     # the app's middleware, with the request id.
@@ -29,6 +31,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,
     )
     return 0
+
+
+def _no_startup_traceback(record: logging.LogRecord) -> bool:
+    # The app has already logged the one-line reason; uvicorn would repeat it as a traceback.
+    return "StartupError" not in record.getMessage()
 
 
 def _token(args: argparse.Namespace, settings: Settings) -> int:

@@ -25,8 +25,8 @@ from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .resolvers.context import AppServices
 from .schema import build_schema
 from .settings import Settings, load_settings
-from .storage.client import create_client
-from .storage.ferretdb import EmbeddedFerretDB
+from .storage.client import close_client, create_client
+from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
 from .storage.store import SessionStore
 
 log = logging.getLogger("bookings_sessions")
@@ -41,6 +41,10 @@ class Runtime:
     embedded: EmbeddedFerretDB | None = None
     client: Any = None
     extra_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class StartupError(RuntimeError):
+    """The server cannot serve (database unreachable, embedded database not startable)."""
 
 
 async def _start(runtime: Runtime) -> None:
@@ -74,7 +78,7 @@ async def _stop(runtime: Runtime) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     if runtime.client is not None:
-        runtime.client.close()
+        await close_client(runtime.client)
     if runtime.embedded is not None:
         await asyncio.to_thread(runtime.embedded.stop)
 
@@ -130,7 +134,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await _start(runtime)
+        try:
+            await _start(runtime)
+        except (Unavailable, EmbeddedDatabaseError) as error:
+            await _stop(runtime)
+            # One line saying why; the CLI keeps uvicorn from repeating it as a traceback.
+            log.error("cannot start: %s", error)
+            raise StartupError(str(error)) from None
         try:
             yield
         finally:

@@ -232,3 +232,11 @@ def test_serve_without_mongodb_uri_runs_and_stops_its_own_ferretdb(tmp_path: Pat
         # SIGTERM is what `docker stop` and process managers send.
         server.stop(signal.SIGTERM)
         assert not port_is_open(port), "FerretDB outlived the server"
+
+
+def test_serve_with_an_unreachable_database_exits_with_one_line(tmp_path: Path) -> None:
+    uri = f"mongodb://127.0.0.1:{free_loopback_port()}/"
+    result = run("--data-dir", str(tmp_path), "serve", "--port", str(free_loopback_port()), MONGODB_URI=uri)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "unavailable" in (result.stdout + result.stderr).lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from bookings_sessions.app import create_app
 from bookings_sessions.settings import Settings, SettingsError, load_settings
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
 from .conftest import Api, settings_for
 
@@ -45,6 +47,21 @@ async def test_readyz_is_503_before_the_app_has_started(tmp_path: Path) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         assert (await client.get("/readyz")).status_code == 503
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_the_pymongo_driver_app_closes_its_client(
+    ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path
+) -> None:
+    app = create_app(settings_for(ferretdb.uri, database_name, tmp_path, mongodb_driver="pymongo"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                assert (await client.get("/readyz")).status_code == 200
+            await app.state.runtime.client.drop_database(database_name)
+    never_awaited = [str(warning.message) for warning in caught if "never awaited" in str(warning.message)]
+    assert never_awaited == []
 
 
 # --- GraphiQL and introspection -------------------------------------------------------------------
