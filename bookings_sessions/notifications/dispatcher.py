@@ -16,12 +16,15 @@ import signal
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
 from ..domain.notifications import Notification, retry_delay
+
+# The write path's clock (milliseconds, as BSON stores them) and per-session lock, shared on purpose.
+from ..resolvers.sessions import _lock_for, utc_now
 from ..settings import Settings
 from ..storage.outbox import DocumentLock, OutboxStore
 from .webhook import post_notification
@@ -36,12 +39,6 @@ NO_WEBHOOK_WARNING = (
     "NOTIFICATION_WEBHOOK_URL is not set: participant notifications are recorded but stay PENDING "
     "until a webhook is configured"
 )
-
-
-def utc_now() -> datetime:
-    # BSON dates hold milliseconds; trimming keeps comparisons with stored values exact.
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def dispatcher_id() -> str:
@@ -167,8 +164,6 @@ async def start_notifications(settings: Settings, db: Any) -> list[asyncio.Task[
     if not settings.notification_dispatcher:
         return []
     # The API's per-session write lock: in this process, moving entries never races an update.
-    from ..resolvers.sessions import _lock_for
-
     dispatcher = Dispatcher(outbox, DispatcherConfig.from_settings(settings), lock=_lock_for)
     return [asyncio.create_task(dispatcher.run(), name="notification-dispatcher")]
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from ..domain.model import Participant
 from ..domain.notifications import Notification, NotificationKind, NotificationStatus
+from .documents import participant_from_doc
 from .store import database_errors
 
 Document = dict[str, Any]
@@ -63,16 +63,7 @@ def notification_from_doc(doc: Document) -> Notification:
         session_id=doc["sessionId"],
         kind=NotificationKind(doc["kind"]),
         message=doc.get("message"),
-        recipients=tuple(
-            Participant(
-                id=item.get("id"),
-                name=item.get("name"),
-                email=item.get("email"),
-                phone=item.get("phone"),
-                party_size=item.get("partySize", 1),
-            )
-            for item in doc.get("recipients", ())
-        ),
+        recipients=tuple(participant_from_doc(item) for item in doc.get("recipients", ())),
         created_date=doc["createdDate"],
         status=NotificationStatus(doc.get("status", NotificationStatus.PENDING.value)),
         attempts=doc.get("attempts", 0),

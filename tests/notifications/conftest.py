@@ -16,7 +16,8 @@ from bookings_sessions.domain.commands import NotificationRequest
 from bookings_sessions.domain.model import Participant, Session
 from bookings_sessions.domain.notifications import outbox_entries
 from bookings_sessions.domain.timezones import SessionTime
-from bookings_sessions.notifications.dispatcher import Dispatcher, DispatcherConfig, utc_now
+from bookings_sessions.notifications.dispatcher import Dispatcher, DispatcherConfig
+from bookings_sessions.resolvers.sessions import utc_now
 from bookings_sessions.storage.client import create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.outbox import OutboxStore
