@@ -150,7 +150,10 @@ async def _apply(
         # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
         blind = blind_patch(patch, business_zone=zone)
         if blind is not None:
-            written = await ctx.store.patch_if_changed(session_id, blind, now=utc_now())
+            # Under the same per-id lock as every other write here (the dispatcher's outbox clean-up
+            # included): FerretDB 1.x does not serialise writes to one document by itself.
+            async with _lock_for(session_id):
+                written = await ctx.store.patch_if_changed(session_id, blind, now=utc_now())
             if written is not None:
                 ctx.services.events.publish(written)
                 return written
