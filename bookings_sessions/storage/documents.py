@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +67,16 @@ def value_to_doc(name: str, value: Any) -> Any:
     return value
 
 
+def fields_to_doc(source: object, names: Iterable[str]) -> Document:
+    """The named domain fields that are set, as document fields (absent rather than null)."""
+    doc: Document = {}
+    for name in names:
+        value = getattr(source, name)
+        if value is not None:
+            doc[FIELD_NAMES[name]] = value_to_doc(name, value)
+    return doc
+
+
 def session_to_doc(session: Session) -> Document:
     doc: Document = {
         "_id": session.id,
@@ -74,10 +85,7 @@ def session_to_doc(session: Session) -> Document:
         "createdDate": session.created_date,
         "updatedDate": session.updated_date,
     }
-    for name, field in FIELD_NAMES.items():
-        value = getattr(session, name)
-        if value is not None:
-            doc[field] = value_to_doc(name, value)
+    doc.update(fields_to_doc(session, FIELD_NAMES))
     if session.recurring_session_id is not None:
         doc["recurringSessionId"] = session.recurring_session_id
     return doc

@@ -11,6 +11,7 @@ from ..domain.timezones import as_utc
 from .documents import (
     FIELD_NAMES,
     Document,
+    fields_to_doc,
     participant_from_doc,
     participant_to_doc,
     time_from_doc,
@@ -29,19 +30,7 @@ def _date_from_doc(value: str | None) -> date | None:
 
 
 def snapshot_to_doc(snapshot: SeriesSnapshot) -> Document:
-    doc: Document = {
-        "scheduleId": snapshot.schedule_id,
-        "tags": list(snapshot.tags),
-        "status": snapshot.status.value,
-        "type": snapshot.type.value,
-        "participants": [participant_to_doc(item) for item in snapshot.participants],
-        "recurrence": snapshot.recurrence,
-        "start": time_to_doc(snapshot.start),
-        "end": time_to_doc(snapshot.end),
-    }
-    if snapshot.schedule_owner_id is not None:
-        doc["scheduleOwnerId"] = snapshot.schedule_owner_id
-    return doc
+    return fields_to_doc(snapshot, SeriesSnapshot.model_fields)
 
 
 def snapshot_from_doc(doc: Document) -> SeriesSnapshot:
