@@ -146,6 +146,19 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes used so far (from /proc/stat), summed over CPUs; idle and iowait excluded."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """This process and every child it has waited for (servers, FerretDB, wrk, raw drivers)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def rss_mb(pid: int) -> float:
     """Resident set size from /proc, in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

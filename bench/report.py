@@ -188,16 +188,17 @@ def finish(results: dict[str, Any], path: Path) -> None:
     print(
         f"Medians of {meta['rounds']} rounds, {meta['duration']:g} s each, "
         f"{meta['connections']} connections, load: {meta['generator']}, "
-        f"{meta['cpus']} CPUs, Python {meta['python']}"
+        f"{meta['cpus']} CPUs, Python {meta['python']}, other processes "
+        f"{meta.get('other_processes_cpu_share', 0.0):.0%} of the CPU"
     )
     print(table(summary))
     print()
     print("Targets:")
     for check in results["targets"]:
         print(f"  {_verdict(check['ok']):4}  {check['target']}: {check['actual']}")
-    busy = max(meta.get("load_average_before", 0.0), meta.get("load_average_after", 0.0))
-    if busy > 0.5:
-        print(f"  warning: the machine was busy (1-min load average up to {busy:.1f}): figures are noisy")
+    others = meta.get("other_processes_cpu_share", 0.0)
+    if others > 0.05:
+        print(f"  warning: other processes took {others:.0%} of the CPU during the run: req/s are noisy")
     for note in warnings(summary):
         print(f"  warning: {note}")
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -25,7 +25,17 @@ from typing import Any
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
 from . import expansion, load, report, scenarios
-from .procs import LOOPBACK, Child, Children, cpu_seconds, free_port, rss_mb, wait_ready
+from .procs import (
+    LOOPBACK,
+    Child,
+    Children,
+    cpu_seconds,
+    free_port,
+    machine_busy_seconds,
+    own_cpu_seconds,
+    rss_mb,
+    wait_ready,
+)
 
 BIN = Path(sys.executable).parent
 BENCH_DIR = Path(__file__).resolve().parent
@@ -188,7 +198,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     config = Config.from_env()
     began = time.monotonic()
-    load_before = os.getloadavg()[0]  # other work on the machine skews every figure; the report says so
+    # Other work on the machine skews every figure: measure how much CPU it took while we ran.
+    busy_before, own_before = machine_busy_seconds(), own_cpu_seconds()
     print(
         f"bench: {config.rounds} rounds x ~10 measurements of {config.duration:g} s, "
         f"{config.connections} connections, load from {load.generator()}",
@@ -211,6 +222,9 @@ def main() -> int:
                 bench.revisions.close()
             database.stop()
     assert bench is not None  # the try above either set it or raised
+    elapsed = time.monotonic() - began
+    others = (machine_busy_seconds() - busy_before) - (own_cpu_seconds() - own_before)
+    other_share = max(0.0, others) / (elapsed * (os.cpu_count() or 1))
     print("bench: recurrence expansion", flush=True)
     results: dict[str, Any] = {
         "meta": {
@@ -219,8 +233,6 @@ def main() -> int:
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "machine": platform.machine(),
-            "load_average_before": load_before,
-            "load_average_after": os.getloadavg()[0],
         },
         "samples": dict(bench.samples),
         "failures": bench.failures,
@@ -228,5 +240,6 @@ def main() -> int:
         "expansion": expansion.measure(max(3, config.rounds)),
     }
     results["meta"]["seconds"] = round(time.monotonic() - began, 1)
+    results["meta"]["other_processes_cpu_share"] = round(other_share, 3)
     report.finish(results, BENCH_DIR / "results.json")
     return 0
