@@ -130,3 +130,19 @@ def raw_driver(
         f"--duration={duration}",
     ]
     return _run(argv, dict(os.environ), duration, f"raw {driver}")
+
+
+def expansion(rounds: int) -> dict[str, Any]:
+    """bench/expansion.py in a fresh process (it prints one JSON object)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.expansion", f"--rounds={rounds}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=BENCH_DIR.parent,
+    )
+    if done.returncode != 0:
+        return {"available": False, "reason": f"expansion failed: {done.stderr.strip()[-300:]}"}
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result

@@ -24,7 +24,7 @@ from typing import Any
 
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
-from . import expansion, load, report, scenarios
+from . import load, report, scenarios
 from .procs import (
     LOOPBACK,
     Child,
@@ -237,7 +237,7 @@ def main() -> int:
         "samples": dict(bench.samples),
         "failures": bench.failures,
         "series_na": bench.series_reason,
-        "expansion": expansion.measure(max(3, config.rounds)),
+        "expansion": load.expansion(max(3, config.rounds)),
     }
     results["meta"]["seconds"] = round(time.monotonic() - began, 1)
     results["meta"]["other_processes_cpu_share"] = round(other_share, 3)
