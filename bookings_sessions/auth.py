@@ -19,6 +19,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 DEV_SECRET_FILE = "dev-jwt-secret"
 LEEWAY_SECONDS = 30
+_VERIFIED: dict[tuple[object, str], tuple[Caller, float]] = {}  # (keys, token) -> (caller, valid until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +54,25 @@ class TokenKeys:
         roles = frozenset(Role(role) for role in raw_roles if role in known)
         return Caller(subject=str(claims["sub"]), roles=roles)
 
+    def decode_cached(self, token: str) -> Caller:
+        """SPAs send the same token on every request: verify it once, reuse the caller until it expires."""
+        hit = _VERIFIED.get((self, token))
+        if hit is not None and time.time() < hit[1]:
+            return hit[0]
+        caller = self.decode(token)  # raises on a bad or expired token, which is then not cached
+        claims = jwt.decode(token, options={"verify_signature": False})
+        if len(_VERIFIED) >= 4096:
+            _VERIFIED.clear()
+        _VERIFIED[(self, token)] = (caller, float(claims["exp"]) + LEEWAY_SECONDS)
+        return caller
+
     def caller_from_header(self, authorization: str | None) -> Caller:
         if not authorization:
             return ANONYMOUS
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-        return self.decode(token.strip())
+        return self.decode_cached(token.strip())
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -169,6 +170,12 @@ class GraphQLView(GraphQL[Context, None]):
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         return wants_graphiql(request)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)  # several times faster than json.dumps on response bodies
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Self-hosted GraphiQL under a strict CSP: no CDN, nothing inline.

@@ -34,15 +34,19 @@ class Context:
     response: Any = None
     _caller: Caller | None = field(default=None, init=False)
     _caller_error: DomainError | None = field(default=None, init=False)
-    session_loader: DataLoader[str, Session | None] = field(init=False)
+    _session_loader: DataLoader[str, Session | None] | None = field(default=None, init=False)
 
-    def __post_init__(self) -> None:
-        from .sessions import load_many
+    @property
+    def session_loader(self) -> DataLoader[str, Session | None]:
+        """Built on first use: most operations never batch-load sessions."""
+        if self._session_loader is None:
+            from .sessions import load_many
 
-        async def batch(ids: list[str]) -> list[Session | None]:
-            return await load_many(self, ids)
+            async def batch(ids: list[str]) -> list[Session | None]:
+                return await load_many(self, ids)
 
-        self.session_loader = DataLoader(load_fn=batch)
+            self._session_loader = DataLoader(load_fn=batch)
+        return self._session_loader
 
     @property
     def caller(self) -> Caller:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.extensions.max_aliases import create_validator as max_aliases_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -44,6 +45,12 @@ def build_schema(
     metrics: Metrics | None = None,
 ) -> SessionsSchema:
     # Extension classes/factories, not instances: strawberry builds them per operation.
+    # Built once: MaxAliasesLimiter/QueryDepthLimiter make a new rule class per instance, which changes
+    # ValidationCache's key (schema, document, rules) on every request: validation never hit the cache.
+    limit_rules: list[type[ASTValidationRule]] = [
+        max_aliases_validator(max_aliases),
+        depth_validator(max_depth, None, None),
+    ]
     extensions: list[Any] = []
     if metrics is not None:
         # Before ErrorCodes: on_operation hooks unwind in reverse, so it sees the final error codes.
@@ -52,8 +59,7 @@ def build_schema(
         ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: SafeParserCache(maxsize=512),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=512),
     ]
     if not introspection:

@@ -32,9 +32,7 @@ def time_to_doc(value: SessionTime) -> Document:
 
 
 def time_from_doc(doc: Document) -> SessionTime:
-    return SessionTime(
-        utc=as_utc(doc["utc"]), local=datetime.strptime(doc["local"], LOCAL_FORMAT), zone=doc["zone"]
-    )
+    return SessionTime(utc=as_utc(doc["utc"]), local=datetime.fromisoformat(doc["local"]), zone=doc["zone"])
 
 
 def participant_to_doc(value: Participant) -> Document:

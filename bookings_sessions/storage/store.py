@@ -105,10 +105,10 @@ class SessionStore:
     async def load(self, session_id: str) -> Session | Series | None:
         """A single session or a series, whichever the id names (not instance exceptions)."""
         with database_errors():
-            doc = await self.sessions.find_one(
-                {"_id": session_id, "kind": {"$ne": "instance"}}, STORED_FIELDS
-            )
-        if doc is None:
+            # A bare `_id` filter: FerretDB pushes only that down to SQLite; with any other key it
+            # decodes every document of the collection. The kind is checked here instead.
+            doc = await self.sessions.find_one({"_id": session_id}, STORED_FIELDS)
+        if doc is None or doc.get("kind") == "instance":
             return None
         return series_from_doc(doc) if doc.get("kind") == "series" else session_from_doc(doc)
 
@@ -133,8 +133,8 @@ class SessionStore:
 
     async def get_override(self, instance_id: str) -> InstanceOverride | None:
         with database_errors():
-            doc = await self.sessions.find_one({"_id": instance_id, "kind": "instance"}, STORED_FIELDS)
-        return None if doc is None else override_from_doc(doc)
+            doc = await self.sessions.find_one({"_id": instance_id}, STORED_FIELDS)
+        return None if doc is None or doc.get("kind") != "instance" else override_from_doc(doc)
 
     async def save_override(
         self,

@@ -1,0 +1,28 @@
+"""The request path does per-document work once: repeated documents hit the validation cache."""
+
+from __future__ import annotations
+
+from strawberry.extensions.validation_cache import _get_validate_cache
+
+from bookings_sessions.schema import build_schema
+
+
+async def test_a_repeated_document_is_validated_once() -> None:
+    schema = build_schema()
+    cache = _get_validate_cache(512)
+    document = "query Probe { __typename }"
+    assert (await schema.execute(document)).errors is None
+    hits_before = cache.cache_info().hits
+    for _ in range(5):
+        assert (await schema.execute(document)).errors is None
+    # The depth and alias rules are built once, so the cache key (schema, document, rules) repeats.
+    assert cache.cache_info().hits - hits_before == 5
+
+
+async def test_the_limits_still_refuse_abusive_documents() -> None:
+    schema = build_schema(max_depth=3, max_aliases=2)
+    deep = "{ sessions { edges { node { start { localDateTime { year } } } } } }"
+    aliased = "{ a: __typename b: __typename c: __typename }"
+    for document in (deep, aliased):
+        result = await schema.execute(document)
+        assert result.errors, document
