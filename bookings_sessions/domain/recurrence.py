@@ -192,9 +192,17 @@ def occurrences(
         interval=rule.interval,
         byweekday=[_DAY_INDEX[d] for d in rule.by_day],
     )
+    # Wall times a day or more inside the window (and before UNTIL) are inside it whatever the zone's
+    # offset changes do, so only occurrences near an edge pay for the exact UTC conversion.
+    safe_from, safe_to = _local_bound(window_from, zone, 1), _local_bound(window_to, zone, -1)
+    if rule.until is not None:
+        safe_to = min(safe_to, _local_bound(rule.until, zone, -1))
     # Same wall time on different days ⇒ UTC instants are strictly increasing (offset changes are
     # far below 24 h), so the first instant past the window or UNTIL ends the series.
     for local in expansion:
+        if safe_from <= local < safe_to:
+            yield local
+            continue
         try:
             instant = to_utc(local, zone)
         except OverflowError:  # beyond year 9999 in UTC: past any representable window or UNTIL
@@ -203,6 +211,14 @@ def occurrences(
             return
         if instant >= window_from:
             yield local
+
+
+def _local_bound(instant: datetime, zone: ZoneInfo, days: int) -> datetime:
+    """The instant's wall time shifted by `days`, clamped to datetime's range."""
+    try:
+        return instant.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    except OverflowError:
+        return datetime.max if days > 0 else datetime.min
 
 
 def is_occurrence(
