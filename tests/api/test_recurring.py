@@ -232,3 +232,23 @@ async def test_not_found_names_the_argument_that_was_wrong(api: Api) -> None:
     assert (await api.error(GET, {"id": "nope"}))["extensions"]["field"] == "id"
     missing = await api.error(UPDATE, {"id": "nope", "info": {"tags": []}})
     assert (missing["extensions"]["code"], missing["extensions"]["field"]) == ("NOT_FOUND", "sessionId")
+
+
+async def test_instances_inherit_participants_unless_they_override_them(api: Api) -> None:
+    alice = {"name": "Alice", "email": "alice@example.com", "partySize": 2}
+    bob = {"name": "Bob", "phone": "+15550100"}
+    series = await weekly_series(api, participants=[alice])
+    own = instance_id(series["_id"], INSTANCE_DAY)
+    plain = instance_id(series["_id"], date(2030, 1, 21))
+    await update(api, own, {"participants": [bob]})
+    query = "query($id: ID!) { session(id: $id) { participants { name } totalNumberOfParticipants } }"
+
+    async def seen(session_id: str) -> tuple[list[str], int]:
+        found = (await api.data(query, {"id": session_id}))["session"]
+        return [p["name"] for p in found["participants"]], found["totalNumberOfParticipants"]
+
+    assert await seen(plain) == (["Alice"], 2)
+    assert await seen(own) == (["Bob"], 1)
+    await update(api, series["_id"], {"participants": [alice, bob]})
+    assert await seen(plain) == (["Alice", "Bob"], 3)
+    assert await seen(own) == (["Bob"], 1)
