@@ -17,6 +17,8 @@ from bookings_sessions.app import create_app
 from bookings_sessions.settings import Settings
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
+from .queries import CREATE, single_session_info
+
 SECRET = "test-secret-for-the-api-tests-only-0123456789"
 
 
@@ -92,3 +94,11 @@ async def api(
             yield Api(client=client, app=app)
         runtime = app.state.runtime
         await runtime.client.drop_database(database_name)
+
+
+async def create_single(api: Api, **overrides: Any) -> dict[str, Any]:
+    """Creates the reference's example session (fields overridable) as an admin."""
+    created: dict[str, Any] = (await api.data(CREATE, {"info": single_session_info(**overrides)}))[
+        "createSession"
+    ]
+    return created

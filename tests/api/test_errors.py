@@ -13,6 +13,7 @@ from bookings_sessions.app import create_app
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
 from .conftest import ADMIN, Api, settings_for
+from .conftest import create_single as create
 from .queries import CREATE, DELETE, GET, UPDATE, single_session_info
 
 LEAKS = ("Traceback", 'File "', "KeyError", "pymongo", "motor", "127.0.0.1", "ServerSelectionTimeout")
@@ -24,13 +25,6 @@ def assert_no_leak(body: dict[str, Any]) -> None:
         assert leak not in text, body
     for error in body.get("errors", []):
         assert set(error.get("extensions", {})) <= {"code", "field", "reference"}, error
-
-
-async def create(api: Api, **overrides: Any) -> dict[str, Any]:
-    created: dict[str, Any] = (await api.data(CREATE, {"info": single_session_info(**overrides)}))[
-        "createSession"
-    ]
-    return created
 
 
 async def stored(api: Api, session_id: str) -> dict[str, Any]:

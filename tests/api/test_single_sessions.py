@@ -13,6 +13,7 @@ from bookings_sessions.app import create_app
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
 from .conftest import ADMIN, Api, settings_for
+from .conftest import create_single as create
 from .queries import CREATE, DELETE, GET, SESSION_FIELDS, UPDATE, single_session_info
 
 PARTICIPANT_FIELDS = "participants { id name email phone partySize } totalNumberOfParticipants"
@@ -45,13 +46,6 @@ def wall(
     if zone is not None:
         value["timeZone"] = zone
     return value
-
-
-async def create(api: Api, **overrides: Any) -> dict[str, Any]:
-    created: dict[str, Any] = (await api.data(CREATE, {"info": single_session_info(**overrides)}))[
-        "createSession"
-    ]
-    return created
 
 
 async def get(api: Api, session_id: str) -> dict[str, Any]:
