@@ -7,7 +7,7 @@ from typing import Any
 
 from .commands import NewSession, SessionPatch, camel
 from .errors import BadUserInput
-from .model import Session, SessionKind, SessionStatus
+from .model import Session, SessionKind
 from .timezones import SessionTime, resolve_time
 
 # Fields a client may not clear with an explicit null (they have no meaningful "empty").
@@ -101,7 +101,3 @@ def plan_patch(
 def apply_changes(current: Session, changes: Changes, *, now: datetime) -> Session:
     """What the stored document becomes; the storage layer performs the same change atomically."""
     return current.model_copy(update={**changes, "revision": current.revision + 1, "updated_date": now})
-
-
-def cancel_changes(current: Session) -> Changes:
-    return {} if current.status is SessionStatus.CANCELLED else {"status": SessionStatus.CANCELLED}

@@ -14,7 +14,6 @@ from bookings_sessions.domain.errors import BadUserInput
 from bookings_sessions.domain.model import Participant, Session, SessionKind, SessionStatus, SessionType
 from bookings_sessions.domain.patch import (
     apply_changes,
-    cancel_changes,
     new_single_session,
     plan_patch,
 )
@@ -263,10 +262,12 @@ def test_apply_bumps_revision_and_updated_date_only() -> None:
 
 
 def test_cancel_is_a_status_change_and_idempotent() -> None:
+    # deleteSession is this patch: a soft status change that a second delete leaves alone.
     current = session()
-    changes = cancel_changes(current)
+    cancel = SessionPatch(status=SessionStatus.CANCELLED)
+    changes = plan_patch(current, cancel, business_zone="UTC")
     assert changes == {"status": SessionStatus.CANCELLED}
-    assert cancel_changes(apply_changes(current, changes, now=LATER)) == {}
+    assert plan_patch(apply_changes(current, changes, now=LATER), cancel, business_zone="UTC") == {}
 
 
 # --- properties -----------------------------------------------------------------------------------
