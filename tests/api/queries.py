@@ -42,3 +42,21 @@ def single_session_info(**overrides: object) -> dict[str, object]:
     }
     info.update(overrides)
     return info
+
+
+def wall_time(
+    year: int, month: int, day: int, hour: int, minute: int = 0, zone: str | None = None
+) -> dict[str, object]:
+    """A `CalendarDateTimeInput` given as local wall time (in `zone`, else the business zone)."""
+    value: dict[str, object] = {
+        "localDateTime": {
+            "year": year,
+            "monthOfYear": month,
+            "dayOfMonth": day,
+            "hourOfDay": hour,
+            "minutesOfHour": minute,
+        }
+    }
+    if zone is not None:
+        value["timeZone"] = zone
+    return value

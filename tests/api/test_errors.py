@@ -14,7 +14,7 @@ from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
 from .conftest import ADMIN, Api, settings_for
 from .conftest import create_single as create
-from .queries import CREATE, DELETE, GET, UPDATE, single_session_info
+from .queries import CREATE, DELETE, GET, UPDATE, single_session_info, wall_time
 
 LEAKS = ("Traceback", 'File "', "KeyError", "pymongo", "motor", "127.0.0.1", "ServerSelectionTimeout")
 
@@ -32,19 +32,8 @@ async def stored(api: Api, session_id: str) -> dict[str, Any]:
     return found
 
 
-def wall(day: int, hour: int, minute: int = 0, month: int = 2, zone: str | None = None) -> dict[str, Any]:
-    value: dict[str, Any] = {
-        "localDateTime": {
-            "year": 2026,
-            "monthOfYear": month,
-            "dayOfMonth": day,
-            "hourOfDay": hour,
-            "minutesOfHour": minute,
-        }
-    }
-    if zone is not None:
-        value["timeZone"] = zone
-    return value
+def wall(day: int, hour: int, minute: int = 0, month: int = 2, zone: str | None = None) -> dict[str, object]:
+    return wall_time(2026, month, day, hour, minute, zone)
 
 
 # --- BAD_USER_INPUT -------------------------------------------------------------------------------

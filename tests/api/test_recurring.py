@@ -10,22 +10,13 @@ from zoneinfo import ZoneInfo
 from bookings_sessions.domain.recurrence import instance_id
 
 from .conftest import Api
-from .queries import CREATE, DELETE, GET, UPDATE
+from .queries import CREATE, DELETE, GET, UPDATE, wall_time
 
 ZONE = "America/New_York"
 
 
-def local(day: date, hour: int, minute: int = 0, zone: str = ZONE) -> dict[str, Any]:
-    return {
-        "localDateTime": {
-            "year": day.year,
-            "monthOfYear": day.month,
-            "dayOfMonth": day.day,
-            "hourOfDay": hour,
-            "minutesOfHour": minute,
-        },
-        "timeZone": zone,
-    }
+def local(day: date, hour: int, minute: int = 0, zone: str = ZONE) -> dict[str, object]:
+    return wall_time(day.year, day.month, day.day, hour, minute, zone)
 
 
 def hm(value: dict[str, Any]) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from .conftest import ADMIN, Api, settings_for
 from .conftest import create_single as create
 from .queries import CREATE, DELETE, GET, SESSION_FIELDS, UPDATE, single_session_info
+from .queries import wall_time as wall
 
 PARTICIPANT_FIELDS = "participants { id name email phone partySize } totalNumberOfParticipants"
 GET_ALL = f"query Get($id: ID!) {{ session(id: $id) {{ {SESSION_FIELDS} {PARTICIPANT_FIELDS} }} }}"
@@ -31,21 +32,6 @@ def instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def wall(
-    year: int, month: int, day: int, hour: int, minute: int = 0, zone: str | None = None
-) -> dict[str, Any]:
-    value: dict[str, Any] = {
-        "localDateTime": {
-            "year": year,
-            "monthOfYear": month,
-            "dayOfMonth": day,
-            "hourOfDay": hour,
-            "minutesOfHour": minute,
-        }
-    }
-    if zone is not None:
-        value["timeZone"] = zone
-    return value
 
 
 async def get(api: Api, session_id: str) -> dict[str, Any]:

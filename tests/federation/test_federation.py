@@ -18,7 +18,7 @@ from bookings_sessions.domain.recurrence import instance_id
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
 from ..api.conftest import ADMIN, STAFF, settings_for
-from ..api.queries import CREATE, single_session_info
+from ..api.queries import CREATE, single_session_info, wall_time
 from ..live_server import LiveServer, run_node
 
 
@@ -38,9 +38,8 @@ def test_service_sdl_is_a_federation_v2_subgraph(live_server: LiveServer) -> Non
 
 
 def weekly_series(server: LiveServer) -> dict[str, Any]:
-    def local(day: date, hour: int) -> dict[str, Any]:
-        wall = {"year": day.year, "monthOfYear": day.month, "dayOfMonth": day.day, "hourOfDay": hour}
-        return {"localDateTime": {**wall, "minutesOfHour": 0}, "timeZone": "Europe/Berlin"}
+    def local(day: date, hour: int) -> dict[str, object]:
+        return wall_time(day.year, day.month, day.day, hour, zone="Europe/Berlin")
 
     info = {
         "scheduleId": "federated-schedule",
@@ -153,9 +152,8 @@ async def test_entities_load_in_one_database_round_trip(app: Starlette, find_com
 async def test_entities_with_virtual_instances_load_in_one_database_round_trip(
     app: Starlette, find_commands: FindCommands
 ) -> None:
-    def local(day: date, hour: int) -> dict[str, Any]:
-        wall = {"year": day.year, "monthOfYear": day.month, "dayOfMonth": day.day, "hourOfDay": hour}
-        return {"localDateTime": {**wall, "minutesOfHour": 0}, "timeZone": "UTC"}
+    def local(day: date, hour: int) -> dict[str, object]:
+        return wall_time(day.year, day.month, day.day, hour, zone="UTC")
 
     series_info = {
         "scheduleId": "s",
