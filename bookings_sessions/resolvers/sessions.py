@@ -12,7 +12,7 @@ import random
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
@@ -55,18 +55,25 @@ def changed_fields(before: Session, after: Session) -> dict[str, Any]:
     }
 
 
+async def _load_instance(
+    ctx: Context, session_id: str, series_id: str, occurrence_date: date, *, field: str = "sessionId"
+) -> tuple[Series, InstanceOverride | None, Session]:
+    """An instance's series, its stored exception (if any) and the instance as clients see it."""
+    series = await ctx.store.load(series_id)
+    if not isinstance(series, Series):
+        raise _not_found(session_id, field)
+    override = await ctx.store.get_override(session_id)
+    found = instance_session(series, occurrence_date, override)
+    if found is None:
+        raise _not_found(session_id, field)
+    return series, override, found
+
+
 async def load_session(ctx: Context, session_id: str, *, field: str = "sessionId") -> Session:
     """A single session, a series, or an instance (virtual or stored) by its id."""
     parsed = parse_instance_id(session_id)
     if parsed is not None:
-        series_id, occurrence_date = parsed
-        series = await ctx.store.load(series_id)
-        if not isinstance(series, Series):
-            raise _not_found(session_id, field)
-        override = await ctx.store.get_override(session_id)
-        found = instance_session(series, occurrence_date, override)
-        if found is None:
-            raise _not_found(session_id, field)
+        _, _, found = await _load_instance(ctx, session_id, *parsed, field=field)
         return found
     stored = await ctx.store.load(session_id)
     if stored is None:
@@ -185,13 +192,7 @@ async def _apply(
     async def instance(now: datetime) -> Session | None:
         assert parsed is not None
         series_id, occurrence_date = parsed
-        series = await ctx.store.load(series_id)
-        if not isinstance(series, Series):
-            raise _not_found(session_id)
-        existing = await ctx.store.get_override(session_id)
-        before = instance_session(series, occurrence_date, existing)
-        if before is None:
-            raise _not_found(session_id)
+        series, existing, before = await _load_instance(ctx, session_id, series_id, occurrence_date)
         planned = plan_instance_update(series, occurrence_date, existing, patch, business_zone=zone, now=now)
         after = before if planned is None else instance_session(series, occurrence_date, planned)
         assert after is not None
