@@ -201,8 +201,10 @@ async def _apply(
         )
         if planned is None and not outbox:
             return before
-        base = existing or planned
-        assert base is not None
+        # Only a notification to record: it rides on the exception document, made now if there is none.
+        base = existing or InstanceOverride(
+            series_id=series_id, occurrence_date=occurrence_date, created_date=now
+        )
         to_save = planned or base.model_copy(update={"revision": base.revision + 1, "updated_date": now})
         saved = await ctx.store.save_override(
             to_save, None if existing is None else existing.revision, outbox=outbox

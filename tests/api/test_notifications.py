@@ -6,16 +6,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import pytest
 
+from bookings_sessions.domain.recurrence import instance_id
 from bookings_sessions.notifications.dispatcher import NO_WEBHOOK_WARNING
 from bookings_sessions.notifications.webhook import signature
 
 from ..notifications.receiver import Receiver
 from .conftest import ADMIN, SERVICE, STAFF, Api
-from .queries import single_session_info
+from .queries import single_session_info, wall_time
 
 SECRET = "api-webhook-secret"
 ALICE = {"id": "p-1", "name": "Alice", "email": "alice@example.com", "phone": None, "partySize": 2}
@@ -274,3 +276,25 @@ async def test_the_servers_dispatcher_never_undoes_a_concurrent_update(api: Api)
     assert sorted(int(node["message"]) for node in shown) == list(range(count))
     session = (await api.data(GET, {"id": session_id}))["session"]
     assert (session["notes"], session["revision"]) == (f"{count - 1}", 1 + count)
+
+
+@NO_WEBHOOK
+async def test_notifying_about_an_untouched_instance_records_it_with_the_series_participants(
+    api: Api,
+) -> None:
+    series_info = {
+        "scheduleId": "s",
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+        "start": wall_time(2030, 1, 7, 10, zone="UTC"),
+        "end": wall_time(2030, 1, 7, 11, zone="UTC"),
+        "participants": [ALICE],
+    }
+    series_id = (await api.data(CREATE, {"info": series_info}))["createSession"]["_id"]
+    instance = instance_id(series_id, date(2030, 1, 14))
+    # Nothing changes and no exception exists yet: the notification alone is the write.
+    updated = (
+        await api.data(UPDATE, {"id": instance, "info": {}, "options": notify("Room changed")})
+    )["updateSession"]
+    assert updated["_id"] == instance
+    shown = await wait_for_notifications(api, 1, sessionId=instance)
+    assert [(node["message"], node["recipients"][0]["name"]) for node in shown] == [("Room changed", "Alice")]
