@@ -97,11 +97,6 @@ class SessionStore:
         with database_errors():
             await self.sessions.insert_one(session_to_doc(session))
 
-    async def get(self, session_id: str) -> Session | None:
-        with database_errors():
-            doc = await self.sessions.find_one({"_id": session_id}, STORED_FIELDS)
-        return None if doc is None else session_from_doc(doc)
-
     async def load(self, session_id: str) -> Session | Series | None:
         """A single session or a series, whichever the id names (not instance exceptions)."""
         with database_errors():
@@ -273,11 +268,6 @@ class SessionStore:
                 return_document=ReturnDocument.AFTER,
             )
         return None if doc is None else session_from_doc(doc)
-
-    async def drop_all(self) -> None:
-        """Tests only: an empty collection between tests."""
-        with database_errors():
-            await self.sessions.delete_many({})
 
     async def get_many(self, ids: list[str]) -> dict[str, Session | Series | InstanceOverride]:
         """One round trip for a batch of any kind of document (federation entity lookups)."""

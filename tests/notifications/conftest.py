@@ -69,10 +69,10 @@ class Db:
 
     async def notify(self, session_id: str, message: str = "Room changed") -> str:
         """An update with `notifyParticipants: true`, as the write path records it; the entry id."""
-        current = await self.sessions.get(session_id)
+        current = await self.sessions.load(session_id)
         if current is None:
             await self.sessions.insert(make_session(session_id))
-            current = await self.sessions.get(session_id)
+            current = await self.sessions.load(session_id)
         assert current is not None
         request = NotificationRequest(notify_participants=True, message=message)
         now = utc_now()

@@ -42,7 +42,7 @@ async def notify_update(
     store: SessionStore, session_id: str, changes: dict[str, Any], now: datetime = T0
 ) -> dict[str, Any]:
     """What `updateSession(..., notifyParticipants: true)` writes: the change and its entry, together."""
-    current = await store.get(session_id)
+    current = await store.load(session_id)
     assert current is not None
     [entry] = outbox_entries(current, changes, NOTIFY, change_kind="UPDATED", now=now)
     assert await store.patch(session_id, current.revision, changes, now=now, outbox=[entry]) is not None
@@ -63,7 +63,7 @@ async def test_the_entry_is_written_with_the_change_then_moved_once(store: Sessi
     entry = await notify_update(store, "s1", {"notes": "changed"})
 
     assert [item["id"] for item in await raw_outbox(store, "s1")] == [entry["id"]]
-    assert (await store.get("s1")).notes == "changed"  # type: ignore[union-attr]
+    assert (await store.load("s1")).notes == "changed"  # type: ignore[union-attr]
 
     assert await outbox.move_outbox(limit=10) == 1
     assert await raw_outbox(store, "s1") == []

@@ -57,13 +57,13 @@ async def raw(store: SessionStore, session_id: str) -> dict[str, Any]:
 async def test_insert_then_get_round_trips_every_field(store: SessionStore) -> None:
     session = make_session()
     await store.insert(session)
-    assert await store.get("s1") == session
+    assert await store.load("s1") == session
 
 
 async def test_minimal_session_round_trips(store: SessionStore) -> None:
     session = make_session(schedule_owner_id=None, notes=None, tags=(), participants=())
     await store.insert(session)
-    assert await store.get("s1") == session
+    assert await store.load("s1") == session
     assert set(await raw(store, "s1")).isdisjoint({"notes", "scheduleOwnerId"})
 
 
@@ -79,14 +79,14 @@ async def test_times_are_stored_as_utc_local_and_zone(store: SessionStore) -> No
 
 
 async def test_unknown_id_is_none(store: SessionStore) -> None:
-    assert await store.get("nope") is None
+    assert await store.load("nope") is None
 
 
 async def test_inserting_an_existing_id_is_a_conflict(store: SessionStore) -> None:
     await store.insert(make_session())
     with pytest.raises(Conflict):
         await store.insert(make_session(notes="other"))
-    assert (await store.get("s1")) == make_session()
+    assert (await store.load("s1")) == make_session()
 
 
 async def test_patch_sets_unsets_and_bumps_revision(store: SessionStore) -> None:
@@ -103,7 +103,7 @@ async def test_patch_sets_unsets_and_bumps_revision(store: SessionStore) -> None
     assert doc["tags"] == ["ONLY"]
     assert doc["status"] == "CANCELLED"
     assert doc["createdDate"] == CREATED
-    assert await store.get("s1") == updated
+    assert await store.load("s1") == updated
 
 
 async def test_patch_writes_times_and_participants_as_documents(store: SessionStore) -> None:
@@ -175,12 +175,6 @@ async def test_ping_answers(store: SessionStore) -> None:
     await store.ping()
 
 
-async def test_drop_all_empties_the_collection(store: SessionStore) -> None:
-    await store.insert(make_session())
-    await store.drop_all()
-    assert await store.get("s1") is None
-
-
 async def test_database_down_is_unavailable(driver: str) -> None:
     # Nothing listens on a port just probed free on the loopback interface.
     uri = f"mongodb://127.0.0.1:{free_loopback_port()}/"
@@ -188,7 +182,7 @@ async def test_database_down_is_unavailable(driver: str) -> None:
     store = SessionStore(client, "unreachable")
     try:
         with pytest.raises(Unavailable) as caught:
-            await store.get("s1")
+            await store.load("s1")
         assert caught.value.code == "UNAVAILABLE"
         assert "127.0.0.1" not in caught.value.message  # short, no driver details
         with pytest.raises(Unavailable):
