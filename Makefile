@@ -49,6 +49,7 @@ run: install ferretdb
 
 lint: install-dev
 	$(BIN)/ruff check bookings_sessions tests $(wildcard bench)
+	$(BIN)/lint-imports
 
 typecheck: install-dev
 	$(BIN)/mypy --strict bookings_sessions

@@ -22,8 +22,8 @@ from .graphiql import graphiql_static_app
 from .http.graphql_view import GraphQLView
 from .notifications.dispatcher import start_notifications
 from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
-from .resolvers.context import AppServices
 from .schema import build_schema
+from .service.services import AppServices
 from .settings import Settings, load_settings
 from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB

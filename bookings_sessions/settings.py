@@ -9,11 +9,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from pymongo.errors import PyMongoError
-from pymongo.uri_parser import parse_uri
-
 from .domain.errors import BadUserInput
 from .domain.timezones import zone_or_error
+from .storage.client import check_uri
 
 
 class Settings(BaseSettings):
@@ -94,12 +92,7 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("mongodb", "mongodb+srv") or not parts.netloc:
             raise ValueError("must look like mongodb://host:port/ or mongodb+srv://host/")
-        try:
-            # The driver's own parser, so a bad port or option fails here and not as a traceback at start.
-            # It would resolve DNS for mongodb+srv://, whose syntax is otherwise that of mongodb://.
-            parse_uri("mongodb://" + value.split("://", 1)[1])
-        except (ValueError, PyMongoError) as error:
-            raise ValueError(f"not a valid MongoDB URI: {error}") from None
+        check_uri(value)
         return value
 
     @field_validator("cors_allow_origins", mode="before")

@@ -2,49 +2,52 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import BadUserInput
-from .model import Participant, SessionStatus, SessionType
+from .fields import FIELD_RULES, SessionValues, given_values
 from .timezones import CalendarDateTimeIn
 
-MAX_TAGS = 50
-MAX_PARTICIPANTS = 500
-MAX_NOTES = 10_000
 MAX_MESSAGE = 2_000
+MAX_RRULE = 500
 
 
-class NewSession(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class NewSession(SessionValues):
+    """The plain fields (from the field table), plus the times and an optional rule."""
 
-    schedule_id: str = Field(min_length=1, max_length=200)
-    schedule_owner_id: str | None = Field(default=None, max_length=200)
-    tags: tuple[str, ...] = Field(default=(), max_length=MAX_TAGS)
-    notes: str | None = Field(default=None, max_length=MAX_NOTES)
-    type: SessionType = SessionType.EVENT
-    recurrence: str | None = Field(default=None, max_length=500)
+    recurrence: str | None = Field(default=None, max_length=MAX_RRULE)
     start: CalendarDateTimeIn
     end: CalendarDateTimeIn
-    participants: tuple[Participant, ...] = Field(default=(), max_length=MAX_PARTICIPANTS)
 
 
 class SessionPatch(BaseModel):
-    """Only the fields in `model_fields_set` were given; a given `None` means "clear it"."""
+    """What to change: only given fields change; a given `None` means "clear it".
+
+    `values` holds the given plain fields (table fields); times and rule have rules of their own.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    schedule_id: str | None = Field(default=None, min_length=1, max_length=200)
-    schedule_owner_id: str | None = Field(default=None, max_length=200)
-    tags: tuple[str, ...] | None = Field(default=None, max_length=MAX_TAGS)
-    notes: str | None = Field(default=None, max_length=MAX_NOTES)
-    status: SessionStatus | None = None
-    type: SessionType | None = None
-    recurrence: str | None = Field(default=None, max_length=500)
+    values: dict[str, Any] = Field(default_factory=dict)
     start: CalendarDateTimeIn | None = None
     end: CalendarDateTimeIn | None = None
-    participants: tuple[Participant, ...] | None = Field(default=None, max_length=MAX_PARTICIPANTS)
+    recurrence: str | None = Field(default=None, max_length=MAX_RRULE)
+
+    @classmethod
+    def from_given(cls, data: dict[str, Any]) -> SessionPatch:
+        plain = {name: value for name, value in data.items() if name in FIELD_RULES}
+        rest = {name: value for name, value in data.items() if name not in FIELD_RULES}
+        return cls.model_validate({**rest, "values": given_values(plain)})
+
+    @property
+    def given(self) -> frozenset[str]:
+        return frozenset(self.values) | (self.model_fields_set - {"values"})
+
+    def value(self, name: str) -> Any:
+        return self.values[name] if name in FIELD_RULES else getattr(self, name)
 
 
 class NotificationRequest(BaseModel):
@@ -54,19 +57,14 @@ class NotificationRequest(BaseModel):
     message: str | None = Field(default=None, max_length=MAX_MESSAGE)
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+M = TypeVar("M")
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def validated(model: type[M], data: dict[str, object], prefix: str) -> M:
-    """pydantic's first complaint becomes a BAD_USER_INPUT naming the GraphQL input path."""
+def validated(parse: Callable[[dict[str, Any]], M], data: dict[str, Any]) -> M:
+    """pydantic's first complaint becomes a BAD_USER_INPUT naming the field by its domain path."""
     try:
-        return model.model_validate(data)
+        return parse(data)
     except ValidationError as error:
         first = error.errors()[0]
-        path = ".".join([prefix, *(camel(str(part)) for part in first["loc"])])
-        raise BadUserInput(f"{path}: {first['msg']}", field=path) from None
+        path = ".".join(str(part) for part in first["loc"])
+        raise BadUserInput(first["msg"], field=path) from None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 
 class DomainError(Exception):
     code = "INTERNAL"
@@ -11,9 +14,23 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    def within(self, parent: str) -> None:
+        """Names the field from one level up: `end` of `session_info` becomes `session_info.end`."""
+        self.field = parent if self.field is None else f"{parent}.{self.field}"
+
+
+@contextlib.contextmanager
+def fields_of(parent: str) -> Iterator[None]:
+    """Input errors raised inside name their field as part of `parent` (a use case's input)."""
+    try:
+        yield
+    except BadUserInput as error:
+        error.within(parent)
+        raise
+
 
 class BadUserInput(DomainError):
-    """The request itself is wrong; `field` names the offending input path (e.g. `sessionInfo.start`)."""
+    """The request itself is wrong; `field` names the offending input by its domain path (`start`)."""
 
     code = "BAD_USER_INPUT"
 

@@ -1,5 +1,5 @@
-"""Participant notifications (DESIGN §5): what goes into the outbox with a session write, and the
-pure rules of delivering it (state, retry delays). No I/O here."""
+"""Participant notifications (docs/design.md §5): what goes into the outbox with a session write, and
+the pure rules of delivering it (state, retry delays). No I/O here."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .commands import NotificationRequest
-from .model import Participant, Session, SessionStatus
+from .model import Session
+from .values import Participant, SessionStatus
 
 _RNG = random.Random()
 
@@ -47,17 +48,6 @@ class Notification(BaseModel):
     lease_generation: int = 0
 
 
-def recipient_entry(participant: Participant) -> dict[str, Any]:
-    # The same camelCase shape as a stored participant, so the webhook body reads like the API.
-    return {
-        "id": participant.id,
-        "name": participant.name,
-        "email": participant.email,
-        "phone": participant.phone,
-        "partySize": participant.party_size,
-    }
-
-
 def outbox_entries(
     current: Session,
     changes: dict[str, Any],
@@ -65,7 +55,7 @@ def outbox_entries(
     *,
     change_kind: str,
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[Notification]:
     """Entries to record atomically with the write; empty when no notification was asked for.
 
     The recipients are the participants after the change: replacing the participants and notifying
@@ -79,14 +69,14 @@ def outbox_entries(
         kind = NotificationKind.CANCELLED
     participants: tuple[Participant, ...] = changes.get("participants", current.participants)
     return [
-        {
-            "id": uuid.uuid4().hex,
-            "sessionId": current.id,
-            "kind": kind.value,
-            "message": request.message,
-            "recipients": [recipient_entry(participant) for participant in participants],
-            "createdDate": now,
-        }
+        Notification(
+            id=uuid.uuid4().hex,
+            session_id=current.id,
+            kind=kind,
+            message=request.message,
+            recipients=participants,
+            created_date=now,
+        )
     ]
 
 

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
 
-from bookings_sessions.domain.errors import BadUserInput
+from .errors import BadUserInput
+from .timezones import to_utc
 
 DAYS: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_INDEX = {day: i for i, day in enumerate(DAYS)}  # same numbering as date.weekday() and dateutil
@@ -129,13 +130,6 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
 
     # Duplicate days are harmless (a set), so they are folded rather than rejected.
     return RecurrenceRule(interval=interval, by_day=tuple(d.strip() for d in days), until=until)
-
-
-def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
-    """Naive local wall time → aware UTC; gaps and overlaps resolve as zoneinfo's fold=0 does."""
-    if local.tzinfo is not None:
-        raise ValueError("to_utc expects a naive local datetime")
-    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def _week_monday(day: date) -> date:

@@ -10,32 +10,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from .model import Participant, Session, SessionKind, SessionStatus, SessionType
-from .recurrence import RecurrenceRule, instance_id, is_occurrence, occurrences, parse_rrule, to_utc
-from .timezones import SessionTime, zone_or_error
+from .fields import INSTANCE_FIELDS, SERIES_FIELDS, SessionValues
+from .model import Session, SessionKind
+from .recurrence import RecurrenceRule, instance_id, is_occurrence, occurrences, parse_rrule
+from .timezones import DATE_SLACK, SessionTime, to_utc, zone_or_error
+from .values import SessionStatus
 
 MAX_OCCURRENCE_DURATION = timedelta(hours=24)
-# Local dates around a UTC window: zone offsets stay within ±14 h, so a day of slack each side suffices.
-DATE_SLACK = timedelta(days=1)
-FAR_PAST = datetime(1, 1, 3, tzinfo=UTC)
-FAR_FUTURE = datetime(9999, 12, 30, tzinfo=UTC)
+FAR_PAST = datetime(1, 1, 10, tzinfo=UTC)
+FAR_FUTURE = datetime(9999, 12, 20, tzinfo=UTC)
 
 
-class SeriesSnapshot(BaseModel):
-    """The series' own fields as of one history entry; `start`/`end` are its first occurrence."""
+class SeriesSnapshot(SessionValues):
+    """The series' own fields as of one history entry; `start`/`end` are its first occurrence.
 
-    model_config = ConfigDict(frozen=True)
+    The plain fields come from the field table; those a series may not hold stay at their defaults.
+    """
 
-    schedule_id: str
-    schedule_owner_id: str | None = None
-    tags: tuple[str, ...] = ()
-    status: SessionStatus = SessionStatus.CONFIRMED
-    type: SessionType = SessionType.EVENT
-    participants: tuple[Participant, ...] = ()
     recurrence: str
     start: SessionTime
     end: SessionTime
@@ -46,7 +42,7 @@ class SeriesSnapshot(BaseModel):
 
     @property
     def zone(self) -> ZoneInfo:
-        return zone_or_error(self.start.zone, "timeZone")
+        return zone_or_error(self.start.zone, "start.time_zone")
 
     @property
     def duration(self) -> timedelta:
@@ -79,15 +75,10 @@ class Series(BaseModel):
         return Session(
             id=self.id,
             kind=SessionKind.SERIES,
-            schedule_id=snapshot.schedule_id,
-            schedule_owner_id=snapshot.schedule_owner_id,
-            tags=snapshot.tags,
-            status=snapshot.status,
-            type=snapshot.type,
+            **{name: getattr(snapshot, name) for name in SERIES_FIELDS},
             recurrence=snapshot.recurrence,
             start=snapshot.start,
             end=snapshot.end,
-            participants=snapshot.participants,
             revision=self.revision,
             created_date=self.created_date,
             updated_date=self.updated_date,
@@ -101,7 +92,10 @@ class StartMode(StrEnum):
 
 
 class InstanceOverride(BaseModel):
-    """A stored exception for one occurrence; `None` fields follow the series."""
+    """A stored exception for one occurrence: its own times (by start mode) and its own plain values.
+
+    `values` holds only fields the table lets an instance override; any other field follows the series.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -111,11 +105,7 @@ class InstanceOverride(BaseModel):
     start: SessionTime | None = None  # FIXED only
     end: SessionTime | None = None  # FIXED only
     duration_minutes: int | None = None  # DURATION only
-    schedule_owner_id: str | None = None
-    tags: tuple[str, ...] | None = None
-    status: SessionStatus | None = None
-    type: SessionType | None = None
-    participants: tuple[Participant, ...] | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
     revision: int = 0
     created_date: datetime | None = None
     updated_date: datetime | None = None
@@ -137,7 +127,7 @@ def _rule(text: str) -> RecurrenceRule:
 
 
 def session_time(local: datetime, zone_name: str) -> SessionTime:
-    return SessionTime(utc=to_utc(local, zone_or_error(zone_name, "timeZone")), local=local, zone=zone_name)
+    return SessionTime(utc=to_utc(local, zone_or_error(zone_name, "time_zone")), local=local, zone=zone_name)
 
 
 def _entry_range(series: Series, index: int) -> tuple[date | None, date | None]:
@@ -217,21 +207,11 @@ def materialize(
             start, end = override.start, override.end
         elif override.start_mode is StartMode.DURATION and override.duration_minutes is not None:
             end = session_time(nominal_start + timedelta(minutes=override.duration_minutes), start.zone)
-        for name in ("schedule_owner_id", "tags", "status", "type", "participants"):
-            value = getattr(override, name)
-            if value is not None:
-                fields[name] = value
+        fields.update((name, override.values[name]) for name in INSTANCE_FIELDS if name in override.values)
         revision = override.revision
         if override.updated_date is not None:
             updated = max(updated, override.updated_date)
-    values: dict[str, object] = {
-        "schedule_owner_id": snapshot.schedule_owner_id,
-        "tags": snapshot.tags,
-        "status": snapshot.status,
-        "type": snapshot.type,
-        "participants": snapshot.participants,
-        **fields,
-    }
+    values: dict[str, object] = {**{name: getattr(snapshot, name) for name in SERIES_FIELDS}, **fields}
     # A cancelled series cancels its governed instances whatever they override.
     if snapshot.status is SessionStatus.CANCELLED:
         values["status"] = SessionStatus.CANCELLED
@@ -239,7 +219,6 @@ def materialize(
         {
             "id": instance_id(series.id, nominal_start.date()),
             "kind": SessionKind.INSTANCE,
-            "schedule_id": snapshot.schedule_id,
             "recurring_session_id": series.id,
             "instance_of_recurrence": snapshot.recurrence,
             "recurrence": None,

@@ -1,13 +1,15 @@
-"""Creating and updating recurring sessions and their instances (DESIGN §2, the seed's table)."""
+"""Creating and updating recurring sessions and their instances (docs/design.md §2, the seed's table)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .commands import NewSession, SessionPatch, camel
+from .commands import NewSession, SessionPatch
 from .errors import BadUserInput, NotFound
-from .recurrence import is_occurrence, parse_rrule, to_utc
+from .fields import FIELD_RULES, INSTANCE_FIELDS, SERIES_FIELDS
+from .patch import check_times, checked_value, reject_recurring_only_fields
+from .recurrence import is_occurrence, parse_rrule
 from .series import (
     MAX_OCCURRENCE_DURATION,
     HistoryEntry,
@@ -21,52 +23,32 @@ from .series import (
     materialize,
     session_time,
 )
-from .timezones import CalendarDateTimeIn, SessionTime, resolve_time, utc_to_local, zone_or_error
-
-SERIES_FIELDS = ("schedule_id", "schedule_owner_id", "tags", "status", "type", "participants")
-INSTANCE_FIELDS = ("schedule_owner_id", "tags", "status", "type", "participants")
-NOT_NULLABLE_ON_SERIES = frozenset({"schedule_id", "status", "type", "start", "end", "recurrence"})
+from .timezones import CalendarDateTimeIn, SessionTime, resolve_time, to_utc, utc_to_local, zone_or_error
 
 
-def _series_time(value: CalendarDateTimeIn, business_zone: str, path: str) -> SessionTime:
+def _series_time(value: CalendarDateTimeIn, business_zone: str, field: str) -> SessionTime:
     if value.local_date_time is None:
-        raise BadUserInput(f"{path}: a recurring session needs localDateTime", field=path)
-    return resolve_time(value, business_zone, path)
+        raise BadUserInput("a recurring session needs local_date_time", field=field)
+    return resolve_time(value, business_zone, field)
 
 
-def _check_occurrence_times(start: SessionTime, end: SessionTime, prefix: str) -> None:
-    if end.utc <= start.utc:
-        raise BadUserInput(f"{prefix}.end must be after {prefix}.start", field=f"{prefix}.end")
+def _check_occurrence_times(start: SessionTime, end: SessionTime) -> None:
+    check_times(start, end)
     if end.local - start.local > MAX_OCCURRENCE_DURATION:
-        raise BadUserInput(
-            f"{prefix}.end: a weekly occurrence can last at most 24 hours", field=f"{prefix}.end"
-        )
+        raise BadUserInput("an occurrence can last at most 24 hours", field="end")
 
 
-def _reject_notes(notes: object, prefix: str) -> None:
-    if notes is not None:
-        raise BadUserInput(
-            f"{prefix}.notes: notes are not supported for recurring sessions", field=f"{prefix}.notes"
-        )
-
-
-def new_series(
-    command: NewSession, *, session_id: str, business_zone: str, now: datetime, prefix: str = "sessionInfo"
-) -> Series:
+def new_series(command: NewSession, *, session_id: str, business_zone: str, now: datetime) -> Series:
     assert command.recurrence is not None
-    _reject_notes(command.notes, prefix)
-    rule = parse_rrule(command.recurrence, f"{prefix}.recurrence")
-    start = _series_time(command.start, business_zone, f"{prefix}.start")
-    end = _series_time(command.end, business_zone, f"{prefix}.end")
+    reject_recurring_only_fields({name: getattr(command, name) for name in FIELD_RULES})
+    rule = parse_rrule(command.recurrence)
+    start = _series_time(command.start, business_zone, "start")
+    end = _series_time(command.end, business_zone, "end")
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
-    _check_occurrence_times(start, end, prefix)
+    _check_occurrence_times(start, end)
     snapshot = SeriesSnapshot(
-        schedule_id=command.schedule_id,
-        schedule_owner_id=command.schedule_owner_id,
-        tags=command.tags,
-        type=command.type,
-        participants=command.participants,
+        **{name: getattr(command, name) for name in SERIES_FIELDS},
         recurrence=rule.to_rrule(),
         start=start,
         end=end,
@@ -75,23 +57,19 @@ def new_series(
     return Series(id=session_id, history=(entry,), revision=1, created_date=now, updated_date=now)
 
 
-def _next_snapshot(
-    current: SeriesSnapshot, patch: SessionPatch, business_zone: str, prefix: str
-) -> SeriesSnapshot:
-    given = patch.model_fields_set
-    _reject_notes(patch.notes if "notes" in given else None, prefix)
-    updates: dict[str, Any] = {}
-    for name in given & {*SERIES_FIELDS, "recurrence", "start", "end"}:
-        value = getattr(patch, name)
-        path = f"{prefix}.{camel(name)}"
-        if value is None and name in NOT_NULLABLE_ON_SERIES:
-            raise BadUserInput(f"{path} cannot be null", field=path)
-        if value is None and name in ("tags", "participants"):
-            value = ()
+def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: str) -> SeriesSnapshot:
+    reject_recurring_only_fields(patch.values)
+    updates: dict[str, Any] = {
+        name: checked_value(name, value) for name, value in patch.values.items() if name in SERIES_FIELDS
+    }
+    for name in patch.given & {"recurrence", "start", "end"}:
+        value = patch.value(name)
+        if value is None:
+            raise BadUserInput("cannot be null", field=name)
         if name == "recurrence":
-            value = parse_rrule(value, path).to_rrule()
-        elif name in ("start", "end"):
-            value = _series_time(value, business_zone, path)
+            value = parse_rrule(value).to_rrule()
+        else:
+            value = _series_time(value, business_zone, name)
         updates[name] = value
     start: SessionTime = updates.get("start", current.start)
     if "end" in updates:
@@ -101,7 +79,7 @@ def _next_snapshot(
         end = session_time(current.end.local + (start.local.date() - current.start.local.date()), start.zone)
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
-    _check_occurrence_times(start, end, prefix)
+    _check_occurrence_times(start, end)
     updates["start"], updates["end"] = start, end
     return current.model_copy(update=updates)
 
@@ -135,10 +113,10 @@ def prune(series: Series) -> Series:
 
 
 def plan_series_update(
-    series: Series, patch: SessionPatch, *, business_zone: str, now: datetime, prefix: str = "sessionInfo"
+    series: Series, patch: SessionPatch, *, business_zone: str, now: datetime
 ) -> Series | None:
     """The series after the update, changing occurrences from `now` on; None when nothing changes."""
-    snapshot = _next_snapshot(series.current, patch, business_zone, prefix)
+    snapshot = _next_snapshot(series.current, patch, business_zone)
     if snapshot == series.current:
         return None
     cut = _cut_date(series, snapshot, now)
@@ -157,15 +135,13 @@ def _instance_times(
     series_end: SessionTime,
     current_end: SessionTime,
     business_zone: str,
-    prefix: str,
 ) -> dict[str, Any]:
     """The three rules of the seed's table, as the new start-mode fields of the override."""
-    given = patch.model_fields_set
     for name in ("start", "end"):
-        if name in given and getattr(patch, name) is None:
-            raise BadUserInput(f"{prefix}.{name} cannot be null", field=f"{prefix}.{name}")
-    new_start = resolve_time(patch.start, business_zone, f"{prefix}.start") if patch.start else None
-    new_end = resolve_time(patch.end, business_zone, f"{prefix}.end") if patch.end else None
+        if name in patch.given and patch.value(name) is None:
+            raise BadUserInput("cannot be null", field=name)
+    new_start = resolve_time(patch.start, business_zone, "start") if patch.start else None
+    new_end = resolve_time(patch.end, business_zone, "end") if patch.end else None
     zone = series_start.zone
     follow: dict[str, Any] = {
         "start_mode": StartMode.FOLLOW,
@@ -177,7 +153,7 @@ def _instance_times(
     def duration_mode(end: SessionTime) -> dict[str, Any]:
         if end.utc == series_end.utc:
             return follow
-        local_end = utc_to_local(end.utc, zone_or_error(zone, "timeZone"))
+        local_end = utc_to_local(end.utc, zone_or_error(zone, "start.time_zone"))
         minutes = int((local_end - series_start.local).total_seconds() // 60)
         return {**follow, "start_mode": StartMode.DURATION, "duration_minutes": minutes}
 
@@ -201,33 +177,33 @@ def plan_instance_update(
     *,
     business_zone: str,
     now: datetime,
-    prefix: str = "sessionInfo",
 ) -> InstanceOverride | None:
     """The instance's stored exception after the update; None when nothing changes."""
     found = find_occurrence(series, occurrence_date)
     if found is None:
-        raise NotFound("this recurring session has no instance on that date", field="sessionId")
+        raise NotFound("this recurring session has no instance on that date")
     entry, nominal = found
-    given = patch.model_fields_set
-    _reject_notes(patch.notes if "notes" in given else None, prefix)
-    for name in ("recurrence", "schedule_id"):
-        if name in given:
-            path = f"{prefix}.{camel(name)}"
-            raise BadUserInput(f"{path}: change it on the recurring session, not an instance", field=path)
+    reject_recurring_only_fields(patch.values)
+    for name in sorted(patch.given - {*INSTANCE_FIELDS, "start", "end"}):
+        if name in FIELD_RULES and not FIELD_RULES[name].on_series:
+            continue  # a null for a field no recurring session holds: nothing to change
+        raise BadUserInput("change it on the recurring session, not an instance", field=name)
     override = existing or InstanceOverride(series_id=series.id, occurrence_date=occurrence_date)
     current = materialize(series, entry, nominal, existing)
     snapshot = entry.snapshot
     series_start = session_time(nominal, snapshot.start.zone)
     series_end = session_time(nominal + snapshot.duration, snapshot.start.zone)
-    updates = _instance_times(override, patch, series_start, series_end, current.end, business_zone, prefix)
-    for name in INSTANCE_FIELDS:
-        if name in given:
-            # null removes the instance's own value: it follows the series again.
-            updates[name] = getattr(patch, name)
-    proposed = override.model_copy(update=updates)
+    updates = _instance_times(override, patch, series_start, series_end, current.end, business_zone)
+    own = dict(override.values)
+    for name, value in patch.values.items():
+        # null removes the instance's own value: it follows the series again.
+        if value is None:
+            own.pop(name, None)
+        else:
+            own[name] = value
+    proposed = override.model_copy(update={**updates, "values": own})
     preview = materialize(series, entry, nominal, proposed)
-    if preview.end.utc <= preview.start.utc:
-        raise BadUserInput(f"{prefix}.end must be after {prefix}.start", field=f"{prefix}.end")
+    check_times(preview.start, preview.end)
     if proposed == override:
         return None
     return proposed.model_copy(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict
 
 from .errors import BadUserInput
+
+# A local date lies within this of the UTC date of the same instant (offsets stay within ±14 h): the
+# one margin for turning UTC windows into local-date ranges and back.
+DATE_SLACK = timedelta(days=2)
 
 
 class LocalDateTime(BaseModel):
@@ -35,20 +39,20 @@ class LocalDateTime(BaseModel):
     def to_naive(self, field: str) -> datetime:
         checks = (
             (1 <= self.year <= 9999, "year", "1..9999"),
-            (1 <= self.month_of_year <= 12, "monthOfYear", "1..12"),
-            (0 <= self.hour_of_day <= 23, "hourOfDay", "0..23"),
-            (0 <= self.minutes_of_hour <= 59, "minutesOfHour", "0..59"),
+            (1 <= self.month_of_year <= 12, "month_of_year", "1..12"),
+            (0 <= self.hour_of_day <= 23, "hour_of_day", "0..23"),
+            (0 <= self.minutes_of_hour <= 59, "minutes_of_hour", "0..59"),
         )
         for ok, name, allowed in checks:
             if not ok:
-                raise BadUserInput(f"{field}.localDateTime.{name} must be in {allowed}", field=field)
+                raise BadUserInput(f"local_date_time.{name} must be in {allowed}", field=field)
         try:
             return datetime(
                 self.year, self.month_of_year, self.day_of_month, self.hour_of_day, self.minutes_of_hour
             )
         except ValueError:
             raise BadUserInput(
-                f"{field}.localDateTime: {self.year:04d}-{self.month_of_year:02d}-{self.day_of_month:02d}"
+                f"local_date_time: {self.year:04d}-{self.month_of_year:02d}-{self.day_of_month:02d}"
                 " is not a calendar date",
                 field=field,
             ) from None
@@ -86,11 +90,13 @@ def zone_or_error(name: str, field: str) -> ZoneInfo:
             raise ValueError(name)
         return _zone(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise BadUserInput(f"{field}: unknown time zone {name!r}", field=field) from None
+        raise BadUserInput(f"unknown time zone {name!r}", field=field) from None
 
 
-def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
-    """Non-existent and ambiguous wall times resolve as zoneinfo does with fold=0, consistently."""
+def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    """Naive local wall time → aware UTC; gaps and overlaps resolve as zoneinfo's fold=0 does."""
+    if local.tzinfo is not None:
+        raise ValueError("to_utc expects a naive local datetime")
     return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
@@ -108,14 +114,14 @@ def as_utc(value: datetime) -> datetime:
 def resolve_time(value: CalendarDateTimeIn, default_zone: str, field: str) -> SessionTime:
     # Only an absent zone falls back to the business zone; an empty one is as wrong as any unknown name.
     zone_name = default_zone if value.time_zone is None else value.time_zone
-    zone = zone_or_error(zone_name, f"{field}.timeZone")
+    zone = zone_or_error(zone_name, f"{field}.time_zone")
     if value.local_date_time is not None:
         local = value.local_date_time.to_naive(field)
-        utc = local_to_utc(local, zone)
+        utc = to_utc(local, zone)
         if value.timestamp is not None and as_utc(value.timestamp) != utc:
-            raise BadUserInput(f"{field}: timestamp and localDateTime disagree", field=field)
+            raise BadUserInput("timestamp and local_date_time disagree", field=field)
         return SessionTime(utc=utc, local=local, zone=zone_name)
     if value.timestamp is not None:
         utc = as_utc(value.timestamp).replace(microsecond=0)
         return SessionTime(utc=utc, local=utc_to_local(utc, zone), zone=zone_name)
-    raise BadUserInput(f"{field}: give timestamp or localDateTime", field=field)
+    raise BadUserInput("give timestamp or local_date_time", field=field)

@@ -39,8 +39,9 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from ..domain.errors import DomainError
 from ..graphiql import accept_qualities, graphiql_html_response, wants_graphiql
-from ..resolvers.context import AppServices, Context
-from ..resolvers.errors import classify
+from ..schema.context import Context
+from ..schema.errors import classify
+from ..service.services import AppServices
 
 GRAPHQL_RESPONSE_JSON: Final = "application/graphql-response+json"
 JSON: Final = "application/json"

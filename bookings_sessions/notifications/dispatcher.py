@@ -22,11 +22,13 @@ from typing import Any
 import httpx
 
 from ..domain.notifications import Notification, retry_delay
+from ..settings import Settings
+from ..storage.client import close_client, create_client
 
 # The write path's clock (milliseconds, as BSON stores them) and per-session lock, shared on purpose.
-from ..resolvers.sessions import _lock_for, utc_now
-from ..settings import Settings
+from ..storage.clock import utc_now
 from ..storage.outbox import DocumentLock, OutboxStore
+from ..storage.write_lock import session_lock
 from .webhook import post_notification
 
 log = logging.getLogger("bookings_sessions.notifications")
@@ -164,14 +166,12 @@ async def start_notifications(settings: Settings, db: Any) -> list[asyncio.Task[
     if not settings.notification_dispatcher:
         return []
     # The API's per-session write lock: in this process, moving entries never races an update.
-    dispatcher = Dispatcher(outbox, DispatcherConfig.from_settings(settings), lock=_lock_for)
+    dispatcher = Dispatcher(outbox, DispatcherConfig.from_settings(settings), lock=session_lock)
     return [asyncio.create_task(dispatcher.run(), name="notification-dispatcher")]
 
 
 async def run_standalone(settings: Settings) -> None:
     """`bookings-sessions dispatch`: the dispatcher alone, against MONGODB_URI, until SIGINT/SIGTERM."""
-    from ..storage.client import close_client, create_client
-
     if settings.mongodb_uri is None:
         raise ValueError("MONGODB_URI is required: the embedded database belongs to `serve`")
     client = create_client(settings.mongodb_uri, settings.mongodb_driver)

@@ -10,12 +10,24 @@ from datetime import UTC
 
 import httpx
 
-from ..domain.notifications import Notification, recipient_entry
+from ..domain.notifications import Notification
+from ..domain.values import Participant
 
 SIGNATURE_HEADER = "X-Signature-SHA256"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Enough of a failing receiver's answer to tell why, in `lastError`.
 MAX_ERROR_BODY = 200
+
+
+def recipient_entry(participant: Participant) -> dict[str, object]:
+    # The same camelCase shape as a participant in the GraphQL API, so the body reads like the API.
+    return {
+        "id": participant.id,
+        "name": participant.name,
+        "email": participant.email,
+        "phone": participant.phone,
+        "partySize": participant.party_size,
+    }
 
 
 def webhook_body(notification: Notification) -> bytes:

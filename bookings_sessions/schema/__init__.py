@@ -18,8 +18,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from ..observability import GraphQLMetrics, Metrics
-from ..resolvers.errors import ErrorCodes
 from .directives import RequiresRole
+from .errors import ErrorCodes
 from .notifications import NotificationsQuery
 from .parsing import SafeParserCache
 from .root import Mutation, Query

@@ -31,7 +31,7 @@ def _suppress_auth(kwargs: dict[str, Any]) -> bool:
 def requires_role(*roles: Role, honour_suppress_auth: bool = False) -> PermissionExtension:
     """A field extension enforcing one set of roles and printing `@requiresRole` on the field.
 
-    Errors raised here carry FORBIDDEN/UNAUTHENTICATED codes (see resolvers/errors.py).
+    Errors raised here carry FORBIDDEN/UNAUTHENTICATED codes (see schema/errors.py).
     """
     allowed = frozenset(roles)
 

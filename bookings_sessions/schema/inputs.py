@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
+from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -96,3 +99,18 @@ class SessionFilterInput:
 class TimeWindow:
     from_: datetime = strawberry.field(name="from")
     to: datetime
+
+
+def given_fields(value: Any) -> Any:
+    """A strawberry input as plain data: UNSET fields left out, explicit nulls kept, enums as values."""
+    if isinstance(value, list):
+        return [given_fields(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            item.name: given_fields(getattr(value, item.name))
+            for item in dataclasses.fields(value)
+            if getattr(value, item.name) is not strawberry.UNSET
+        }
+    return value

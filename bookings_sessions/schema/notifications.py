@@ -11,10 +11,10 @@ from strawberry.types import Info
 from ..domain.callers import Role
 from ..domain.notifications import Notification as DomainNotification
 from ..domain.notifications import NotificationKind, NotificationStatus
-from ..resolvers.mapping import participant_out
-from ..resolvers.notifications import DEFAULT_PAGE, MAX_PAGE, list_notifications
+from ..domain.paging import Page
+from ..service.notifications import DEFAULT_PAGE, MAX_PAGE, list_notifications
 from .directives import requires_role
-from .types import Participant
+from .types import PageInfo, Participant
 
 NotificationKindEnum = strawberry.enum(NotificationKind, name="NotificationKind")
 NotificationStatusEnum = strawberry.enum(
@@ -40,28 +40,41 @@ class Notification:
     sent_date: datetime | None
     next_attempt_date: datetime | None = strawberry.field(description="When a PENDING one is tried next.")
 
+    @classmethod
+    def from_domain(cls, value: DomainNotification) -> Notification:
+        return cls(
+            id=strawberry.ID(value.id),
+            session_id=strawberry.ID(value.session_id),
+            kind=value.kind,
+            message=value.message,
+            recipients=[Participant.from_domain(item) for item in value.recipients],
+            status=value.status,
+            attempts=value.attempts,
+            last_error=value.last_error,
+            created_date=value.created_date,
+            sent_date=value.sent_date,
+            next_attempt_date=value.next_attempt_at if value.status is NotificationStatus.PENDING else None,
+        )
 
-@strawberry.type(description="One page of notifications, newest first.")
+
+@strawberry.type
+class NotificationEdge:
+    cursor: str
+    node: Notification
+
+
+@strawberry.type(description="A page of notifications, newest first.")
 class NotificationConnection:
-    nodes: list[Notification]
-    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
-    has_next_page: bool
+    edges: list[NotificationEdge]
+    page_info: PageInfo
 
-
-def notification_out(value: DomainNotification) -> Notification:
-    return Notification(
-        id=strawberry.ID(value.id),
-        session_id=strawberry.ID(value.session_id),
-        kind=value.kind,
-        message=value.message,
-        recipients=[participant_out(item) for item in value.recipients],
-        status=value.status,
-        attempts=value.attempts,
-        last_error=value.last_error,
-        created_date=value.created_date,
-        sent_date=value.sent_date,
-        next_attempt_date=value.next_attempt_at if value.status is NotificationStatus.PENDING else None,
-    )
+    @classmethod
+    def from_page(cls, page: Page[DomainNotification]) -> NotificationConnection:
+        edges = [
+            NotificationEdge(cursor=cursor, node=Notification.from_domain(item))
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        return cls(edges=edges, page_info=PageInfo.from_page(page))
 
 
 @strawberry.type
@@ -76,18 +89,14 @@ class NotificationsQuery:
         info: Info[Any, Any],
         session_id: strawberry.ID | None = None,
         status: NotificationStatusEnum | None = None,  # type: ignore[valid-type]
-        first: int = DEFAULT_PAGE,
+        first: int | None = DEFAULT_PAGE,
         after: str | None = None,
     ) -> NotificationConnection | None:
         page = await list_notifications(
-            info.context,
+            info.context.services,
             session_id=None if session_id is None else str(session_id),
             status=None if status is None else NotificationStatus(status),
             first=first,
             after=after,
         )
-        return NotificationConnection(
-            nodes=[notification_out(item) for item in page.items],
-            end_cursor=page.end_cursor,
-            has_next_page=page.has_next_page,
-        )
+        return NotificationConnection.from_page(page)

@@ -1,4 +1,4 @@
-"""Query and Mutation: each field maps arguments and hands over to `resolvers/`."""
+"""Query and Mutation: each field maps its arguments to a use case (`service/`) and the result to a type."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from ..domain.callers import Role
-from ..resolvers import listing, sessions
-from ..resolvers.mapping import connection_out, given_fields, session_out
+from ..service import listing, sessions
 from .directives import requires_role
+from .errors import argument_names
 from .inputs import (
     CreateSessionInfo,
     DeleteSessionOptions,
@@ -18,6 +18,7 @@ from .inputs import (
     TimeWindow,
     UpdateSessionInfo,
     UpdateSessionOptions,
+    given_fields,
 )
 from .types import Session, SessionConnection
 
@@ -26,7 +27,8 @@ from .types import Session, SessionConnection
 class Query:
     @strawberry.field(description="A single session, a recurring session, or an instance of one.")
     async def session(self, info: Info[Any, Any], id: strawberry.ID) -> Session | None:
-        return session_out(await sessions.load_session(info.context, str(id), field="id"))
+        with argument_names({"session_id": "id"}):
+            return Session.from_domain(await sessions.load_session(info.context.services, str(id)))
 
     @strawberry.field(
         description="Sessions by filter; with expandInstances, recurring sessions become their instances "
@@ -42,21 +44,22 @@ class Query:
         after: str | None = None,
     ) -> SessionConnection:
         page = await listing.list_sessions(
-            info.context,
+            info.context.services,
             given_fields(filter) if filter else None,
             None if window is None else (window.from_, window.to),
             expand_instances,
             first,
             after,
         )
-        return connection_out(page)
+        return SessionConnection.from_page(page)
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(extensions=[requires_role(Role.BOOKINGS_ADMIN)], description="Creates a session.")
     async def create_session(self, info: Info[Any, Any], session_info: CreateSessionInfo) -> Session:
-        return session_out(await sessions.create_session(info.context, given_fields(session_info)))
+        created = await sessions.create_session(info.context.services, given_fields(session_info))
+        return Session.from_domain(created)
 
     @strawberry.mutation(
         extensions=[requires_role(Role.BOOKINGS_ADMIN, honour_suppress_auth=True)],
@@ -70,9 +73,9 @@ class Mutation:
         options: UpdateSessionOptions | None = None,
     ) -> Session:
         updated = await sessions.update_session(
-            info.context, str(session_id), given_fields(session_info), given_fields(options)
+            info.context.services, str(session_id), given_fields(session_info), given_fields(options)
         )
-        return session_out(updated)
+        return Session.from_domain(updated)
 
     @strawberry.mutation(
         extensions=[requires_role(Role.BOOKINGS_ADMIN, honour_suppress_auth=True)],
@@ -81,5 +84,5 @@ class Mutation:
     async def delete_session(
         self, info: Info[Any, Any], session_id: strawberry.ID, options: DeleteSessionOptions | None = None
     ) -> Session:
-        deleted = await sessions.delete_session(info.context, str(session_id), given_fields(options))
-        return session_out(deleted)
+        deleted = await sessions.delete_session(info.context.services, str(session_id), given_fields(options))
+        return Session.from_domain(deleted)

@@ -9,7 +9,6 @@ import strawberry
 from strawberry.types import Info
 
 from ..domain.callers import SENSITIVE_READERS
-from ..resolvers.mapping import session_out
 from .directives import requires_role
 from .types import Session
 
@@ -28,4 +27,4 @@ class Subscription:
         self, info: Info[Any, Any], schedule_id: str | None = None
     ) -> AsyncGenerator[Session, None]:
         async for session in info.context.services.events.subscribe(schedule_id):
-            yield session_out(session)
+            yield Session.from_domain(session)

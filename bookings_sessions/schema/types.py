@@ -1,4 +1,8 @@
-"""GraphQL output types: `Session`, `CalendarDateTime`, `LocalDateTime`, `Participant`, enums."""
+"""GraphQL output types: `Session`, `CalendarDateTime`, `LocalDateTime`, `Participant`, enums, paging.
+
+Each type owns its mapping from the domain (`from_domain`). Role checks on fields come from the domain's
+field table (`protected`), so the SDL's `@requiresRole` and the enforcement cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,21 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from ..domain.callers import SENSITIVE_READERS
-from ..domain.model import SessionStatus, SessionType
+from ..domain.fields import PROTECTED_FIELDS
+from ..domain.model import Session as DomainSession
+from ..domain.paging import Page
+from ..domain.timezones import SessionTime
+from ..domain.values import Participant as DomainParticipant
+from ..domain.values import SessionStatus, SessionType
 from .directives import requires_role
 
 SessionStatusEnum = strawberry.enum(SessionStatus, name="SessionStatus")
 SessionTypeEnum = strawberry.enum(SessionType, name="SessionType")
+
+
+def protected(name: str, **field_options: Any) -> Any:
+    """A field readable only by the roles the field table names for `name`."""
+    return strawberry.field(extensions=[requires_role(*PROTECTED_FIELDS[name])], **field_options)
 
 
 @strawberry.type(description="A wall-clock time, without a zone.")
@@ -24,12 +37,28 @@ class LocalDateTime:
     hour_of_day: int
     minutes_of_hour: int
 
+    @classmethod
+    def from_naive(cls, value: datetime) -> LocalDateTime:
+        return cls(
+            year=value.year,
+            month_of_year=value.month,
+            day_of_month=value.day,
+            hour_of_day=value.hour,
+            minutes_of_hour=value.minute,
+        )
+
 
 @strawberry.type(description="A session time: the UTC instant, and the wall time in the session's zone.")
 class CalendarDateTime:
     timestamp: datetime
     local_date_time: LocalDateTime
     time_zone: str
+
+    @classmethod
+    def from_domain(cls, value: SessionTime) -> CalendarDateTime:
+        return cls(
+            timestamp=value.utc, local_date_time=LocalDateTime.from_naive(value.local), time_zone=value.zone
+        )
 
 
 @strawberry.type(description="Someone booked into the session. Contact details: staff, admins, services.")
@@ -39,6 +68,12 @@ class Participant:
     email: str | None
     phone: str | None
     party_size: int
+
+    @classmethod
+    def from_domain(cls, value: DomainParticipant) -> Participant:
+        return cls(
+            id=value.id, name=value.name, email=value.email, phone=value.phone, party_size=value.party_size
+        )
 
 
 @strawberry.federation.type(keys=["_id"], description="A session on a schedule.")
@@ -61,16 +96,49 @@ class Session:
     revision: int
     created_date: datetime
     updated_date: datetime
-    # Sensitive fields: the resolver reads them from the hidden domain object.
-    notes: str | None = strawberry.field(extensions=[requires_role(*SENSITIVE_READERS)])
-    participants: list[Participant] | None = strawberry.field(extensions=[requires_role(*SENSITIVE_READERS)])
+    notes: str | None = protected("notes")
+    participants: list[Participant] | None = protected("participants")
     total_number_of_participants: int
 
     @classmethod
-    def resolve_reference(cls, info: Info[Any, Any], **representation: Any) -> Any:
-        from ..resolvers.federation import resolve_session_reference
+    def from_domain(cls, value: DomainSession) -> Session:
+        return cls(
+            id=strawberry.ID(value.id),
+            schedule_id=value.schedule_id,
+            schedule_owner_id=value.schedule_owner_id,
+            tags=list(value.tags),
+            notes=value.notes,
+            status=value.status,
+            type=value.type,
+            recurrence=value.recurrence,
+            recurring_session_id=(
+                None if value.recurring_session_id is None else strawberry.ID(value.recurring_session_id)
+            ),
+            instance_of_recurrence=value.instance_of_recurrence,
+            start=CalendarDateTime.from_domain(value.start),
+            end=CalendarDateTime.from_domain(value.end),
+            participants=[Participant.from_domain(item) for item in value.participants],
+            total_number_of_participants=value.total_number_of_participants,
+            revision=value.revision,
+            created_date=value.created_date,
+            updated_date=value.updated_date,
+        )
 
-        return resolve_session_reference(info, representation)
+    @classmethod
+    async def resolve_reference(cls, info: Info[Any, Any], **representation: Any) -> Session | None:
+        """Federation: many references, one database round trip per request tick (DataLoader)."""
+        found = await info.context.session_loader.load(str(representation.get("_id", "")))
+        return None if found is None else cls.from_domain(found)
+
+
+@strawberry.type(description="Where a page ends, and whether another follows.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+
+    @classmethod
+    def from_page(cls, page: Page[Any]) -> PageInfo:
+        return cls(has_next_page=page.has_next_page, end_cursor=page.end_cursor)
 
 
 @strawberry.type
@@ -79,13 +147,15 @@ class SessionEdge:
     node: Session
 
 
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
 @strawberry.type(description="A page of sessions, sorted by start then id.")
 class SessionConnection:
     edges: list[SessionEdge]
     page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: Page[DomainSession]) -> SessionConnection:
+        edges = [
+            SessionEdge(cursor=cursor, node=Session.from_domain(item))
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        return cls(edges=edges, page_info=PageInfo.from_page(page))

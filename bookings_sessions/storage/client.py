@@ -6,6 +6,11 @@ import inspect
 from datetime import UTC
 from typing import Any, Literal
 
+from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
+
 Driver = Literal["motor", "pymongo"]
 
 
@@ -19,12 +24,19 @@ def create_client(uri: str, driver: Driver = "motor", *, server_selection_timeou
         "appname": "bookings-sessions",
     }
     if driver == "pymongo":
-        from pymongo import AsyncMongoClient
-
         return AsyncMongoClient(uri, **options)
-    from motor.motor_asyncio import AsyncIOMotorClient
-
     return AsyncIOMotorClient(uri, **options)
+
+
+def check_uri(uri: str) -> None:
+    """The driver's own parser, so a bad port or option fails at configuration, not as a traceback.
+
+    It would resolve DNS for mongodb+srv://, whose syntax is otherwise that of mongodb://.
+    """
+    try:
+        parse_uri("mongodb://" + uri.split("://", 1)[1])
+    except (ValueError, PyMongoError) as error:
+        raise ValueError(f"not a valid MongoDB URI: {error}") from None
 
 
 async def close_client(client: Any) -> None:

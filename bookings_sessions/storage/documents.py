@@ -1,30 +1,40 @@
-"""Mapping between domain sessions and MongoDB documents (camelCase fields, times as {utc, local, zone})."""
+"""Mapping between domain sessions and MongoDB documents (camelCase fields, times as {utc, local, zone}).
+
+The plain fields come from the domain's field table: a field's document key is its name in camelCase,
+and its value is stored as plain data (models as objects with camelCase keys, tuples as arrays, enums
+as their values). Adding a field to the table therefore needs nothing here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
-from ..domain.model import Participant, Session, SessionKind, SessionStatus, SessionType
+from pydantic import BaseModel
+
+from ..domain.fields import VALUE_FIELDS, given_values
+from ..domain.model import Session, SessionKind
+from ..domain.notifications import Notification
 from ..domain.timezones import SessionTime, as_utc
+from ..domain.values import Participant
 
 Document = dict[str, Any]
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
-# Domain field name → document field name, for the fields a patch may touch.
-FIELD_NAMES: dict[str, str] = {
-    "schedule_id": "scheduleId",
-    "schedule_owner_id": "scheduleOwnerId",
-    "tags": "tags",
-    "notes": "notes",
-    "status": "status",
-    "type": "type",
-    "recurrence": "recurrence",
-    "start": "start",
-    "end": "end",
-    "participants": "participants",
-}
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def snake(key: str) -> str:
+    return "".join(f"_{char.lower()}" if char.isupper() else char for char in key)
+
+
+# Domain field name → document key, for every field a write may touch.
+FIELD_NAMES: dict[str, str] = {name: camel(name) for name in (*VALUE_FIELDS, "recurrence", "start", "end")}
 
 
 def time_to_doc(value: SessionTime) -> Document:
@@ -35,34 +45,30 @@ def time_from_doc(doc: Document) -> SessionTime:
     return SessionTime(utc=as_utc(doc["utc"]), local=datetime.fromisoformat(doc["local"]), zone=doc["zone"])
 
 
-def participant_to_doc(value: Participant) -> Document:
-    return {
-        "id": value.id,
-        "name": value.name,
-        "email": value.email,
-        "phone": value.phone,
-        "partySize": value.party_size,
-    }
+def to_plain(value: Any) -> Any:
+    """A domain value as document data."""
+    if isinstance(value, SessionTime):
+        return time_to_doc(value)
+    if isinstance(value, BaseModel):
+        return {camel(name): to_plain(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, tuple | list):
+        return [to_plain(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def from_plain(value: Any) -> Any:
+    """Document data back into the shape the domain models validate (snake_case keys)."""
+    if isinstance(value, dict):
+        return {snake(key): from_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_plain(item) for item in value]
+    return value
 
 
 def participant_from_doc(doc: Document) -> Participant:
-    return Participant(
-        id=doc.get("id"),
-        name=doc.get("name"),
-        email=doc.get("email"),
-        phone=doc.get("phone"),
-        party_size=doc.get("partySize", 1),
-    )
-
-
-def value_to_doc(name: str, value: Any) -> Any:
-    if isinstance(value, SessionTime):
-        return time_to_doc(value)
-    if name == "participants":
-        return [participant_to_doc(item) for item in value]
-    if isinstance(value, tuple):
-        return list(value)
-    return value
+    return Participant.model_validate(from_plain(doc))
 
 
 def fields_to_doc(source: object, names: Iterable[str]) -> Document:
@@ -71,8 +77,14 @@ def fields_to_doc(source: object, names: Iterable[str]) -> Document:
     for name in names:
         value = getattr(source, name)
         if value is not None:
-            doc[FIELD_NAMES[name]] = value_to_doc(name, value)
+            doc[FIELD_NAMES[name]] = to_plain(value)
     return doc
+
+
+def values_from_doc(doc: Document, names: Iterable[str] = VALUE_FIELDS) -> dict[str, Any]:
+    """The plain fields present in a document (or in an instance's `overrides`), validated."""
+    present = {name: from_plain(doc[FIELD_NAMES[name]]) for name in names if FIELD_NAMES[name] in doc}
+    return given_values(present)
 
 
 def session_to_doc(session: Session) -> Document:
@@ -90,24 +102,31 @@ def session_to_doc(session: Session) -> Document:
 
 
 def session_from_doc(doc: Document) -> Session:
+    values = {name: value for name, value in values_from_doc(doc).items() if value is not None}
     return Session(
         id=doc["_id"],
         kind=SessionKind(doc.get("kind", SessionKind.SINGLE.value)),
-        schedule_id=doc["scheduleId"],
-        schedule_owner_id=doc.get("scheduleOwnerId"),
-        tags=tuple(doc.get("tags", ())),
-        notes=doc.get("notes"),
-        status=SessionStatus(doc.get("status", SessionStatus.CONFIRMED.value)),
-        type=SessionType(doc.get("type", SessionType.EVENT.value)),
+        **values,
         recurrence=doc.get("recurrence"),
         recurring_session_id=doc.get("recurringSessionId"),
         start=time_from_doc(doc["start"]),
         end=time_from_doc(doc["end"]),
-        participants=tuple(participant_from_doc(item) for item in doc.get("participants", ())),
         revision=doc.get("revision", 0),
         created_date=as_utc(doc["createdDate"]),
         updated_date=as_utc(doc["updatedDate"]),
     )
+
+
+def outbox_entry_to_doc(notification: Notification) -> Document:
+    """An entry of a session document's `outbox`: the notification as recorded with the write."""
+    return {
+        "id": notification.id,
+        "sessionId": notification.session_id,
+        "kind": notification.kind.value,
+        "message": notification.message,
+        "recipients": to_plain(notification.recipients),
+        "createdDate": notification.created_date,
+    }
 
 
 def update_from_changes(changes: dict[str, Any], *, now: datetime) -> Document:
@@ -119,7 +138,7 @@ def update_from_changes(changes: dict[str, Any], *, now: datetime) -> Document:
         if value is None:
             to_unset[field] = ""
         else:
-            to_set[field] = value_to_doc(name, value)
+            to_set[field] = to_plain(value)
     update: Document = {"$set": to_set, "$inc": {"revision": 1}}
     if to_unset:
         update["$unset"] = to_unset

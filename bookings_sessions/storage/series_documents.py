@@ -3,44 +3,38 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from ..domain.model import SessionStatus, SessionType
+from ..domain.fields import INSTANCE_FIELDS, SERIES_FIELDS
 from ..domain.series import FAR_FUTURE, HistoryEntry, InstanceOverride, Series, SeriesSnapshot, StartMode
 from ..domain.timezones import as_utc
 from .documents import (
     FIELD_NAMES,
     Document,
     fields_to_doc,
-    participant_from_doc,
-    participant_to_doc,
     time_from_doc,
     time_to_doc,
+    to_plain,
+    values_from_doc,
 )
 
 DATE_FORMAT = "%Y-%m-%d"
 
 
-def _date_to_doc(value: date | None) -> str | None:
+def date_to_doc(value: date | None) -> str | None:
     return None if value is None else value.strftime(DATE_FORMAT)
 
 
-def _date_from_doc(value: str | None) -> date | None:
+def date_from_doc(value: str | None) -> date | None:
     return None if value is None else datetime.strptime(value, DATE_FORMAT).date()
 
 
 def snapshot_to_doc(snapshot: SeriesSnapshot) -> Document:
-    return fields_to_doc(snapshot, SeriesSnapshot.model_fields)
+    return fields_to_doc(snapshot, (*SERIES_FIELDS, "recurrence", "start", "end"))
 
 
 def snapshot_from_doc(doc: Document) -> SeriesSnapshot:
     return SeriesSnapshot(
-        schedule_id=doc["scheduleId"],
-        schedule_owner_id=doc.get("scheduleOwnerId"),
-        tags=tuple(doc.get("tags", ())),
-        status=SessionStatus(doc["status"]),
-        type=SessionType(doc["type"]),
-        participants=tuple(participant_from_doc(item) for item in doc.get("participants", ())),
+        **values_from_doc(doc, SERIES_FIELDS),
         recurrence=doc["recurrence"],
         start=time_from_doc(doc["start"]),
         end=time_from_doc(doc["end"]),
@@ -66,7 +60,7 @@ def series_to_doc(series: Series) -> Document:
         "spanTo": last,
         "history": [
             {
-                "fromDate": _date_to_doc(entry.from_date),
+                "fromDate": date_to_doc(entry.from_date),
                 "effectiveFrom": entry.effective_from,
                 "snapshot": snapshot_to_doc(entry.snapshot),
             }
@@ -83,7 +77,7 @@ def series_from_doc(doc: Document) -> Series:
         id=doc["_id"],
         history=tuple(
             HistoryEntry(
-                from_date=_date_from_doc(item.get("fromDate")),
+                from_date=date_from_doc(item.get("fromDate")),
                 effective_from=None if item.get("effectiveFrom") is None else as_utc(item["effectiveFrom"]),
                 snapshot=snapshot_from_doc(item["snapshot"]),
             )
@@ -100,7 +94,7 @@ def override_to_doc(override: InstanceOverride) -> Document:
         "_id": override.id,
         "kind": "instance",
         "recurringSessionId": override.series_id,
-        "occurrenceDate": _date_to_doc(override.occurrence_date),
+        "occurrenceDate": date_to_doc(override.occurrence_date),
         "startMode": override.start_mode.value,
         "revision": override.revision,
         "createdDate": override.created_date,
@@ -112,35 +106,19 @@ def override_to_doc(override: InstanceOverride) -> Document:
         doc["end"] = time_to_doc(override.end)
     if override.duration_minutes is not None:
         doc["durationMinutes"] = override.duration_minutes
-    overrides: dict[str, Any] = {}
-    for name in ("schedule_owner_id", "tags", "status", "type", "participants"):
-        value = getattr(override, name)
-        if value is None:
-            continue
-        if name == "participants":
-            value = [participant_to_doc(item) for item in value]
-        elif isinstance(value, tuple):
-            value = list(value)
-        overrides[FIELD_NAMES[name]] = value
-    doc["overrides"] = overrides
+    doc["overrides"] = {FIELD_NAMES[name]: to_plain(value) for name, value in override.values.items()}
     return doc
 
 
 def override_from_doc(doc: Document) -> InstanceOverride:
-    own = doc.get("overrides", {})
-    participants = own.get("participants")
     return InstanceOverride(
         series_id=doc["recurringSessionId"],
-        occurrence_date=_date_from_doc(doc["occurrenceDate"]),
+        occurrence_date=date_from_doc(doc["occurrenceDate"]),
         start_mode=StartMode(doc.get("startMode", StartMode.FOLLOW.value)),
         start=time_from_doc(doc["start"]) if "start" in doc else None,
         end=time_from_doc(doc["end"]) if "end" in doc else None,
         duration_minutes=doc.get("durationMinutes"),
-        schedule_owner_id=own.get("scheduleOwnerId"),
-        tags=None if own.get("tags") is None else tuple(own["tags"]),
-        status=None if own.get("status") is None else SessionStatus(own["status"]),
-        type=None if own.get("type") is None else SessionType(own["type"]),
-        participants=None if participants is None else tuple(participant_from_doc(p) for p in participants),
+        values=values_from_doc(doc.get("overrides", {}), INSTANCE_FIELDS),
         revision=doc.get("revision", 0),
         created_date=None if doc.get("createdDate") is None else as_utc(doc["createdDate"]),
         updated_date=None if doc.get("updatedDate") is None else as_utc(doc["updatedDate"]),

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from ..domain.errors import Conflict, Unavailable
-from ..domain.listing import SessionFilter, SortKey, Window
+from ..domain.listing import SessionFilter, Window
 from ..domain.model import Session
+from ..domain.notifications import Notification
+from ..domain.paging import SortKey
 from ..domain.series import InstanceOverride, Series
+from ..domain.timezones import DATE_SLACK
 from .documents import (
     FIELD_NAMES,
     Document,
+    outbox_entry_to_doc,
     session_from_doc,
     session_to_doc,
+    to_plain,
     update_from_changes,
-    value_to_doc,
 )
-from .series_documents import override_from_doc, override_to_doc, series_from_doc, series_to_doc
+from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
 # listing by kind or by schedule sorted by (start, id); candidate series for a window; a series'
@@ -44,10 +48,6 @@ QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 # Reads never carry the outbox (it can be long and is only for the dispatcher).
 STORED_FIELDS: Document = {"outbox": 0}
-SERIES_FIELDS: Document = {"outbox": 0}
-# A series whose last occurrence starts just before the window can still be listed by start; a day
-# of slack keeps the span test conservative around zone offsets.
-SPAN_SLACK = timedelta(days=2)
 
 
 @contextlib.contextmanager
@@ -112,7 +112,7 @@ class SessionStore:
             await self.sessions.insert_one(series_to_doc(series))
 
     async def replace_series(
-        self, series: Series, expected_revision: int, *, outbox: list[dict[str, Any]] | None = None
+        self, series: Series, expected_revision: int, *, outbox: list[Notification] | None = None
     ) -> bool:
         """The whole new state in one write, guarded by `revision` (compare-and-swap)."""
         doc = series_to_doc(series)
@@ -121,7 +121,7 @@ class SessionStore:
         if "scheduleOwnerId" not in doc:
             update["$unset"] = {"scheduleOwnerId": ""}
         if outbox:
-            update["$push"] = {"outbox": {"$each": outbox}}
+            update["$push"] = {"outbox": {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}}
         with database_errors():
             result = await self.sessions.update_one({"_id": series.id, "revision": expected_revision}, update)
         return bool(result.matched_count)
@@ -136,13 +136,13 @@ class SessionStore:
         override: InstanceOverride,
         expected_revision: int | None,
         *,
-        outbox: list[dict[str, Any]] | None = None,
+        outbox: list[Notification] | None = None,
     ) -> bool:
         """Insert a first exception, or replace one guarded by `revision`; False if someone was first."""
         doc = override_to_doc(override)
         if expected_revision is None:
             if outbox:
-                doc["outbox"] = outbox
+                doc["outbox"] = [outbox_entry_to_doc(entry) for entry in outbox]
             try:
                 with database_errors():
                     await self.sessions.insert_one(doc)
@@ -155,7 +155,7 @@ class SessionStore:
         if cleared:
             update["$unset"] = cleared
         if outbox:
-            update["$push"] = {"outbox": {"$each": outbox}}
+            update["$push"] = {"outbox": {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}}
         with database_errors():
             result = await self.sessions.update_one(
                 {"_id": override.id, "revision": expected_revision}, update
@@ -195,19 +195,19 @@ class SessionStore:
         """
         window_from, window_to = window.start, window.end
         conditions: list[Document] = [
-            {"kind": "series", "spanFrom": {"$lt": window_to}, "spanTo": {"$gte": window_from - SPAN_SLACK}},
+            {"kind": "series", "spanFrom": {"$lt": window_to}, "spanTo": {"$gte": window_from - DATE_SLACK}},
         ]
         if session_filter.schedule_id is not None:
             conditions.append({"scheduleId": session_filter.schedule_id})
         with database_errors():
-            docs = await self.sessions.find({"$and": conditions}, SERIES_FIELDS).to_list(length=None)
+            docs = await self.sessions.find({"$and": conditions}, STORED_FIELDS).to_list(length=None)
         return [series_from_doc(doc) for doc in docs]
 
     async def find_overrides(
         self,
         series_ids: list[str],
-        first_date: str,
-        last_date: str,
+        first_date: date,
+        last_date: date,
         window_from: datetime,
         window_to: datetime,
     ) -> list[InstanceOverride]:
@@ -218,7 +218,7 @@ class SessionStore:
             "kind": "instance",
             "recurringSessionId": {"$in": series_ids},
             "$or": [
-                {"occurrenceDate": {"$gte": first_date, "$lte": last_date}},
+                {"occurrenceDate": {"$gte": date_to_doc(first_date), "$lte": date_to_doc(last_date)}},
                 {"startMode": "fixed", "start.utc": {"$gte": window_from, "$lt": window_to}},
             ],
         }
@@ -233,16 +233,16 @@ class SessionStore:
         changes: dict[str, Any],
         *,
         now: datetime,
-        outbox: list[dict[str, Any]] | None = None,
+        outbox: list[Notification] | None = None,
     ) -> Session | None:
         """One atomic write guarded by `revision`; None means another writer got there first.
 
         `outbox` entries ride in the same single-document write, so a notification is recorded
-        exactly when its change is (DESIGN §5).
+        exactly when its change is (docs/design.md §5).
         """
         update = update_from_changes(changes, now=now)
         if outbox:
-            update["$push"] = {"outbox": {"$each": outbox}}
+            update["$push"] = {"outbox": {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}}
         with database_errors():
             doc = await self.sessions.find_one_and_update(
                 {"_id": session_id, "revision": expected_revision},
@@ -259,7 +259,7 @@ class SessionStore:
         None when no document matched (unknown id, not a single session, or nothing would change):
         the caller then reads to find out which.
         """
-        differs = [{FIELD_NAMES[name]: {"$ne": value_to_doc(name, value)}} for name, value in changes.items()]
+        differs = [{FIELD_NAMES[name]: {"$ne": to_plain(value)}} for name, value in changes.items()]
         with database_errors():
             doc = await self.sessions.find_one_and_update(
                 {"_id": session_id, "kind": "single", "$or": differs},

@@ -40,11 +40,14 @@ GET = "query Get($id: ID!) { session(id: $id) { _id revision notes } }"
 NOTIFICATIONS = """
 query Notifications($sessionId: ID, $status: NotificationStatus, $first: Int! = 20, $after: String) {
   notifications(sessionId: $sessionId, status: $status, first: $first, after: $after) {
-    nodes {
-      id sessionId kind message status attempts lastError createdDate sentDate nextAttemptDate
-      recipients { id name email phone partySize }
+    edges {
+      cursor
+      node {
+        id sessionId kind message status attempts lastError createdDate sentDate nextAttemptDate
+        recipients { id name email phone partySize }
+      }
     }
-    endCursor hasNextPage
+    pageInfo { endCursor hasNextPage }
   }
 }
 """
@@ -84,8 +87,8 @@ async def create(api: Api, *participants: dict[str, Any]) -> str:
 
 
 async def notifications(api: Api, **variables: Any) -> list[dict[str, Any]]:
-    nodes: list[dict[str, Any]] = (await api.data(NOTIFICATIONS, variables))["notifications"]["nodes"]
-    return nodes
+    edges = (await api.data(NOTIFICATIONS, variables))["notifications"]["edges"]
+    return [edge["node"] for edge in edges]
 
 
 async def wait_for_notifications(api: Api, count: int, **variables: Any) -> list[dict[str, Any]]:
@@ -222,7 +225,7 @@ async def test_notifications_are_for_admins_only(api: Api) -> None:
         body = await api.post(NOTIFICATIONS, {}, token=token)
         assert body["data"] == {"notifications": None}
         assert body["errors"][0]["extensions"]["code"] == code
-    assert (await api.post(NOTIFICATIONS, {}, token=ADMIN))["data"]["notifications"]["nodes"] == []
+    assert (await api.post(NOTIFICATIONS, {}, token=ADMIN))["data"]["notifications"]["edges"] == []
 
 
 @NO_WEBHOOK
@@ -242,10 +245,11 @@ async def test_paging_filters_and_bad_arguments(api: Api) -> None:
         page = (await api.data(NOTIFICATIONS, {"sessionId": first_session, "first": 2, "after": after}))[
             "notifications"
         ]
-        pages += [node["message"] for node in page["nodes"]]
-        if not page["hasNextPage"]:
+        pages += [edge["node"]["message"] for edge in page["edges"]]
+        assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
+        if not page["pageInfo"]["hasNextPage"]:
             break
-        after = page["endCursor"]
+        after = page["pageInfo"]["endCursor"]
     assert pages == ["4", "3", "2", "1", "0"]  # newest first
     assert [node["message"] for node in everything if node["sessionId"] == other_session] == ["other"]
     assert await notifications(api, status="SENT") == []
@@ -292,9 +296,9 @@ async def test_notifying_about_an_untouched_instance_records_it_with_the_series_
     series_id = (await api.data(CREATE, {"info": series_info}))["createSession"]["_id"]
     instance = instance_id(series_id, date(2030, 1, 14))
     # Nothing changes and no exception exists yet: the notification alone is the write.
-    updated = (
-        await api.data(UPDATE, {"id": instance, "info": {}, "options": notify("Room changed")})
-    )["updateSession"]
+    updated = (await api.data(UPDATE, {"id": instance, "info": {}, "options": notify("Room changed")}))[
+        "updateSession"
+    ]
     assert updated["_id"] == instance
     shown = await wait_for_notifications(api, 1, sessionId=instance)
     assert [(node["message"], node["recipients"][0]["name"]) for node in shown] == [("Room changed", "Alice")]

@@ -32,8 +32,6 @@ def instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-
-
 async def get(api: Api, session_id: str) -> dict[str, Any]:
     found: dict[str, Any] = (await api.data(GET_ALL, {"id": session_id}))["session"]
     return found

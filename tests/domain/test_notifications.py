@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bookings_sessions.domain.commands import NotificationRequest
-from bookings_sessions.domain.model import Participant, Session, SessionStatus
+from bookings_sessions.domain.model import Session
 from bookings_sessions.domain.notifications import outbox_entries, retry_delay
 from bookings_sessions.domain.timezones import SessionTime
+from bookings_sessions.domain.values import Participant, SessionStatus
 
 NOW = datetime(2024, 5, 1, 9, 30, 15, 123000, tzinfo=UTC)
 ALICE = Participant(id="p-1", name="Alice", email="alice@example.com", party_size=2)
@@ -37,21 +38,21 @@ NOTIFY = NotificationRequest(notify_participants=True, message="Moved to room 2"
 def test_one_entry_with_the_session_message_recipients_and_time() -> None:
     [entry] = outbox_entries(session(ALICE, BOB), {"notes": "x"}, NOTIFY, change_kind="UPDATED", now=NOW)
 
-    assert set(entry) == {"id", "sessionId", "kind", "message", "recipients", "createdDate"}
-    assert len(entry["id"]) == 32 and int(entry["id"], 16) >= 0
-    assert entry["sessionId"] == "s-1"
-    assert entry["kind"] == "UPDATED"
-    assert entry["message"] == "Moved to room 2"
-    assert entry["createdDate"] == NOW
-    assert entry["recipients"] == [
-        {"id": "p-1", "name": "Alice", "email": "alice@example.com", "phone": None, "partySize": 2},
-        {"id": "p-2", "name": "Bob", "email": None, "phone": "+1 555 0100", "partySize": 1},
+    assert entry.model_fields_set == {"id", "session_id", "kind", "message", "recipients", "created_date"}
+    assert len(entry.id) == 32 and int(entry.id, 16) >= 0
+    assert entry.session_id == "s-1"
+    assert entry.kind == "UPDATED"
+    assert entry.message == "Moved to room 2"
+    assert entry.created_date == NOW
+    assert [recipient.model_dump() for recipient in entry.recipients] == [
+        {"id": "p-1", "name": "Alice", "email": "alice@example.com", "phone": None, "party_size": 2},
+        {"id": "p-2", "name": "Bob", "email": None, "phone": "+1 555 0100", "party_size": 1},
     ]
 
 
 def test_every_entry_gets_its_own_id() -> None:
     ids = {
-        outbox_entries(session(ALICE), {}, NOTIFY, change_kind="UPDATED", now=NOW)[0]["id"] for _ in range(50)
+        outbox_entries(session(ALICE), {}, NOTIFY, change_kind="UPDATED", now=NOW)[0].id for _ in range(50)
     }
     assert len(ids) == 50
 
@@ -67,15 +68,15 @@ def test_recipients_are_the_participants_after_the_change() -> None:
     replaced = outbox_entries(
         session(ALICE), {"participants": (BOB,)}, NOTIFY, change_kind="UPDATED", now=NOW
     )
-    assert [item["id"] for item in replaced[0]["recipients"]] == ["p-2"]
+    assert [item.id for item in replaced[0].recipients] == ["p-2"]
 
     cleared = outbox_entries(session(ALICE), {"participants": ()}, NOTIFY, change_kind="UPDATED", now=NOW)
-    assert cleared[0]["recipients"] == []
+    assert cleared[0].recipients == ()
 
 
 def test_a_notification_without_field_changes_is_still_recorded() -> None:
     [entry] = outbox_entries(session(ALICE), {}, NOTIFY, change_kind="UPDATED", now=NOW)
-    assert [item["id"] for item in entry["recipients"]] == ["p-1"]
+    assert [item.id for item in entry.recipients] == ["p-1"]
 
 
 def test_cancelling_says_cancelled_whichever_mutation_did_it() -> None:
@@ -85,12 +86,12 @@ def test_cancelling_says_cancelled_whichever_mutation_did_it() -> None:
     updated = outbox_entries(
         session(ALICE), {"status": SessionStatus.CANCELLED}, NOTIFY, change_kind="UPDATED", now=NOW
     )
-    assert deleted[0]["kind"] == updated[0]["kind"] == "CANCELLED"
+    assert deleted[0].kind == updated[0].kind == "CANCELLED"
 
 
 def test_message_is_optional() -> None:
     request = NotificationRequest(notify_participants=True)
-    assert outbox_entries(session(), {}, request, change_kind="UPDATED", now=NOW)[0]["message"] is None
+    assert outbox_entries(session(), {}, request, change_kind="UPDATED", now=NOW)[0].message is None
 
 
 def test_retry_delay_grows_exponentially_with_equal_jitter_up_to_the_cap() -> None:

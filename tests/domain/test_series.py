@@ -66,7 +66,9 @@ def test_series_update_changes_exactly_the_instances_not_yet_started(
     first = date(2030, 1, 6)
     series = make_series(first, "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU", zone=zone, hours=(9, 10))
     now = datetime(2030, 1, 6, tzinfo=UTC) + timedelta(hours=update_offset_hours)
-    patch = SessionPatch(start=wall(first, new_hour, zone=zone), end=wall(first, new_hour + 1, zone=zone))
+    patch = SessionPatch.from_given(
+        {"start": wall(first, new_hour, zone=zone), "end": wall(first, new_hour + 1, zone=zone)}
+    )
     updated = plan_series_update(series, patch, business_zone="UTC", now=now)
     if new_hour == 9:
         assert updated is None
@@ -99,7 +101,7 @@ def test_history_never_outgrows_the_governed_occurrences(updates: int, zone: str
     series = make_series(date(2030, 1, 6), zone=zone)
     now = datetime(2030, 1, 1, tzinfo=UTC)
     for index in range(updates):
-        patch = SessionPatch(tags=(f"t{index}",))
+        patch = SessionPatch.from_given({"tags": (f"t{index}",)})
         planned = plan_series_update(series, patch, business_zone="UTC", now=now)
         assert planned is not None
         series = planned
@@ -120,16 +122,31 @@ def test_instance_rules_follow_the_seed_table() -> None:
     day = date(2030, 1, 14)
     zone = "Europe/London"
     moved = plan_instance_update(
-        series, day, None, SessionPatch(start=wall(day, 9, 30, zone)), business_zone="UTC", now=CREATED
+        series,
+        day,
+        None,
+        SessionPatch.from_given({"start": wall(day, 9, 30, zone)}),
+        business_zone="UTC",
+        now=CREATED,
     )
     assert moved is not None and moved.start_mode is StartMode.FIXED
     stretched = plan_instance_update(
-        series, day, None, SessionPatch(end=wall(day, 12, 0, zone)), business_zone="UTC", now=CREATED
+        series,
+        day,
+        None,
+        SessionPatch.from_given({"end": wall(day, 12, 0, zone)}),
+        business_zone="UTC",
+        now=CREATED,
     )
     assert stretched is not None and stretched.start_mode is StartMode.DURATION
     assert stretched.duration_minutes == 120
     back = plan_instance_update(
-        series, day, moved, SessionPatch(start=wall(day, 10, 0, zone)), business_zone="UTC", now=CREATED
+        series,
+        day,
+        moved,
+        SessionPatch.from_given({"start": wall(day, 10, 0, zone)}),
+        business_zone="UTC",
+        now=CREATED,
     )
     assert back is not None and back.start_mode is StartMode.FOLLOW
     shown = instance_session(series, day, back)

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 
 from bookings_sessions.domain.commands import NotificationRequest
-from bookings_sessions.domain.model import Participant, Session
+from bookings_sessions.domain.model import Session
 from bookings_sessions.domain.notifications import outbox_entries
 from bookings_sessions.domain.timezones import SessionTime
+from bookings_sessions.domain.values import Participant
 from bookings_sessions.notifications.dispatcher import Dispatcher, DispatcherConfig
-from bookings_sessions.resolvers.sessions import utc_now
 from bookings_sessions.storage.client import create_client
+from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.outbox import OutboxStore
 from bookings_sessions.storage.store import SessionStore
@@ -81,7 +82,7 @@ class Db:
             session_id, current.revision, {"notes": message}, now=now, outbox=entries
         )
         assert written is not None
-        return str(entries[0]["id"])
+        return entries[0].id
 
     @contextlib.asynccontextmanager
     async def outbox_on_own_connection(self) -> AsyncIterator[OutboxStore]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bookings_sessions.notifications.dispatcher import Dispatcher
 from bookings_sessions.notifications.webhook import signature
-from bookings_sessions.resolvers.sessions import utc_now
+from bookings_sessions.storage.clock import utc_now
 
 from .conftest import SECRET, Db, config, eventually, running
 from .receiver import Receiver, Request

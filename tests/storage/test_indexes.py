@@ -5,18 +5,19 @@ from __future__ import annotations
 from bookings_sessions.storage.store import INDEXES, QUERY_SHAPES, SessionStore
 
 
-def serves(index: tuple[str, ...], equality: tuple[str, ...], sort: tuple[str, ...],
-           ranges: tuple[str, ...]) -> bool:
+def serves(
+    index: tuple[str, ...], equality: tuple[str, ...], sort: tuple[str, ...], ranges: tuple[str, ...]
+) -> bool:
     """ESR: the index starts with the equality fields (any order), then the sort keys in order, and
     the range fields come right after (a range on the first sort key is served by the sort itself)."""
     head = index[: len(equality)]
     if set(head) != set(equality):
         return False
-    rest = index[len(equality):]
+    rest = index[len(equality) :]
     if tuple(rest[: len(sort)]) != sort:
         return False
     leftover = [field for field in ranges if field not in sort[:1]]
-    return tuple(rest[len(sort): len(sort) + len(leftover)]) == tuple(leftover)
+    return tuple(rest[len(sort) : len(sort) + len(leftover)]) == tuple(leftover)
 
 
 def test_every_query_shape_has_an_index() -> None:

@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bookings_sessions.domain.commands import NotificationRequest
-from bookings_sessions.domain.model import Participant, Session
+from bookings_sessions.domain.model import Session
 from bookings_sessions.domain.notifications import NotificationStatus, outbox_entries
 from bookings_sessions.domain.timezones import SessionTime
+from bookings_sessions.domain.values import Participant
 from bookings_sessions.storage.client import close_client, create_client
+from bookings_sessions.storage.documents import outbox_entry_to_doc
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.outbox import OutboxStore
 from bookings_sessions.storage.store import SessionStore
@@ -46,7 +48,7 @@ async def notify_update(
     assert current is not None
     [entry] = outbox_entries(current, changes, NOTIFY, change_kind="UPDATED", now=now)
     assert await store.patch(session_id, current.revision, changes, now=now, outbox=[entry]) is not None
-    return entry
+    return outbox_entry_to_doc(entry)
 
 
 async def raw_outbox(store: SessionStore, session_id: str) -> list[dict[str, Any]]:

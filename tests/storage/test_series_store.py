@@ -36,8 +36,12 @@ async def test_series_round_trip_and_compare_and_swap(store: SessionStore) -> No
     await store.insert_series(series)
     assert await store.load("series-1") == series
 
-    first = plan_series_update(series, SessionPatch(tags=("B",)), business_zone="UTC", now=NOW)
-    second = plan_series_update(series, SessionPatch(tags=("C",)), business_zone="UTC", now=NOW)
+    first = plan_series_update(
+        series, SessionPatch.from_given({"tags": ("B",)}), business_zone="UTC", now=NOW
+    )
+    second = plan_series_update(
+        series, SessionPatch.from_given({"tags": ("C",)}), business_zone="UTC", now=NOW
+    )
     assert first is not None and second is not None
     assert await store.replace_series(first, series.revision)
     # The second planner read the same revision: its write must not land.

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 
 from bookings_sessions.domain.errors import Conflict, Unavailable
-from bookings_sessions.domain.model import Participant, Session, SessionStatus, SessionType
+from bookings_sessions.domain.model import Session
+from bookings_sessions.domain.notifications import Notification, NotificationKind
 from bookings_sessions.domain.timezones import SessionTime
+from bookings_sessions.domain.values import Participant, SessionStatus, SessionType
 from bookings_sessions.storage.client import create_client
+from bookings_sessions.storage.documents import outbox_entry_to_doc
 from bookings_sessions.storage.ferretdb import free_loopback_port
 from bookings_sessions.storage.store import SessionStore
 
@@ -150,12 +153,12 @@ async def test_patching_an_unknown_id_writes_nothing(store: SessionStore) -> Non
 
 async def test_outbox_rides_in_the_same_write_and_is_not_read_back(store: SessionStore) -> None:
     await store.insert(make_session())
-    entry = {"kind": "UPDATED", "createdAt": LATER}
+    entry = Notification(id="n1", session_id="s1", kind=NotificationKind.UPDATED, created_date=LATER)
     updated = await store.patch("s1", 1, {"notes": "x"}, now=LATER, outbox=[entry])
     assert updated is not None and updated.notes == "x"
-    assert (await raw(store, "s1"))["outbox"] == [entry]
+    assert (await raw(store, "s1"))["outbox"] == [outbox_entry_to_doc(entry)]
     assert await store.patch("s1", 1, {"notes": "y"}, now=LATER, outbox=[entry]) is None
-    assert (await raw(store, "s1"))["outbox"] == [entry]
+    assert (await raw(store, "s1"))["outbox"] == [outbox_entry_to_doc(entry)]
 
 
 async def test_get_many_returns_the_known_ids(store: SessionStore) -> None:

@@ -3,6 +3,9 @@
 Every write is a compare-and-swap on `revision`: read, plan against what was read, write only if no one
 wrote in between, else re-read and re-plan (bounded). A per-process lock per id keeps concurrent requests
 in this process from spinning against each other; the CAS covers other processes.
+
+Input errors name their field under the use case's own input (`session_info.end`); the API maps those
+names to its arguments.
 """
 
 from __future__ import annotations
@@ -10,40 +13,35 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
-from ..domain.errors import Conflict, NotFound
-from ..domain.model import Session, SessionStatus
+from ..domain.errors import Conflict, NotFound, fields_of
+from ..domain.model import Session
 from ..domain.notifications import outbox_entries
 from ..domain.patch import blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
 from ..domain.series import InstanceOverride, Series, instance_session
 from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
-from .context import Context
+from ..domain.values import SessionStatus
+from ..storage.clock import utc_now
+from ..storage.write_lock import session_lock
+from .services import AppServices
 
 MAX_WRITE_ATTEMPTS = 8
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 # A write step: given the time, read + plan + write; returns the new session, or None if it lost a race.
 WriteStep = Callable[[datetime], Awaitable[Session | None]]
-
-
-def utc_now() -> datetime:
-    # BSON dates hold milliseconds; trimming here keeps what we return equal to what we store.
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
-def _not_found(session_id: str, field: str = "sessionId") -> NotFound:
-    return NotFound(f"no session with id {session_id!r}", field=field)
+def _not_found(session_id: str) -> NotFound:
+    return NotFound(f"no session with id {session_id!r}", field="session_id")
 
 
 def changed_fields(before: Session, after: Session) -> dict[str, Any]:
@@ -56,37 +54,37 @@ def changed_fields(before: Session, after: Session) -> dict[str, Any]:
 
 
 async def _load_instance(
-    ctx: Context, session_id: str, series_id: str, occurrence_date: date, *, field: str = "sessionId"
+    services: AppServices, session_id: str, series_id: str, occurrence_date: date
 ) -> tuple[Series, InstanceOverride | None, Session]:
     """An instance's series, its stored exception (if any) and the instance as clients see it."""
-    series = await ctx.store.load(series_id)
+    series = await services.store.load(series_id)
     if not isinstance(series, Series):
-        raise _not_found(session_id, field)
-    override = await ctx.store.get_override(session_id)
+        raise _not_found(session_id)
+    override = await services.store.get_override(session_id)
     found = instance_session(series, occurrence_date, override)
     if found is None:
-        raise _not_found(session_id, field)
+        raise _not_found(session_id)
     return series, override, found
 
 
-async def load_session(ctx: Context, session_id: str, *, field: str = "sessionId") -> Session:
+async def load_session(services: AppServices, session_id: str) -> Session:
     """A single session, a series, or an instance (virtual or stored) by its id."""
     parsed = parse_instance_id(session_id)
     if parsed is not None:
-        _, _, found = await _load_instance(ctx, session_id, *parsed, field=field)
+        _, _, found = await _load_instance(services, session_id, *parsed)
         return found
-    stored = await ctx.store.load(session_id)
+    stored = await services.store.load(session_id)
     if stored is None:
-        raise _not_found(session_id, field)
+        raise _not_found(session_id)
     return stored.as_session() if isinstance(stored, Series) else stored
 
 
-async def load_many(ctx: Context, session_ids: list[str]) -> list[Session | None]:
+async def load_many(services: AppServices, session_ids: list[str]) -> list[Session | None]:
     """DataLoader batch: sessions, series, and instances (with their series) in one round trip."""
     wanted = set(session_ids)
     instances = {sid: parsed for sid in wanted if (parsed := parse_instance_id(sid)) is not None}
     wanted.update(series_id for series_id, _ in instances.values())
-    stored = await ctx.store.get_many(sorted(wanted))
+    stored = await services.store.get_many(sorted(wanted))
     results: list[Session | None] = []
     for session_id in session_ids:
         if session_id in instances:
@@ -109,25 +107,27 @@ async def load_many(ctx: Context, session_ids: list[str]) -> list[Session | None
     return results
 
 
-async def create_session(ctx: Context, session_info: dict[str, Any]) -> Session:
-    command = validated(NewSession, session_info, "sessionInfo")
+async def create_session(services: AppServices, session_info: dict[str, Any]) -> Session:
     now = utc_now()
+    zone = services.business_zone
     session: Session
+    with fields_of("session_info"):
+        command = validated(NewSession.model_validate, session_info)
+        if command.recurrence is not None:
+            series = new_series(command, session_id=new_session_id(), business_zone=zone, now=now)
+        else:
+            session = new_single_session(command, session_id=new_session_id(), business_zone=zone, now=now)
     if command.recurrence is not None:
-        series = new_series(command, session_id=new_session_id(), business_zone=ctx.business_zone, now=now)
-        await ctx.store.insert_series(series)
+        await services.store.insert_series(series)
         session = series.as_session()
     else:
-        session = new_single_session(
-            command, session_id=new_session_id(), business_zone=ctx.business_zone, now=now
-        )
-        await ctx.store.insert(session)
-    ctx.services.events.publish(session)
+        await services.store.insert(session)
+    services.events.publish(session)
     return session
 
 
-async def _with_retries(ctx: Context, session_id: str, step: WriteStep) -> Session:
-    async with _lock_for(session_id):
+async def _with_retries(session_id: str, step: WriteStep) -> Session:
+    async with session_lock(session_id):
         for attempt in range(MAX_WRITE_ATTEMPTS):
             result = await step(utc_now())
             if result is not None:
@@ -137,41 +137,37 @@ async def _with_retries(ctx: Context, session_id: str, step: WriteStep) -> Sessi
     raise Conflict("the session kept changing while we tried to update it; try again")
 
 
-def _lock_for(session_id: str) -> asyncio.Lock:
-    lock = _locks.get(session_id)
-    if lock is None:
-        lock = _locks[session_id] = asyncio.Lock()
-    return lock
-
-
 async def _apply(
-    ctx: Context,
+    services: AppServices,
     session_id: str,
     patch: SessionPatch,
     notification: NotificationRequest | None,
     change_kind: str,
 ) -> Session:
-    zone = ctx.business_zone
+    zone = services.business_zone
+    store = services.store
     parsed = parse_instance_id(session_id)
     if parsed is None and notification is None:
         # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
-        blind = blind_patch(patch, business_zone=zone)
+        with fields_of("session_info"):
+            blind = blind_patch(patch, business_zone=zone)
         if blind is not None:
             # Under the same per-id lock as every other write here (the dispatcher's outbox clean-up
             # included): FerretDB 1.x does not serialise writes to one document by itself.
-            async with _lock_for(session_id):
-                written = await ctx.store.patch_if_changed(session_id, blind, now=utc_now())
+            async with session_lock(session_id):
+                written = await store.patch_if_changed(session_id, blind, now=utc_now())
             if written is not None:
-                ctx.services.events.publish(written)
+                services.events.publish(written)
                 return written
 
     async def single_or_series(now: datetime) -> Session | None:
-        stored = await ctx.store.load(session_id)
+        stored = await store.load(session_id)
         if stored is None:
             raise _not_found(session_id)
         if isinstance(stored, Series):
             before = stored.as_session()
-            planned = plan_series_update(stored, patch, business_zone=zone, now=now)
+            with fields_of("session_info"):
+                planned = plan_series_update(stored, patch, business_zone=zone, now=now)
             after = before if planned is None else planned.as_session()
             outbox = outbox_entries(
                 before, changed_fields(before, after), notification, change_kind=change_kind, now=now
@@ -181,19 +177,23 @@ async def _apply(
             next_state = planned or stored.model_copy(
                 update={"revision": stored.revision + 1, "updated_date": now}
             )
-            written = await ctx.store.replace_series(next_state, stored.revision, outbox=outbox)
+            written = await store.replace_series(next_state, stored.revision, outbox=outbox)
             return next_state.as_session() if written else None
-        changes = plan_patch(stored, patch, business_zone=zone)
+        with fields_of("session_info"):
+            changes = plan_patch(stored, patch, business_zone=zone)
         outbox = outbox_entries(stored, changes, notification, change_kind=change_kind, now=now)
         if not changes and not outbox:
             return stored
-        return await ctx.store.patch(session_id, stored.revision, changes, now=now, outbox=outbox)
+        return await store.patch(session_id, stored.revision, changes, now=now, outbox=outbox)
 
     async def instance(now: datetime) -> Session | None:
         assert parsed is not None
         series_id, occurrence_date = parsed
-        series, existing, before = await _load_instance(ctx, session_id, series_id, occurrence_date)
-        planned = plan_instance_update(series, occurrence_date, existing, patch, business_zone=zone, now=now)
+        series, existing, before = await _load_instance(services, session_id, series_id, occurrence_date)
+        with fields_of("session_info"):
+            planned = plan_instance_update(
+                series, occurrence_date, existing, patch, business_zone=zone, now=now
+            )
         after = before if planned is None else instance_session(series, occurrence_date, planned)
         assert after is not None
         outbox = outbox_entries(
@@ -206,29 +206,38 @@ async def _apply(
             series_id=series_id, occurrence_date=occurrence_date, created_date=now
         )
         to_save = planned or base.model_copy(update={"revision": base.revision + 1, "updated_date": now})
-        saved = await ctx.store.save_override(
+        saved = await store.save_override(
             to_save, None if existing is None else existing.revision, outbox=outbox
         )
         return instance_session(series, occurrence_date, to_save) if saved else None
 
-    updated = await _with_retries(ctx, session_id, single_or_series if parsed is None else instance)
-    ctx.services.events.publish(updated)
+    updated = await _with_retries(session_id, single_or_series if parsed is None else instance)
+    services.events.publish(updated)
     return updated
 
 
 def notification_request(options: dict[str, Any] | None) -> NotificationRequest | None:
     given = (options or {}).get("participant_notification")
-    return None if given is None else validated(NotificationRequest, given, "options.participantNotification")
+    if given is None:
+        return None
+    with fields_of("options.participant_notification"):
+        return validated(NotificationRequest.model_validate, given)
 
 
 async def update_session(
-    ctx: Context, session_id: str, session_info: dict[str, Any], options: dict[str, Any] | None = None
+    services: AppServices,
+    session_id: str,
+    session_info: dict[str, Any],
+    options: dict[str, Any] | None = None,
 ) -> Session:
-    patch = validated(SessionPatch, session_info, "sessionInfo")
-    return await _apply(ctx, session_id, patch, notification_request(options), "UPDATED")
+    with fields_of("session_info"):
+        patch = validated(SessionPatch.from_given, session_info)
+    return await _apply(services, session_id, patch, notification_request(options), "UPDATED")
 
 
-async def delete_session(ctx: Context, session_id: str, options: dict[str, Any] | None = None) -> Session:
+async def delete_session(
+    services: AppServices, session_id: str, options: dict[str, Any] | None = None
+) -> Session:
     """Soft delete: single → CANCELLED; instance → its exception CANCELLED; series → from now on."""
-    patch = SessionPatch(status=SessionStatus.CANCELLED)
-    return await _apply(ctx, session_id, patch, notification_request(options), "CANCELLED")
+    patch = SessionPatch(values={"status": SessionStatus.CANCELLED})
+    return await _apply(services, session_id, patch, notification_request(options), "CANCELLED")

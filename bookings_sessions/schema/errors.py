@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -15,10 +17,45 @@ from ..domain.errors import DomainError
 
 log = logging.getLogger("bookings_sessions.errors")
 
+_SNAKE_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+# Client input echoed in a message is quoted; it is never renamed.
+_QUOTED = re.compile(r"('[^']*'|\"[^\"]*\")")
 
-def _with_code(error: GraphQLError, code: str, **extra: object) -> GraphQLError:
+
+def graphql_name(name: str) -> str:
+    """strawberry's rule for argument and input field names: snake_case → camelCase."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def graphql_path(field: str) -> str:
+    """A domain input path (`session_info.participants.0.party_size`) as clients name it."""
+    return ".".join(graphql_name(part) for part in field.split("."))
+
+
+def graphql_message(message: str) -> str:
+    parts = _QUOTED.split(message)
+    return "".join(
+        part if index % 2 else _SNAKE_WORD.sub(lambda word: graphql_name(word.group()), part)
+        for index, part in enumerate(parts)
+    )
+
+
+@contextlib.contextmanager
+def argument_names(renamed: Mapping[str, str]) -> Iterator[None]:
+    """Where a field's argument is not named as the use case's input (`session(id)` vs `session_id`)."""
+    try:
+        yield
+    except DomainError as error:
+        if error.field is not None:
+            head, dot, rest = error.field.partition(".")
+            error.field = renamed.get(head, head) + dot + rest
+        raise
+
+
+def _with_code(error: GraphQLError, code: str, message: str | None = None, **extra: object) -> GraphQLError:
     return GraphQLError(
-        message=error.message,
+        message=error.message if message is None else message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
@@ -31,8 +68,13 @@ def _with_code(error: GraphQLError, code: str, **extra: object) -> GraphQLError:
 def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
-        extra = {"field": original.field} if original.field else {}
-        return _with_code(error, original.code, **extra)
+        if not original.field:
+            return _with_code(error, original.code)
+        field = graphql_path(original.field)
+        message = graphql_message(original.message)
+        if not message.startswith(field):
+            message = f"{field}: {message}"
+        return _with_code(error, original.code, message=message, field=field)
     if error.extensions and "code" in error.extensions:
         return error
     if isinstance(error, GraphQLSyntaxError):

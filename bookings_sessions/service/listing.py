@@ -2,66 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
 
 from ..domain.commands import validated
-from ..domain.errors import BadUserInput
-from ..domain.listing import (
-    SessionFilter,
-    SortKey,
-    check_page_size,
-    check_window,
-    decode_cursor,
-    merge_page,
-    sort_key,
-)
+from ..domain.errors import BadUserInput, fields_of
+from ..domain.listing import DEFAULT_PAGE, MAX_PAGE, SessionFilter, check_window, merge_page, sort_key
 from ..domain.model import Session
+from ..domain.paging import Page, SortKey, decode_cursor, page_size
 from ..domain.series import InstanceOverride, instances_in_window
-from .context import Context
-
-DATE_SLACK = timedelta(days=2)
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    sessions: list[Session]
-    has_next_page: bool
+from ..domain.timezones import DATE_SLACK
+from .services import AppServices
 
 
 async def list_sessions(
-    ctx: Context,
-    filter_fields: dict[str, Any] | None,
+    services: AppServices,
+    filter_fields: dict[str, object] | None,
     window_bounds: tuple[datetime, datetime] | None,
     expand_instances: bool,
     first: int | None,
     after: str | None,
-) -> Page:
-    session_filter = validated(SessionFilter, filter_fields or {}, "filter")
-    size = check_page_size(first)
+) -> Page[Session]:
+    with fields_of("filter"):
+        session_filter = validated(SessionFilter.model_validate, filter_fields or {})
+    size = page_size(first, default=DEFAULT_PAGE, maximum=MAX_PAGE)
     cursor: SortKey | None = None if after is None else decode_cursor(after)
     window = None if window_bounds is None else check_window(*window_bounds)
+    store = services.store
     if not expand_instances:
-        found = await ctx.store.find_listed(
+        found = await store.find_listed(
             session_filter, kinds=("single", "series"), window=window, after=cursor, limit=size + 1
         )
-        return Page(found[:size], len(found) > size)
+        return Page.of(found[:size], len(found) > size, sort_key)
     if window is None:
-        raise BadUserInput("window is required with expandInstances", field="window")
+        raise BadUserInput("required with expandInstances", field="window")
 
-    singles = await ctx.store.find_listed(
+    singles = await store.find_listed(
         session_filter, kinds=("single",), window=window, after=cursor, limit=size + 1
     )
-    series_list = await ctx.store.find_series(session_filter, window)
+    series_list = await store.find_series(session_filter, window)
     first_day: date = (window.start - DATE_SLACK).date()
     last_day: date = (window.end + DATE_SLACK).date()
-    overrides = await ctx.store.find_overrides(
-        [series.id for series in series_list],
-        first_day.isoformat(),
-        last_day.isoformat(),
-        window.start,
-        window.end,
+    overrides = await store.find_overrides(
+        [series.id for series in series_list], first_day, last_day, window.start, window.end
     )
     by_series: dict[str, dict[date, InstanceOverride]] = {}
     for override in overrides:
@@ -72,4 +54,4 @@ async def list_sessions(
             if session_filter.matches(instance) and (cursor is None or sort_key(instance) > cursor):
                 instances.append(instance)
     page, has_next = merge_page([singles, instances], cursor, size)
-    return Page(page, has_next)
+    return Page.of(page, has_next, sort_key)

@@ -1,4 +1,4 @@
-"""Per-request context: the caller (from the bearer token) and the shared, start-time resources."""
+"""Per-request context: the caller (from the bearer token), the services, and the request's DataLoader."""
 
 from __future__ import annotations
 
@@ -7,23 +7,11 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from ..auth import TokenKeys
 from ..domain.callers import Caller
 from ..domain.errors import DomainError
 from ..domain.model import Session
-from ..settings import Settings
-from ..storage.store import SessionStore
-from .events import SessionEvents
-
-
-@dataclass(frozen=True, slots=True)
-class AppServices:
-    """Built once at start; shared by every request."""
-
-    settings: Settings
-    store: SessionStore
-    keys: TokenKeys
-    events: SessionEvents = field(default_factory=SessionEvents)
+from ..service.services import AppServices
+from ..service.sessions import load_many
 
 
 @dataclass
@@ -40,10 +28,10 @@ class Context:
     def session_loader(self) -> DataLoader[str, Session | None]:
         """Built on first use: most operations never batch-load sessions."""
         if self._session_loader is None:
-            from .sessions import load_many
+            services = self.services
 
             async def batch(ids: list[str]) -> list[Session | None]:
-                return await load_many(self, ids)
+                return await load_many(services, ids)
 
             self._session_loader = DataLoader(load_fn=batch)
         return self._session_loader
@@ -60,11 +48,3 @@ class Context:
             raise self._caller_error
         assert self._caller is not None
         return self._caller
-
-    @property
-    def store(self) -> SessionStore:
-        return self.services.store
-
-    @property
-    def business_zone(self) -> str:
-        return self.services.settings.business_time_zone

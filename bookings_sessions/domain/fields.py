@@ -1,0 +1,91 @@
+"""The session field table: every plain field of a session, declared once with the rules it follows.
+
+A *plain* field is one a client sets directly and a series hands down to its instances (times, the
+recurrence rule and bookkeeping are not plain: they have rules of their own). `SessionValues` is the
+table: each field's type and limits, and in its `FieldRules` whether a null clears it, whether an
+instance may override it, whether a series may hold it and who may read it. Everything else derives
+from it: the patch rules, the instance overrides, the series snapshots, the document mapping (storage
+names a field by its document key: the camelCase of the name here) and the GraphQL role directives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from .callers import SENSITIVE_READERS, Role
+from .values import Participant, SessionStatus, SessionType
+
+MAX_TAGS = 50
+MAX_PARTICIPANTS = 500
+MAX_NOTES = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRules:
+    clearable: bool = True  # a given null clears it; else null is refused
+    array: bool = False  # a given null clears it to empty (a given array replaces the whole value)
+    on_instance: bool = True  # an instance may override it (null: follow the series again)
+    on_series: bool = True  # a recurring session may hold it
+    readers: frozenset[Role] | None = None  # None: anyone who may read the session
+
+
+class SessionValues(BaseModel):
+    """The table. Order is the order fields are listed in, nothing more."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schedule_id: Annotated[
+        str, Field(min_length=1, max_length=200), FieldRules(clearable=False, on_instance=False)
+    ]
+    schedule_owner_id: Annotated[str | None, Field(max_length=200), FieldRules()] = None
+    tags: Annotated[tuple[str, ...], Field(max_length=MAX_TAGS), FieldRules(array=True)] = ()
+    notes: Annotated[
+        str | None,
+        Field(max_length=MAX_NOTES),
+        FieldRules(on_instance=False, on_series=False, readers=SENSITIVE_READERS),
+    ] = None
+    status: Annotated[SessionStatus, FieldRules(clearable=False)] = SessionStatus.CONFIRMED
+    type: Annotated[SessionType, FieldRules(clearable=False)] = SessionType.EVENT
+    participants: Annotated[
+        tuple[Participant, ...],
+        Field(max_length=MAX_PARTICIPANTS),
+        FieldRules(array=True, readers=SENSITIVE_READERS),
+    ] = ()
+
+
+def _rules_of(name: str) -> FieldRules:
+    found = [item for item in SessionValues.model_fields[name].metadata if isinstance(item, FieldRules)]
+    if len(found) != 1:
+        raise TypeError(f"SessionValues.{name} needs exactly one FieldRules")
+    return found[0]
+
+
+FIELD_RULES: dict[str, FieldRules] = {name: _rules_of(name) for name in SessionValues.model_fields}
+VALUE_FIELDS: tuple[str, ...] = tuple(FIELD_RULES)
+INSTANCE_FIELDS: tuple[str, ...] = tuple(name for name, rules in FIELD_RULES.items() if rules.on_instance)
+SERIES_FIELDS: tuple[str, ...] = tuple(name for name, rules in FIELD_RULES.items() if rules.on_series)
+PROTECTED_FIELDS: dict[str, frozenset[Role]] = {
+    name: rules.readers for name, rules in FIELD_RULES.items() if rules.readers is not None
+}
+
+
+def _optional_copy() -> type[BaseModel]:
+    """The same fields, each optional and absent by default: what a patch or an override gives."""
+    fields: dict[str, Any] = {
+        name: (Annotated[info.annotation | None, *info.metadata], None)  # type: ignore[operator]
+        for name, info in SessionValues.model_fields.items()
+    }
+    return create_model("GivenValues", __config__=ConfigDict(frozen=True), **fields)
+
+
+# Validates any subset of the plain fields with the table's limits; `model_fields_set` says which were given.
+GivenValues: type[BaseModel] = _optional_copy()
+
+
+def given_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The given plain fields, validated (pydantic's ValidationError propagates to `validated`)."""
+    parsed = GivenValues.model_validate(data)
+    return {name: getattr(parsed, name) for name in parsed.model_fields_set}

@@ -1,0 +1,28 @@
+"""What every use case runs against: built once at start, shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..auth import TokenKeys
+from ..settings import Settings
+from ..storage.outbox import OutboxStore
+from ..storage.store import SessionStore
+from .events import SessionEvents
+
+
+@dataclass(frozen=True, slots=True)
+class AppServices:
+    settings: Settings
+    store: SessionStore
+    keys: TokenKeys
+    events: SessionEvents = field(default_factory=SessionEvents)
+
+    @property
+    def business_zone(self) -> str:
+        return self.settings.business_time_zone
+
+    @property
+    def outbox(self) -> OutboxStore:
+        # The outbox shares the sessions' database; a store object is just collection handles.
+        return OutboxStore(self.store.db)

@@ -1,0 +1,20 @@
+"""The per-session write lock: serialises writes to one session document within this process.
+
+FerretDB 1.24 does not apply a single-document update atomically, so two writes to one document (a
+request and the outbox clean-up, or two requests) could undo each other; on MongoDB the revision
+compare-and-swap covers other processes and this lock only saves this process from spinning on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def session_lock(session_id: str) -> asyncio.Lock:
+    lock = _locks.get(session_id)
+    if lock is None:
+        lock = _locks[session_id] = asyncio.Lock()
+    return lock
