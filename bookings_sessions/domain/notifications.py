@@ -1,4 +1,4 @@
-"""Participant notifications (DESIGN §5): what goes into the outbox with a session write, and the
+"""Participant notifications (docs/design.md §5): what goes into the outbox with a session write, and the
 pure rules of delivering it (state, retry delays). No I/O here."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Creating and updating recurring sessions and their instances (DESIGN §2, the seed's table)."""
+"""Creating and updating recurring sessions and their instances (docs/design.md §2, the seed's table)."""
 
 from __future__ import annotations
 

@@ -238,7 +238,7 @@ class SessionStore:
         """One atomic write guarded by `revision`; None means another writer got there first.
 
         `outbox` entries ride in the same single-document write, so a notification is recorded
-        exactly when its change is (DESIGN §5).
+        exactly when its change is (docs/design.md §5).
         """
         update = update_from_changes(changes, now=now)
         if outbox:
