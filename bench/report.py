@@ -148,7 +148,7 @@ def _fmt(value: float | None, unit: str) -> str:
 
 
 def table(summary: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table: readable in a terminal, pasteable into the README."""
+    """A Markdown table: readable in a terminal, pasteable into docs/performance.md."""
     lines = [
         "| measurement | median | p50 ms | p99 ms | p99/p50 | CPU µs/req | vs baseline | ratio | targets |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",

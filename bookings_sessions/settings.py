@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=2, le=50)
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
-    # Participant notifications (DESIGN §5). Without a URL they are recorded and stay PENDING.
+    # Participant notifications (docs/design.md §5). Without a URL they are recorded and stay PENDING.
     notification_webhook_url: str | None = None
     notification_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     notification_max_attempts: int = Field(default=8, ge=1, le=100)

@@ -176,24 +176,3 @@ def test_a_bad_uri_does_not_echo_its_password(clean_environment: pytest.MonkeyPa
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "hunter2" not in str(caught.value)
-
-
-# --- the README stays true ------------------------------------------------------------------------
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def test_the_readme_documents_every_setting() -> None:
-    text = README.read_text()
-    assert [name for name in SETTINGS_VARIABLES if f"| `{name}` |" not in text] == []
-
-
-def test_the_readme_opens_with_one_paragraph_and_the_two_commands() -> None:
-    lines = README.read_text().split("\n## ", 1)[0].splitlines()
-    assert lines[0].startswith("# ")
-    first_block = lines.index("```sh")
-    intro = [line for line in lines[1:first_block] if line.strip()]
-    start = lines.index(intro[0])
-    assert lines[start : start + len(intro)] == intro  # one paragraph: no blank line inside
-    commands = lines[first_block + 1 : lines.index("```", first_block + 1)]
-    assert [line.split("#")[0].strip() for line in commands] == ["make run", "make test"]

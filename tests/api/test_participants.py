@@ -1,4 +1,4 @@
-"""Participants (DESIGN §5): contact details readable by staff, admins and services only."""
+"""Participants (docs/design.md §3): contact details readable by staff, admins and services only."""
 
 from __future__ import annotations
 

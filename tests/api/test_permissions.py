@@ -1,4 +1,4 @@
-"""Who may do what (DESIGN §3): tokens, roles, suppressAuth, and the staff-only fields."""
+"""Who may do what (docs/design.md §3): tokens, roles, suppressAuth, and the staff-only fields."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Callers and roles (DESIGN §3): who may write, who may read sensitive fields, and suppressAuth."""
+"""Callers and roles (docs/design.md §3): who may write, who may read sensitive fields, and suppressAuth."""
 
 from __future__ import annotations
 

@@ -1,0 +1,62 @@
+"""README.md and docs/ stay true: the README's first screen, every setting documented, links that resolve.
+
+The examples in the docs are run against the app by tests/api/test_doc_examples.py.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bookings_sessions.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+FENCE = re.compile(r"^\s*```.*?^\s*```", re.DOTALL | re.MULTILINE)
+SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
+
+
+def anchors(path: Path) -> set[str]:
+    """GitHub's heading ids: lower case, punctuation dropped, spaces as hyphens."""
+    headings = re.findall(r"^#+ (.+)$", FENCE.sub("", path.read_text()), flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+def test_the_readme_opens_with_one_paragraph_and_the_two_commands() -> None:
+    lines = README.read_text().split("\n## ", 1)[0].splitlines()
+    assert lines[0].startswith("# ")
+    first_block = lines.index("```sh")
+    intro = [line for line in lines[1:first_block] if line.strip()]
+    start = lines.index(intro[0])
+    assert lines[start : start + len(intro)] == intro  # one paragraph: no blank line inside
+    commands = lines[first_block + 1 : lines.index("```", first_block + 1)]
+    assert [line.split("#")[0].strip() for line in commands] == ["make run", "make test"]
+
+
+def test_the_readme_stays_short() -> None:
+    assert len(README.read_text().splitlines()) <= 200
+
+
+def test_the_docs_document_every_setting() -> None:
+    text = (ROOT / "docs" / "operations.md").read_text()
+    assert [name for name in SETTINGS_VARIABLES if f"| `{name}` |" not in text] == []
+
+
+def test_links_between_the_docs_resolve() -> None:
+    broken: list[str] = []
+    checked = 0
+    for path in DOCS:
+        for target in LINK.findall(FENCE.sub("", path.read_text())):
+            if re.match(r"[a-z]+:", target):
+                continue  # http(s), mailto: outside this repository
+            file_part, _, anchor = target.partition("#")
+            linked = (path.parent / file_part).resolve() if file_part else path
+            checked += 1
+            if not linked.exists():
+                broken.append(f"{path.name}: {target} (no such file)")
+            elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+                broken.append(f"{path.name}: {target} (no such heading)")
+    assert checked > 20
+    assert broken == []
