@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bookings_sessions.domain.values import Participant
 from bookings_sessions.domain.notifications import Notification, NotificationKind
+from bookings_sessions.domain.values import Participant
 from bookings_sessions.notifications.webhook import signature, webhook_body
 
 from .conftest import Api, make_token
