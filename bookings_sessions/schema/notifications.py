@@ -14,7 +14,7 @@ from ..domain.notifications import NotificationKind, NotificationStatus
 from ..domain.paging import Page
 from ..service.notifications import DEFAULT_PAGE, MAX_PAGE, list_notifications
 from .directives import requires_role
-from .types import PageInfo, Participant
+from .types import PageInfo, Participant, edges_of
 
 NotificationKindEnum = strawberry.enum(NotificationKind, name="NotificationKind")
 NotificationStatusEnum = strawberry.enum(
@@ -70,10 +70,9 @@ class NotificationConnection:
 
     @classmethod
     def from_page(cls, page: Page[DomainNotification]) -> NotificationConnection:
-        edges = [
-            NotificationEdge(cursor=cursor, node=Notification.from_domain(item))
-            for item, cursor in zip(page.items, page.cursors, strict=True)
-        ]
+        edges = edges_of(
+            page, lambda cursor, item: NotificationEdge(cursor=cursor, node=Notification.from_domain(item))
+        )
         return cls(edges=edges, page_info=PageInfo.from_page(page))
 
 

@@ -6,8 +6,9 @@ field table (`protected`), so the SDL's `@requiresRole` and the enforcement cann
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +16,7 @@ from strawberry.types import Info
 from ..domain.fields import PROTECTED_FIELDS
 from ..domain.model import Session as DomainSession
 from ..domain.paging import Page
+from ..domain.timezones import LocalDateTime as DomainLocal
 from ..domain.timezones import SessionTime
 from ..domain.values import Participant as DomainParticipant
 from ..domain.values import SessionStatus, SessionType
@@ -39,13 +41,7 @@ class LocalDateTime:
 
     @classmethod
     def from_naive(cls, value: datetime) -> LocalDateTime:
-        return cls(
-            year=value.year,
-            month_of_year=value.month,
-            day_of_month=value.day,
-            hour_of_day=value.hour,
-            minutes_of_hour=value.minute,
-        )
+        return cls(**DomainLocal.from_naive(value).model_dump())
 
 
 @strawberry.type(description="A session time: the UTC instant, and the wall time in the session's zone.")
@@ -141,6 +137,15 @@ class PageInfo:
         return cls(has_next_page=page.has_next_page, end_cursor=page.end_cursor)
 
 
+Item = TypeVar("Item")
+Edge = TypeVar("Edge")
+
+
+def edges_of(page: Page[Item], edge: Callable[[str, Item], Edge]) -> list[Edge]:
+    """One edge per item, with its cursor: the Relay shape every paged field shares."""
+    return [edge(cursor, item) for item, cursor in zip(page.items, page.cursors, strict=True)]
+
+
 @strawberry.type
 class SessionEdge:
     cursor: str
@@ -154,8 +159,7 @@ class SessionConnection:
 
     @classmethod
     def from_page(cls, page: Page[DomainSession]) -> SessionConnection:
-        edges = [
-            SessionEdge(cursor=cursor, node=Session.from_domain(item))
-            for item, cursor in zip(page.items, page.cursors, strict=True)
-        ]
+        edges = edges_of(
+            page, lambda cursor, item: SessionEdge(cursor=cursor, node=Session.from_domain(item))
+        )
         return cls(edges=edges, page_info=PageInfo.from_page(page))
