@@ -8,12 +8,14 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
 from ..observability import GraphQLMetrics, Metrics
 from ..resolvers.errors import ErrorCodes
 from .directives import RequiresRole
+from .entities import checked_entities
 from .limits import LimitedValidation, Limits
 from .notifications import NotificationsQuery
 from .parsing import SafeParserCache
@@ -29,6 +31,12 @@ class SessionsSchema(strawberry.federation.Schema):
         # Client errors are answers, not incidents; ErrorCodes logs the unexpected ones once, with a
         # reference the client also sees.
         return None
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        # Malformed representations are refused one by one (schema/entities.py), not failed as INTERNAL.
+        return checked_entities(
+            lambda valid: super(SessionsSchema, self).entities_resolver(info, valid), representations
+        )
 
 
 def build_schema(
