@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql_view = GraphQLView(
         lambda: runtime.services,
         schema=schema,
+        max_request_bytes=settings.max_request_bytes,
         graphql_ide="graphiql" if settings.graphiql else None,
         # Browsers may open WebSockets from the same pages they may send CORS requests from.
         allowed_origins=settings.cors_allow_origins,
