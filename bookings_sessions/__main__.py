@@ -29,6 +29,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=settings.log_level.lower(),
         log_config=None,
         access_log=False,
+        # WebSocket messages are bounded like request bodies; uvicorn refuses bigger frames (close 1009)
+        # before buffering them. The app checks again for servers started otherwise.
+        ws_max_size=settings.max_request_bytes,
     )
     return 0
 

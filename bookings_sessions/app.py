@@ -109,12 +109,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
         max_tokens=settings.max_tokens,
+        max_selections=settings.max_selections,
         introspection=settings.introspection,
         metrics=metrics,
     )
     graphql_view = GraphQLView(
         lambda: runtime.services,
         schema=schema,
+        max_request_bytes=settings.max_request_bytes,
         graphql_ide="graphiql" if settings.graphiql else None,
         # Browsers may open WebSockets from the same pages they may send CORS requests from.
         allowed_origins=settings.cors_allow_origins,

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 DEV_SECRET_FILE = "dev-jwt-secret"
 LEEWAY_SECONDS = 30
 _VERIFIED: dict[tuple[object, str], tuple[Caller, float]] = {}  # (keys, token) -> (caller, valid until)
+_ROLE_NAMES = frozenset(role.value for role in Role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +49,13 @@ class TokenKeys:
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"invalid token: {error}") from None
         raw_roles = claims.get("roles", [])
-        if not isinstance(raw_roles, list):
-            raise Unauthenticated("invalid token: roles must be a list")
-        known = {role.value for role in Role}
-        roles = frozenset(Role(role) for role in raw_roles if role in known)
-        return Caller(subject=str(claims["sub"]), roles=roles)
+        # All or nothing: a role we do not know (a typo, another system's) is a token minted wrongly, and
+        # any other shape (a string, an object, numbers) would otherwise fail further in as a 500.
+        if not isinstance(raw_roles, list) or not all(
+            isinstance(role, str) and role in _ROLE_NAMES for role in raw_roles
+        ):
+            raise Unauthenticated(f"invalid token: roles must be a list of {', '.join(sorted(_ROLE_NAMES))}")
+        return Caller(subject=str(claims["sub"]), roles=frozenset(Role(role) for role in raw_roles))
 
     def decode_cached(self, token: str) -> Caller:
         """SPAs send the same token on every request: verify it once, reuse the caller until it expires."""

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=2, le=50)
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    # Field selections once every fragment spread is expanded (docs/security.md).
+    max_selections: int = Field(default=2000, ge=10, le=1_000_000)
+    # HTTP request bodies and WebSocket messages; 1 MiB.
+    max_request_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
     # Participant notifications (docs/design.md §5). Without a URL they are recorded and stay PENDING.
     notification_webhook_url: str | None = None
     notification_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)

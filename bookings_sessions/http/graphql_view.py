@@ -5,7 +5,13 @@ What this adds to the stock view:
   variable coercion) then answer 400 and carry no `data` entry. With `application/json` they stay 200,
   as the spec asks for legacy clients, but also without `data`.
 - Mutations over GET are refused with 405 and `Allow: POST`; other methods with 405 and `Allow: GET, POST`.
-- Request-level failures (bad JSON, no query) answer a GraphQL-shaped JSON error, not plain text.
+  Subscriptions over HTTP are refused with 400: they are served over WebSocket only.
+- Request-level failures (bad JSON, a body that is not an object, no query) answer a GraphQL-shaped JSON
+  error with an `extensions.code`, not plain text (http/refusals.py).
+- Bodies over MAX_REQUEST_BYTES are refused with 413 before they are read whole (http/request_body.py);
+  WebSocket messages over it close the socket (http/websocket_limit.py).
+- The bearer token is verified once, before anything runs: a bad one is refused with UNAUTHENTICATED
+  whatever the request selects (http/authentication.py); 401 for graphql-response+json clients.
 - GraphiQL only for browsers that prefer text/html (see graphiql.wants_graphiql), served self-hosted.
 - graphql-transport-ws: the bearer token comes in the `connection_init` payload; a bad token closes the
   socket with 4403 before any operation runs.
@@ -13,7 +19,7 @@ What this adds to the stock view:
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
@@ -25,9 +31,10 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -35,19 +42,31 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from ..domain.callers import ANONYMOUS, Caller
 from ..domain.errors import DomainError
 from ..graphiql import accept_qualities, graphiql_html_response, wants_graphiql
 from ..schema.context import Context
 from ..schema.errors import classify
 from ..service.services import AppServices
+from .authentication import Unauthorized, authenticate
+from .refusals import MethodNotAllowed, RequestRefused, refusal, refusal_body
+from .request_body import bounded_receive, check_declared_length
+from .websocket_limit import bounded_websocket
 
 GRAPHQL_RESPONSE_JSON: Final = "application/graphql-response+json"
 JSON: Final = "application/json"
 _JSON_RANGES: Final = frozenset({JSON, "application/*", "*/*"})
 # Request errors with these codes are the server's fault, not the document's.
 _SERVER_ERROR_STATUS: Final = {"INTERNAL": 500, "UNAVAILABLE": 503}
+# A JSON text starting with "{" can only be an object: the shape is checked without parsing twice.
+_JSON_OBJECT: Final = re.compile(rb"[ \t\r\n]*\{")
+_HTTP_OPERATIONS: Final = {
+    "GET": frozenset({OperationType.QUERY}),
+    "POST": frozenset({OperationType.QUERY, OperationType.MUTATION}),
+}
 
 
 def response_media_type(accept: str | None) -> str:
@@ -79,10 +98,15 @@ def request_error_status(body: GraphQLHTTPResponse) -> int:
     return _SERVER_ERROR_STATUS.get(code, 400) if isinstance(code, str) else 400
 
 
-class MethodNotAllowed(HTTPException):
-    def __init__(self, reason: str, allow: str) -> None:
-        super().__init__(405, reason)
-        self.allow = allow
+@dataclass
+class HTTPContext(Context):
+    """Context of one HTTP request: its caller was verified at the edge, before anything ran."""
+
+    verified_caller: Caller = ANONYMOUS
+
+    @property
+    def caller(self) -> Caller:
+        return self.verified_caller
 
 
 @dataclass
@@ -105,33 +129,36 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, services: Callable[[], AppServices | None], **kwargs: Any) -> None:
+    def __init__(
+        self, services: Callable[[], AppServices | None], *, max_request_bytes: int, **kwargs: Any
+    ) -> None:
         super().__init__(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **kwargs)
         self._services = services
+        self.max_request_bytes = max_request_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            receive, send = bounded_websocket(receive, send, self.max_request_bytes)
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, receive)
+        request = Request(scope, bounded_receive(receive, self.max_request_bytes))
         try:
+            check_declared_length(request.headers, self.max_request_bytes)
             response = await self.run(request)
         except HTTPException as error:
-            response = self._error_response(request, error)
+            response = self._refusal_response(request, refusal(error))
         await response(scope, receive, send)
 
-    def _error_response(self, request: Request, error: HTTPException) -> Response:
-        body = {"errors": [{"message": error.reason}]}
-        response = Response(
-            json.dumps(body),
-            status_code=error.status_code,
-            media_type=response_media_type(request.headers.get("accept")),
+    def _refusal_response(self, request: Request, error: RequestRefused) -> Response:
+        media_type = response_media_type(request.headers.get("accept"))
+        status, headers = error.status_code, error.headers
+        if isinstance(error, Unauthorized) and media_type == JSON:
+            # Legacy application/json clients get 200 for every well-formed request (GraphQL over HTTP);
+            # the refusal is in the body, with its code.
+            status, headers = 200, {}
+        return Response(
+            self.encode_json(refusal_body(error)), status_code=status, media_type=media_type, headers=headers
         )
-        if isinstance(error, MethodNotAllowed):
-            response.headers["Allow"] = error.allow
-        elif error.status_code == 405:
-            response.headers["Allow"] = "GET, POST"
-        return response
 
     def _require_services(self) -> AppServices:
         services = self._services()
@@ -144,11 +171,13 @@ class GraphQLView(GraphQL[Context, None]):
         if isinstance(request, WebSocket):
             # The token arrives later, in connection_init: see on_ws_connect.
             return WebSocketContext(services=services, authorization=None, request=request, response=response)
-        return Context(
+        authorization = request.headers.get("authorization")
+        return HTTPContext(
             services=services,
-            authorization=request.headers.get("authorization"),
+            authorization=authorization,
             request=request,
             response=response,
+            verified_caller=authenticate(services.keys, authorization),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -182,6 +211,18 @@ class GraphQLView(GraphQL[Context, None]):
         # Self-hosted GraphiQL under a strict CSP: no CDN, nothing inline.
         return graphiql_html_response()
 
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # strawberry expects an object and fails with a 500 on any other JSON value (null, "x", 3, [1]).
+        content_type, _ = parse_content_type(request.content_type or "")
+        is_json = request.method == "POST" and "application/json" in content_type
+        if is_json and not _JSON_OBJECT.match(await request.get_body()):
+            raise RequestRefused(
+                400, 'The request body must be a JSON object, e.g. {"query": "{ __typename }"}'
+            )
+        return await super().parse_http_body(request)
+
     async def execute_single(
         self,
         request: Request,
@@ -191,19 +232,30 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        # strawberry lets subscriptions through POST (and GET) for its multipart transport, which this view
+        # does not offer: they would run as queries and fail inside. Only queries and mutations here.
+        method = request_adapter.method
         try:
-            return await super().execute_single(
-                request=request,
-                request_adapter=request_adapter,
-                sub_response=sub_response,
-                context=context,
+            return await self.schema.execute(
+                request_data.query,
                 root_value=root_value,
-                request_data=request_data,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=_HTTP_OPERATIONS[method],
+                operation_extensions=request_data.extensions,
             )
-        except HTTPException as error:
-            if request_adapter.method == "GET" and isinstance(error.__cause__, InvalidOperationTypeError):
-                raise MethodNotAllowed(f"{error.reason}: use POST", allow="POST") from error
-            raise
+        except InvalidOperationTypeError as error:
+            if error.operation_type == OperationType.SUBSCRIPTION:
+                raise RequestRefused(
+                    400,
+                    "Subscriptions are served over WebSocket (graphql-transport-ws on /graphql), not HTTP",
+                ) from error
+            raise MethodNotAllowed(f"{error.as_http_error_reason(method)}: use POST", allow="POST") from error
+        except CannotGetOperationTypeError as error:
+            raise RequestRefused(400, error.as_http_error_reason()) from error
+        except MissingQueryError as error:
+            raise RequestRefused(400, "No GraphQL query found in the request") from error
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         body = process_result(result)

@@ -5,21 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ValidationCache,
-)
+from graphql import GraphQLError
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.extensions.disable_introspection import DisableIntrospection
-from strawberry.extensions.max_aliases import create_validator as max_aliases_validator
-from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
 from ..observability import GraphQLMetrics, Metrics
 from .directives import RequiresRole
+from .entities import checked_entities
 from .errors import ErrorCodes
+from .limits import LimitedValidation, Limits
 from .notifications import NotificationsQuery
 from .parsing import SafeParserCache
 from .root import Mutation, Query
@@ -35,22 +32,27 @@ class SessionsSchema(strawberry.federation.Schema):
         # reference the client also sees.
         return None
 
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        # Malformed representations are refused one by one (schema/entities.py), not failed as INTERNAL.
+        return checked_entities(
+            lambda valid: super(SessionsSchema, self).entities_resolver(info, valid), representations
+        )
+
 
 def build_schema(
     *,
     max_depth: int = 10,
     max_aliases: int = 30,
     max_tokens: int = 2000,
+    max_selections: int = 2000,
     introspection: bool = True,
     metrics: Metrics | None = None,
 ) -> SessionsSchema:
-    # Extension classes/factories, not instances: strawberry builds them per operation.
-    # Built once: MaxAliasesLimiter/QueryDepthLimiter make a new rule class per instance, which changes
-    # ValidationCache's key (schema, document, rules) on every request: validation never hit the cache.
-    limit_rules: list[type[ASTValidationRule]] = [
-        max_aliases_validator(max_aliases),
-        depth_validator(max_depth, None, None),
-    ]
+    # Extension classes/factories, not instances: strawberry builds them per operation. The alias and
+    # depth limits are not strawberry's rules (exponential on fragment fan-outs, see schema/limits.py);
+    # LimitedValidation checks them with the expanded-selection limit before validating, and caches
+    # both by (schema, document, rules, limits), a key that repeats from one request to the next.
+    limits = Limits(max_selections=max_selections, max_aliases=max_aliases, max_depth=max_depth)
     extensions: list[Any] = []
     if metrics is not None:
         # Before ErrorCodes: on_operation hooks unwind in reverse, so it sees the final error codes.
@@ -59,8 +61,7 @@ def build_schema(
         ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: SafeParserCache(maxsize=512),
-        lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=512),
+        lambda: LimitedValidation(limits),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

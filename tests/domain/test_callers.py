@@ -124,9 +124,13 @@ def test_token_roles_become_the_caller() -> None:
     assert caller == Caller("u1", frozenset({Role.BOOKINGS_ADMIN, Role.SERVICE}))
 
 
-def test_unknown_roles_are_ignored() -> None:
-    caller = keys().decode(encode({"roles": ["SUPERUSER", "BOOKINGS_STAFF"]}))
-    assert caller.roles == frozenset({Role.BOOKINGS_STAFF})
+def test_an_unknown_role_makes_the_token_invalid() -> None:
+    # Issue 13: all or nothing, like any other malformed claim; it was silently dropped before.
+    with pytest.raises(Unauthenticated) as caught:
+        keys().decode(encode({"roles": ["SUPERUSER", "BOOKINGS_STAFF"]}))
+    assert caught.value.message == (
+        "invalid token: roles must be a list of BOOKINGS_ADMIN, BOOKINGS_STAFF, SERVICE"
+    )
 
 
 def test_no_header_is_anonymous() -> None:
@@ -144,6 +148,9 @@ def test_no_header_is_anonymous() -> None:
         f"Bearer {encode({'roles': []}, secret='another-secret-0123456789abcdef0123')}",
         f"Bearer {encode({'roles': [], 'exp': int(time.time()) - 3600})}",
         f"Bearer {encode({'roles': 'BOOKINGS_ADMIN'})}",
+        f"Bearer {encode({'roles': 3})}",
+        f"Bearer {encode({'roles': {'BOOKINGS_ADMIN': True}})}",
+        f"Bearer {encode({'roles': ['BOOKINGS_ADMIN', {'role': 'SERVICE'}]})}",
         f"Bearer {jwt.encode({'roles': ['BOOKINGS_ADMIN'], 'exp': int(time.time()) + 60}, SECRET)}",
         f"Bearer {jwt.encode({'sub': 'u1', 'roles': ['BOOKINGS_ADMIN']}, SECRET)}",
         f"Bearer {jwt.encode({'sub': 'u1', 'exp': int(time.time()) + 60}, None, 'none')}",
@@ -156,6 +163,9 @@ def test_no_header_is_anonymous() -> None:
         "bad-signature",
         "expired",
         "roles-not-a-list",
+        "roles-a-number",
+        "roles-an-object",
+        "roles-with-an-object",
         "no-sub",
         "no-exp",
         "alg-none",

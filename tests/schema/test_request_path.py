@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from strawberry.extensions.validation_cache import _get_validate_cache
-
 from bookings_sessions.schema import build_schema
+from bookings_sessions.schema.limits import checked_validation
 
 
 async def test_a_repeated_document_is_validated_once() -> None:
     schema = build_schema()
-    cache = _get_validate_cache(512)
     document = "query Probe { __typename }"
     assert (await schema.execute(document)).errors is None
-    hits_before = cache.cache_info().hits
+    hits_before = checked_validation.cache_info().hits
     for _ in range(5):
         assert (await schema.execute(document)).errors is None
-    # The depth and alias rules are built once, so the cache key (schema, document, rules) repeats.
-    assert cache.cache_info().hits - hits_before == 5
+    # The rules and limits are built once, so the cache key (schema, document, rules, limits) repeats.
+    assert checked_validation.cache_info().hits - hits_before == 5
 
 
 async def test_the_limits_still_refuse_abusive_documents() -> None:
