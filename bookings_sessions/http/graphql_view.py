@@ -8,7 +8,7 @@ What this adds to the stock view:
 - Request-level failures (bad JSON, no query) answer a GraphQL-shaped JSON error, not plain text.
 - GraphiQL only for browsers that prefer text/html (see graphiql.wants_graphiql), served self-hosted.
 - graphql-transport-ws: the bearer token comes in the `connection_init` payload; a bad token closes the
-  socket with 4403 before any operation runs.
+  socket with 4403 before any operation runs (text frames and token expiry: see subscriptions.py).
 """
 
 from __future__ import annotations
@@ -29,18 +29,13 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-    Operation,
-)
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from ..domain.errors import DomainError
 from ..graphiql import accept_qualities, graphiql_html_response, wants_graphiql
 from ..resolvers.context import AppServices, Context
-from ..resolvers.errors import classify
+from .subscriptions import TextFrameWebSocketAdapter, TransportWSHandler
 
 GRAPHQL_RESPONSE_JSON: Final = "application/graphql-response+json"
 JSON: Final = "application/json"
@@ -91,18 +86,9 @@ class WebSocketContext(Context):
     connection_params: dict[str, object] = field(default_factory=dict)
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    async def _handle_pre_execution_error(
-        self, operation: Operation[Context, None], result: PreExecutionError
-    ) -> None:
-        # A subscription refused before its first event (e.g. by @requiresRole) is reported by strawberry
-        # after the operation hooks ran, so ErrorCodes never saw it: give it its code here.
-        result.errors = [classify(error) for error in result.errors or ()]
-        await super()._handle_pre_execution_error(operation, result)
-
-
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(self, services: Callable[[], AppServices | None], **kwargs: Any) -> None:
         super().__init__(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **kwargs)
