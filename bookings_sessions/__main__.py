@@ -15,13 +15,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app
+    from .http.connections import HeaderTimeoutProtocol, uvicorn_limit_concurrency
     from .observability import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
     logging.getLogger("uvicorn.error").addFilter(_no_startup_traceback)
     app = create_app(settings)
     # log_config=None: uvicorn's own loggers go through our (JSON) root handler; access lines come from
-    # the app's middleware, with the request id.
+    # the app's middleware, with the request id. Connection limits: docs/operations.md.
     uvicorn.run(
         app,
         host=args.host,
@@ -32,6 +33,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # WebSocket messages are bounded like request bodies; uvicorn refuses bigger frames (close 1009)
         # before buffering them. The app checks again for servers started otherwise.
         ws_max_size=settings.max_request_bytes,
+        http=HeaderTimeoutProtocol.with_timeout(settings.header_timeout_seconds),
+        limit_concurrency=uvicorn_limit_concurrency(settings.max_connections),
     )
     return 0
 

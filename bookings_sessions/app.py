@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -120,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         graphql_ide="graphiql" if settings.graphiql else None,
         # Browsers may open WebSockets from the same pages they may send CORS requests from.
         allowed_origins=settings.cors_allow_origins,
+        # A WebSocket must say who it is as promptly as an HTTP request must send its headers.
+        connection_init_wait_timeout=timedelta(seconds=settings.header_timeout_seconds),
     )
 
     async def healthz(_: Request) -> Response:

@@ -149,16 +149,24 @@ def stop_server(server: LiveServer) -> None:
             server.process.wait()
 
 
-@pytest.fixture(scope="session")
-def live_server(ferretdb: EmbeddedFerretDB, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_server(ferretdb.uri, tmp_path_factory.mktemp("live-server"))
+@contextlib.contextmanager
+def running_server(uri: str, work_dir: Path, **env_overrides: str) -> Iterator[LiveServer]:
+    """A server for the block, stopped afterwards and its database dropped (with MONGODB_URI set)."""
+    server = start_server(uri, work_dir, **env_overrides)
     try:
         yield server
     finally:
         stop_server(server)
-        client: MongoClient[dict[str, Any]] = MongoClient(server.env["MONGODB_URI"])
-        client.drop_database(server.database)
-        client.close()
+        if server.env["MONGODB_URI"]:
+            client: MongoClient[dict[str, Any]] = MongoClient(server.env["MONGODB_URI"])
+            client.drop_database(server.database)
+            client.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(ferretdb: EmbeddedFerretDB, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with running_server(ferretdb.uri, tmp_path_factory.mktemp("live-server")) as server:
+        yield server
 
 
 def run_node(script: str, *args: str, timeout: float = 120.0) -> Any:

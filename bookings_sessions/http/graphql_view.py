@@ -14,7 +14,7 @@ What this adds to the stock view:
   whatever the request selects (http/authentication.py); 401 for graphql-response+json clients.
 - GraphiQL only for browsers that prefer text/html (see graphiql.wants_graphiql), served self-hosted.
 - graphql-transport-ws: the bearer token comes in the `connection_init` payload; a bad token closes the
-  socket with 4403 before any operation runs.
+  socket with 4403 before any operation runs (text frames and token expiry: see subscriptions.py).
 """
 
 from __future__ import annotations
@@ -36,12 +36,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_res
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-    Operation,
-)
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -49,11 +44,11 @@ from ..domain.callers import ANONYMOUS, Caller
 from ..domain.errors import DomainError
 from ..graphiql import accept_qualities, graphiql_html_response, wants_graphiql
 from ..schema.context import Context
-from ..schema.errors import classify
 from ..service.services import AppServices
 from .authentication import Unauthorized, authenticate
 from .refusals import MethodNotAllowed, RequestRefused, refusal, refusal_body
 from .request_body import bounded_receive, check_declared_length
+from .subscriptions import TextFrameWebSocketAdapter, TransportWSHandler
 from .websocket_limit import bounded_websocket
 
 GRAPHQL_RESPONSE_JSON: Final = "application/graphql-response+json"
@@ -116,18 +111,9 @@ class WebSocketContext(Context):
     connection_params: dict[str, object] = field(default_factory=dict)
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    async def _handle_pre_execution_error(
-        self, operation: Operation[Context, None], result: PreExecutionError
-    ) -> None:
-        # A subscription refused before its first event (e.g. by @requiresRole) is reported by strawberry
-        # after the operation hooks ran, so ErrorCodes never saw it: give it its code here.
-        result.errors = [classify(error) for error in result.errors or ()]
-        await super()._handle_pre_execution_error(operation, result)
-
-
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(
         self, services: Callable[[], AppServices | None], *, max_request_bytes: int, **kwargs: Any

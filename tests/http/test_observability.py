@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -166,10 +167,15 @@ def test_live_server_logs_json_lines_carrying_the_request_id(live_server: LiveSe
     )
     assert response.headers["x-request-id"] == "log-test-0001"
 
-    records = live_server.log_records()  # fails on any line that is not a JSON object
+    # The access line is written as the response completes; give the server's log a moment to flush.
+    for _ in range(50):
+        records = live_server.log_records()  # fails on any line that is not a JSON object
+        access = [record for record in records if record.get("request_id") == "log-test-0001"]
+        if access:
+            break
+        time.sleep(0.1)
 
     assert any(record["logger"].startswith("uvicorn") for record in records)
-    access = [record for record in records if record.get("request_id") == "log-test-0001"]
     assert len(access) == 1, access
     assert access[0]["logger"] == "bookings_sessions.access"
     assert access[0]["status"] == 200 and access[0]["path"] == "/graphql" and access[0]["method"] == "POST"

@@ -1,0 +1,96 @@
+"""uvicorn's HTTP protocol with a request-header timeout and the connection cap applied to upgrades too.
+
+uvicorn (0.54) has no header timeout: its keep-alive timer starts only after a first response and stops
+at the first byte of the next request, so a socket that sends nothing, or trickles header lines, is kept
+forever (the probe in issue 13 used up every file descriptor that way). Here the server waits at most
+`header_timeout` seconds for complete request headers, counted from when it starts waiting (connection
+made, or previous response sent); then it closes the connection, answering 408 if a request had begun.
+
+`limit_concurrency` (MAX_CONNECTIONS) answers plain requests 503 but lets WebSocket upgrades through;
+here an upgrade beyond the cap gets the same 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar, Final
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+
+def _closing_response(status: bytes, reason: bytes) -> bytes:
+    """A plain-text response that ends the connection, as uvicorn's own 503 does."""
+    headers = b"content-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: %d\r\n"
+    return b"HTTP/1.1 %s %s\r\n" % (status, reason) + headers % len(reason) + b"\r\n" + reason
+
+
+REQUEST_TIMEOUT: Final = _closing_response(b"408", b"Request Timeout")
+SERVICE_UNAVAILABLE: Final = _closing_response(b"503", b"Service Unavailable")
+
+
+def uvicorn_limit_concurrency(max_connections: int) -> int:
+    """uvicorn answers 503 once open connections >= limit, the asking one included."""
+    return max_connections + 1
+
+
+class HeaderTimeoutProtocol(HttpToolsProtocol):
+    header_timeout: ClassVar[float] = 10.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._request_begun = False
+
+    @classmethod
+    def with_timeout(cls, seconds: float) -> type[HeaderTimeoutProtocol]:
+        """uvicorn builds the protocol itself: the setting travels as a class attribute."""
+        return type(cls.__name__, (cls,), {"header_timeout": seconds})
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._wait_for_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_waiting()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        self._request_begun = True
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._stop_waiting()
+        self._request_begun = False
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # The next request's headers are due now, unless a pipelined one (headers complete) took over.
+        if not self.transport.is_closing() and self.cycle.response_complete:
+            self._wait_for_headers()
+
+    def handle_websocket_upgrade(self) -> None:
+        limit = self.limit_concurrency
+        if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
+            self.logger.warning("Exceeded concurrency limit.")
+            self.transport.write(SERVICE_UNAVAILABLE)
+            self.transport.close()
+            return
+        super().handle_websocket_upgrade()
+
+    def _wait_for_headers(self) -> None:
+        self._stop_waiting()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_timed_out)
+
+    def _stop_waiting(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_timed_out(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing():
+            return
+        if self._request_begun:
+            self.transport.write(REQUEST_TIMEOUT)
+        self.transport.close()

@@ -1,0 +1,92 @@
+"""graphql-transport-ws on `/graphql`: text frames, error codes, and connections that end with their token.
+
+- Every message goes out as a *text* frame: the protocol says so, and graphql-ws (the reference client)
+  rejects binary frames ("Message is missing the 'type' property"). Strawberry sends bytes as binary,
+  and our `encode_json` returns orjson's bytes.
+- A subscription refused before its first event gets its `extensions.code` like any other error.
+- A connection authenticated by a bearer token is closed with 4403 "Forbidden: token expired" at the
+  moment the HTTP path would start refusing that token (its `exp` plus the verification leeway), its
+  operations cancelled first so nothing more is delivered. graphql-ws retries a 4403 close, calling
+  `connectionParams` again: a client that returns its current token there re-subscribes seamlessly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Mapping
+from typing import Final
+
+import jwt
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.types.execution import PreExecutionError
+
+from ..auth import LEEWAY_SECONDS
+from ..schema.context import Context
+from ..schema.errors import classify
+
+TOKEN_EXPIRED_CODE: Final = 4403
+TOKEN_EXPIRED_REASON: Final = "Forbidden: token expired"
+
+
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        text = encoded.decode() if isinstance(encoded, bytes) else encoded
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+        except RuntimeError as error:
+            # Starlette refuses to send after a close (ours, e.g. on token expiry): the peer is gone.
+            raise WebSocketDisconnected from error
+
+
+def token_accepted_until(authorization: str | None) -> float | None:
+    """When a bearer token that was just verified stops being accepted; None without a token."""
+    if not authorization:
+        return None
+    token = authorization.partition(" ")[2].strip()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return float(claims["exp"]) + LEEWAY_SECONDS
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    _expiry: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if not self.connection_acknowledged or self._expiry is not None:
+            return
+        deadline = token_accepted_until(self.context.authorization)
+        if deadline is not None:
+            self._expiry = asyncio.create_task(self._close_at(deadline))
+
+    async def _close_at(self, deadline: float) -> None:
+        await asyncio.sleep(max(0.0, deadline - time.time()))
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        await self.websocket.close(code=TOKEN_EXPIRED_CODE, reason=TOKEN_EXPIRED_REASON)
+
+    async def shutdown(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._expiry
+        await super().shutdown()
+
+    async def _handle_pre_execution_error(
+        self, operation: Operation[Context, None], result: PreExecutionError
+    ) -> None:
+        # A subscription refused before its first event (e.g. by @requiresRole) is reported by strawberry
+        # after the operation hooks ran, so ErrorCodes never saw it: give it its code here.
+        result.errors = [classify(error) for error in result.errors or ()]
+        await super()._handle_pre_execution_error(operation, result)
