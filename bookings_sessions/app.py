@@ -20,6 +20,7 @@ from .auth import token_keys
 from .domain.errors import Unavailable
 from .graphiql import graphiql_static_app
 from .http.graphql_view import GraphQLView
+from .http.persisted_queries import PersistedQueries
 from .notifications.dispatcher import start_notifications
 from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .resolvers.context import AppServices
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     graphql_view = GraphQLView(
         lambda: runtime.services,
+        persisted_queries=PersistedQueries(settings.persisted_queries_cache_size, settings.max_tokens),
         schema=schema,
         graphql_ide="graphiql" if settings.graphiql else None,
         # Browsers may open WebSockets from the same pages they may send CORS requests from.

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=2, le=50)
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    # Automatic persisted queries: bytes of document text kept by hash (LRU, per process); 0 turns APQ off.
+    persisted_queries_cache_size: int = Field(default=8 * 1024 * 1024, ge=0, le=1024 * 1024 * 1024)
     # Participant notifications (DESIGN §5). Without a URL they are recorded and stay PENDING.
     notification_webhook_url: str | None = None
     notification_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)

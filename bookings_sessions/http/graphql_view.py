@@ -7,6 +7,7 @@ What this adds to the stock view:
 - Mutations over GET are refused with 405 and `Allow: POST`; other methods with 405 and `Allow: GET, POST`.
 - Request-level failures (bad JSON, no query) answer a GraphQL-shaped JSON error, not plain text.
 - GraphiQL only for browsers that prefer text/html (see graphiql.wants_graphiql), served self-hosted.
+- Automatic persisted queries (persisted_queries.py): the document may come from the store by hash.
 - graphql-transport-ws: the bearer token comes in the `connection_init` payload; a bad token closes the
   socket with 4403 before any operation runs.
 """
@@ -41,12 +42,14 @@ from ..domain.errors import DomainError
 from ..graphiql import accept_qualities, graphiql_html_response, wants_graphiql
 from ..resolvers.context import AppServices, Context
 from ..resolvers.errors import classify
+from .persisted_queries import RETRY_STATUS, PersistedQueries, PersistedQueryError
 
 GRAPHQL_RESPONSE_JSON: Final = "application/graphql-response+json"
 JSON: Final = "application/json"
 _JSON_RANGES: Final = frozenset({JSON, "application/*", "*/*"})
-# Request errors with these codes are the server's fault, not the document's.
-_SERVER_ERROR_STATUS: Final = {"INTERNAL": 500, "UNAVAILABLE": 503}
+# Request errors with these codes are the server's fault, not the document's (or, for persisted queries,
+# a cue to the client's link to send the full document).
+_SERVER_ERROR_STATUS: Final = {"INTERNAL": 500, "UNAVAILABLE": 503, **RETRY_STATUS}
 
 
 def response_media_type(accept: str | None) -> str:
@@ -104,9 +107,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, services: Callable[[], AppServices | None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        services: Callable[[], AppServices | None],
+        persisted_queries: PersistedQueries | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **kwargs)
         self._services = services
+        # Without a store the protocol is off: hashes are answered PERSISTED_QUERY_NOT_SUPPORTED.
+        self._persisted_queries = persisted_queries or PersistedQueries(max_bytes=0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -190,6 +200,10 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        try:
+            request_data = self._persisted_queries.resolve(request_data)
+        except PersistedQueryError as error:
+            return error.result()
         try:
             return await super().execute_single(
                 request=request,
