@@ -15,7 +15,7 @@ What this adds to the stock view:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
@@ -24,10 +24,11 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -104,8 +105,23 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super()._handle_pre_execution_error(operation, result)
 
 
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """Sends every message as a text frame, as graphql-transport-ws requires.
+
+    strawberry sends binary frames when encode_json returns bytes (ours does, for speed); the browsers'
+    graphql-ws client then fails on the first message ("Message is missing the 'type' property").
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(self.view.encode_json_string(message))
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(
         self,
