@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql (HTTP and WebSocket), /healthz, /readyz and /metrics."""
+"""The ASGI application: GraphQL at /graphql (HTTP and WebSocket), /healthz, /readyz, /metrics and, once
+built, the example calendar SPA at /app."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .resolvers.context import AppServices
 from .schema import build_schema
 from .settings import Settings, load_settings
+from .spa import spa_directory, spa_routes
 from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
 from .storage.store import SessionStore
@@ -154,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql_view),
         WebSocketRoute("/graphql", graphql_view),
         Mount("/graphql/static", graphiql_static_app(), name="graphiql-static"),
+        *spa_routes(spa_directory(settings.spa_dir)),
     ]
     if metrics is not None:
         routes.append(Route("/metrics", metrics.endpoint))

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=2, le=50)
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    # The example calendar SPA's build, served at /app (bookings_sessions/spa.py); unset: the checkout's.
+    spa_dir: Path | None = None
     # Automatic persisted queries: bytes of document text kept by hash (LRU, per process); 0 turns APQ off.
     persisted_queries_cache_size: int = Field(default=8 * 1024 * 1024, ge=0, le=1024 * 1024 * 1024)
     # Participant notifications (DESIGN §5). Without a URL they are recorded and stay PENDING.
@@ -77,6 +79,13 @@ class Settings(BaseSettings):
         lease = info.data.get("notification_lease_seconds")
         if lease is not None and value >= lease:
             raise ValueError("must be shorter than NOTIFICATION_LEASE_SECONDS")
+        return value
+
+    @field_validator("spa_dir")
+    @classmethod
+    def _spa_build(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "index.html").is_file():
+            raise ValueError(f"{value} holds no index.html (build it with `make spa`)")
         return value
 
     @field_validator("business_time_zone")
