@@ -96,7 +96,7 @@ def test_the_week_shows_the_sessions_the_api_returns(live_server: LiveServer, sp
     expected = week_ids(live_server, first) | week_ids(live_server, second)
     assert len(expected) == 6  # three singles, two instances of the series, one on the other schedule
 
-    report = drive(live_server, "week", [first, second], expectedCards=len(expected))
+    report = drive(live_server, "week", [first, second], expectedCards=len(expected), sessionId=checkup)
 
     assert set(report["ids"]) == expected
     assert report["weekLabel"] == f"2030-01-07 {DASH} 2030-01-13"
@@ -106,6 +106,7 @@ def test_the_week_shows_the_sessions_the_api_returns(live_server: LiveServer, sp
     instances = [card for card in report["cards"] if "↻" in card["text"]]
     assert len(instances) == 2 and all(f"11:00{DASH}12:00" in card["text"] for card in instances)
     assert series not in cards  # the series itself is not on the calendar, its instances are
+    assert report["panelNotes"] == "Checkup"  # the side panel opened on the clicked session
     assert (ARTIFACTS / "calendar-week.png").stat().st_size > 10_000
 
 

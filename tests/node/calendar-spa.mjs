@@ -2,7 +2,8 @@
 //
 // Usage: node calendar-spa.mjs '<json config>'
 //   config: { scenario: "week" | "live" | "apq", appUrl, graphqlUrl, chromium, artifacts, token,
-//             writerToken, schedules: [..], week: "YYYY-MM-DD", expectedCards, sessionId, probeSessionId }
+//             writerToken, schedules: [..], week: "YYYY-MM-DD", expectedCards, sessionId (opened in the side
+//             panel), probeSessionId }
 // Prints one JSON line: the scenario's report, plus what every browser context requested and any console
 // errors, page errors, failed requests and CSP violations.
 import { join } from 'node:path';
@@ -64,8 +65,11 @@ async function week() {
   const cards = await page.$$eval('[data-testid="session-card"]', (found) =>
     found.map((c) => ({ id: c.dataset.sessionId, text: c.innerText, style: c.getAttribute('style') })),
   );
+  await card(page, config.sessionId).click();
+  await page.getByTestId('session-panel').waitFor();
+  const panelNotes = await page.getByLabel('Notes').inputValue();
   await page.screenshot({ path: join(config.artifacts, 'calendar-week.png') });
-  return { ids: await cardIds(page), cards, weekLabel: await page.getByTestId('week-label').innerText() };
+  return { ids: await cardIds(page), cards, panelNotes, weekLabel: await page.getByTestId('week-label').innerText() };
 }
 
 async function live() {
