@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint typecheck pytest ferretdb install install-dev node-deps chromium bench sdl clean
+.PHONY: run test lint typecheck pytest ferretdb install install-dev node-deps chromium spa bench sdl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,20 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/packag
 
 node-deps: $(NODE_DIR)/node_modules/.installed
 
+# The example calendar SPA (docs/spa.md), served by `bookings-sessions serve` at /app once built. Exact
+# versions from its lock file; --ignore-scripts works: Vite's native parts (rolldown, lightningcss) are
+# platform packages npm picks itself. A build takes seconds, so `make test` makes it.
+SPA_SRC := examples/calendar-spa
+$(SPA_SRC)/node_modules/.installed: $(SPA_SRC)/package.json $(SPA_SRC)/package-lock.json
+	cd $(SPA_SRC) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(SPA_SRC)/dist/index.html: $(SPA_SRC)/node_modules/.installed $(SPA_SRC)/index.html $(SPA_SRC)/vite.config.js \
+		$(wildcard $(SPA_SRC)/src/*)
+	cd $(SPA_SRC) && npm run --silent build -- --logLevel warn
+
+spa: $(SPA_SRC)/dist/index.html
+
 # The browser test needs Debian's chromium; as root (CI, dev machines) it is installed here.
 chromium:
 	@command -v chromium >/dev/null || { \
@@ -54,7 +68,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy --strict bookings_sessions
 
-pytest: install-dev ferretdb node-deps chromium
+pytest: install-dev ferretdb node-deps chromium spa
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -68,4 +82,5 @@ sdl: install
 	$(BIN)/bookings-sessions sdl > schema.graphql
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules test-artifacts
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules test-artifacts \
+		$(SPA_SRC)/node_modules $(SPA_SRC)/dist

@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql (HTTP and WebSocket), /healthz, /readyz and /metrics."""
+"""The ASGI application: GraphQL at /graphql (HTTP and WebSocket), /healthz, /readyz, /metrics and, once
+built, the example calendar SPA at /app."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from .auth import token_keys
 from .domain.errors import Unavailable
 from .graphiql import graphiql_static_app
 from .http.graphql_view import GraphQLView
+from .http.persisted_queries import PersistedQueries
 from .notifications.dispatcher import start_notifications
 from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .schema import build_schema
 from .service.services import AppServices
 from .settings import Settings, load_settings
+from .spa import spa_directory, spa_routes
 from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
 from .storage.store import SessionStore
@@ -116,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     graphql_view = GraphQLView(
         lambda: runtime.services,
+        persisted_queries=PersistedQueries(settings.persisted_queries_cache_size, settings.max_tokens),
         schema=schema,
         max_request_bytes=settings.max_request_bytes,
         graphql_ide="graphiql" if settings.graphiql else None,
@@ -157,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql_view),
         WebSocketRoute("/graphql", graphql_view),
         Mount("/graphql/static", graphiql_static_app(), name="graphiql-static"),
+        *spa_routes(spa_directory(settings.spa_dir)),
     ]
     if metrics is not None:
         routes.append(Route("/metrics", metrics.endpoint))

@@ -36,7 +36,8 @@ GRAPHIQL_CSP: Final[str] = "; ".join(
         "img-src 'self' data:",
         # graphiql.css embeds its web fonts as data: URLs.
         "font-src 'self' data:",
-        # The fetcher POSTs to the page's own URL (same origin). No subscriptions over websockets.
+        # The fetcher POSTs to the page's own URL; subscriptions open a WebSocket to it, which 'self'
+        # covers (CSP Level 3 matches ws:/wss: on the page's own host and port).
         "connect-src 'self'",
         "base-uri 'none'",
         "form-action 'none'",

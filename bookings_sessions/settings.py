@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     max_selections: int = Field(default=2000, ge=10, le=1_000_000)
     # HTTP request bodies and WebSocket messages; 1 MiB.
     max_request_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
+    # The example calendar SPA's build, served at /app (bookings_sessions/spa.py); unset: the checkout's.
+    spa_dir: Path | None = None
+    # Automatic persisted queries: bytes of document text kept by hash (LRU, per process); 0 turns APQ off.
+    persisted_queries_cache_size: int = Field(default=8 * 1024 * 1024, ge=0, le=1024 * 1024 * 1024)
     # Participant notifications (docs/design.md §5). Without a URL they are recorded and stay PENDING.
     notification_webhook_url: str | None = None
     notification_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
@@ -82,6 +86,13 @@ class Settings(BaseSettings):
         lease = info.data.get("notification_lease_seconds")
         if lease is not None and value >= lease:
             raise ValueError("must be shorter than NOTIFICATION_LEASE_SECONDS")
+        return value
+
+    @field_validator("spa_dir")
+    @classmethod
+    def _spa_build(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "index.html").is_file():
+            raise ValueError(f"{value} holds no index.html (build it with `make spa`)")
         return value
 
     @field_validator("business_time_zone")

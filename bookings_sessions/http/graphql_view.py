@@ -13,6 +13,7 @@ What this adds to the stock view:
 - The bearer token is verified once, before anything runs: a bad one is refused with UNAUTHENTICATED
   whatever the request selects (http/authentication.py); 401 for graphql-response+json clients.
 - GraphiQL only for browsers that prefer text/html (see graphiql.wants_graphiql), served self-hosted.
+- Automatic persisted queries (persisted_queries.py): the document may come from the store by hash.
 - graphql-transport-ws: the bearer token comes in the `connection_init` payload; a bad token closes the
   socket with 4403 before any operation runs (text frames and token expiry: see subscriptions.py).
 """
@@ -46,6 +47,7 @@ from ..graphiql import accept_qualities, graphiql_html_response, wants_graphiql
 from ..schema.context import Context
 from ..service.services import AppServices
 from .authentication import Unauthorized, authenticate
+from .persisted_queries import RETRY_STATUS, PersistedQueries, PersistedQueryError
 from .refusals import MethodNotAllowed, RequestRefused, refusal, refusal_body
 from .request_body import bounded_receive, check_declared_length
 from .subscriptions import TextFrameWebSocketAdapter, TransportWSHandler
@@ -54,8 +56,9 @@ from .websocket_limit import bounded_websocket
 GRAPHQL_RESPONSE_JSON: Final = "application/graphql-response+json"
 JSON: Final = "application/json"
 _JSON_RANGES: Final = frozenset({JSON, "application/*", "*/*"})
-# Request errors with these codes are the server's fault, not the document's.
-_SERVER_ERROR_STATUS: Final = {"INTERNAL": 500, "UNAVAILABLE": 503}
+# Request errors with these codes are the server's fault, not the document's (or, for persisted queries,
+# a cue to the client's link to send the full document).
+_SERVER_ERROR_STATUS: Final = {"INTERNAL": 500, "UNAVAILABLE": 503, **RETRY_STATUS}
 # A JSON text starting with "{" can only be an object: the shape is checked without parsing twice.
 _JSON_OBJECT: Final = re.compile(rb"[ \t\r\n]*\{")
 _HTTP_OPERATIONS: Final = {
@@ -116,11 +119,18 @@ class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(
-        self, services: Callable[[], AppServices | None], *, max_request_bytes: int, **kwargs: Any
+        self,
+        services: Callable[[], AppServices | None],
+        *,
+        max_request_bytes: int,
+        persisted_queries: PersistedQueries | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **kwargs)
         self._services = services
         self.max_request_bytes = max_request_bytes
+        # Without a store the protocol is off: hashes are answered PERSISTED_QUERY_NOT_SUPPORTED.
+        self._persisted_queries = persisted_queries or PersistedQueries(max_bytes=0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -221,6 +231,10 @@ class GraphQLView(GraphQL[Context, None]):
         # strawberry lets subscriptions through POST (and GET) for its multipart transport, which this view
         # does not offer: they would run as queries and fail inside. Only queries and mutations here.
         method = request_adapter.method
+        try:
+            request_data = self._persisted_queries.resolve(request_data)
+        except PersistedQueryError as error:
+            return error.result()
         try:
             return await self.schema.execute(
                 request_data.query,

@@ -1,16 +1,19 @@
-"""GraphiQL at /graphql in a real headless Chromium: no console errors, no CSP violations, a query runs."""
+"""GraphiQL at /graphql in a real headless Chromium: no console errors, no CSP violations, a query and a
+subscription run."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 
 import httpx
 
-from ..api.conftest import STAFF
+from ..api.conftest import ADMIN, STAFF
 from ..api.queries import CREATE, single_session_info
 from ..live_server import ARTIFACTS, LiveServer, run_node
 
+SESSION_NOTES = "query Notes($id: ID!) { session(id: $id) { notes } }"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
@@ -57,3 +60,35 @@ def test_graphiql_csp_allows_only_self_hosted_assets(live_server: LiveServer) ->
     assert not [source for source in sources if source.startswith(("http", "'unsafe", "*"))], csp
     assert "<script>" not in page.text and "https://" not in page.text
     assert script.status_code == 200 and script.headers["x-content-type-options"] == "nosniff"
+
+
+def test_graphiql_subscription_receives_a_mutation_made_over_http(live_server: LiveServer) -> None:
+    schedule = f"graphiql-{uuid.uuid4().hex[:8]}"
+    created = live_server.data(CREATE, {"info": single_session_info(scheduleId=schedule)})
+    session_id = created["createSession"]["_id"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / "graphiql-subscription.png"
+    screenshot.unlink(missing_ok=True)
+
+    report = run_node(
+        "graphiql-subscription.mjs",
+        live_server.graphql_url,
+        chromium_path(),
+        str(screenshot),
+        STAFF,
+        ADMIN,
+        schedule,
+        session_id,
+    )
+
+    assert report["consoleErrors"] == [] and report["pageErrors"] == [], report
+    assert report["cspViolations"] == [] and report["failedRequests"] == [], report
+    # One same-origin socket, authenticated by the Headers tab's token in connection_init.
+    assert report["socketUrls"] == [live_server.ws_url], report
+    assert report["connectionInit"]["payload"] == {"Authorization": f"Bearer {STAFF}"}
+    result = report["result"]
+    assert f'"notes": "{report["notes"]}"' in result and session_id in result, result
+    # What the page showed is what the server stored.
+    stored = live_server.data(SESSION_NOTES, {"id": session_id})["session"]
+    assert stored["notes"] == report["notes"]
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -4,11 +4,11 @@
 // graphiql.js + graphiql.css; the page is served with a strict CSP
 // (script-src 'self', no inline scripts/styles, no eval), see
 // bookings_sessions/graphiql.py.
-import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import 'graphiql/graphiql.css';
 import React from 'react';
 import { createRoot } from 'react-dom/client';
+import { createFetcher, webSocketUrl } from './fetcher.js';
 
 const DEFAULT_QUERY = `# Welcome to the bookings-sessions GraphQL API.
 #
@@ -26,6 +26,9 @@ const DEFAULT_QUERY = `# Welcome to the bookings-sessions GraphQL API.
 # (the circular-arrows button, bottom left) after adding the token.
 #
 # Run a query with Ctrl-Enter (Cmd-Enter on macOS) or the ▶ button.
+# Subscriptions run over a WebSocket with the same token, e.g.
+#
+#   subscription { sessionUpdated { _id status start { timestamp } } }
 
 {
   __typename
@@ -39,8 +42,9 @@ const container = document.getElementById('graphiql');
 // `data-endpoint` attribute on #graphiql overrides that.
 const endpointPath = container.dataset.endpoint || window.location.pathname;
 
-const fetcher = createGraphiQLFetcher({
+const fetcher = createFetcher({
   url: window.location.origin + endpointPath,
+  subscriptionUrl: webSocketUrl(window.location, endpointPath),
 });
 
 createRoot(container).render(

@@ -1,0 +1,90 @@
+// Every document the page sends. Apollo's persisted-queries link sends each by its SHA-256 once the
+// server knows it, so they are written once here and never built from strings at run time.
+import { gql } from '@apollo/client';
+
+// The fields a calendar shows and edits. `notes` needs a staff, admin or service token.
+// LATER(fields): when the schema has them, add here
+//   title  location { type name address }  capacity  remainingCapacity
+// SessionCard and SessionPanel already show them when they are present.
+export const SESSION_FIELDS = gql`
+  fragment CalendarSession on Session {
+    _id
+    scheduleId
+    status
+    type
+    revision
+    notes
+    recurrence
+    recurringSessionId
+    start {
+      timestamp
+      timeZone
+    }
+    end {
+      timestamp
+      timeZone
+    }
+    totalNumberOfParticipants
+  }
+`;
+
+// One schedule's week; recurring sessions arrive as their instances (expandInstances).
+export const WEEK_SESSIONS = gql`
+  query WeekSessions($scheduleId: String!, $from: DateTime!, $to: DateTime!) {
+    sessions(
+      filter: { scheduleId: $scheduleId }
+      window: { from: $from, to: $to }
+      expandInstances: true
+      first: 500
+    ) {
+      edges {
+        node {
+          ...CalendarSession
+        }
+      }
+      pageInfo {
+        hasNextPage
+      }
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
+export const SESSION = gql`
+  query Session($id: ID!) {
+    session(id: $id) {
+      ...CalendarSession
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
+export const SESSION_UPDATED = gql`
+  subscription SessionUpdated($scheduleId: String) {
+    sessionUpdated(scheduleId: $scheduleId) {
+      ...CalendarSession
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
+export const UPDATE_SESSION = gql`
+  mutation UpdateSession($id: ID!, $info: UpdateSessionInfo!, $options: UpdateSessionOptions) {
+    updateSession(sessionId: $id, sessionInfo: $info, options: $options) {
+      ...CalendarSession
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
+// LATER(expectedRevision): whether the server takes UpdateSessionOptions.expectedRevision yet. Asked once;
+// with introspection off the answer is "no" and edits are last-writer-wins, as before.
+export const UPDATE_OPTIONS_FIELDS = gql`
+  query UpdateOptionsFields {
+    __type(name: "UpdateSessionOptions") {
+      inputFields {
+        name
+      }
+    }
+  }
+`;

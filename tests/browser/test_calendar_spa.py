@@ -1,0 +1,199 @@
+"""The example calendar SPA at /app (examples/calendar-spa), in headless Chromium against a live server.
+
+The page's build comes from `make spa` (a dependency of `make test`); Chromium runs in UTC, so the week's
+wall times are the UTC times written here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bookings_sessions.settings import SettingsError, load_settings
+from bookings_sessions.spa import DEFAULT_SPA_DIR
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+
+from ..api.conftest import ADMIN
+from ..api.queries import CREATE, wall_time
+from ..live_server import ARTIFACTS, LiveServer, run_node, start_server, stop_server
+from .test_graphiql import BROWSER_ACCEPT, chromium_path
+
+WEEK = "2030-01-07"  # a Monday
+WINDOW = {"from": "2030-01-07T00:00:00Z", "to": "2030-01-14T00:00:00Z"}
+WEEK_IDS = """
+query WeekIds($scheduleId: String!, $window: TimeWindow!) {
+  sessions(filter: { scheduleId: $scheduleId }, window: $window, expandInstances: true, first: 500) {
+    edges { node { _id } }
+  }
+}
+"""
+DASH = "\u2013"  # the en dash between times, as the page shows them
+SESSION_NOTES = "query Notes($id: ID!) { session(id: $id) { notes revision } }"
+
+
+@pytest.fixture(scope="session")
+def spa_build() -> Path:
+    assert (DEFAULT_SPA_DIR / "index.html").is_file(), "the SPA is not built: run `make spa`"
+    return DEFAULT_SPA_DIR
+
+
+def create(server: LiveServer, schedule: str, start: str, end: str, notes: str) -> str:
+    info = {"scheduleId": schedule, "start": {"timestamp": start}, "end": {"timestamp": end}, "notes": notes}
+    session_id: str = server.data(CREATE, {"info": info})["createSession"]["_id"]
+    return session_id
+
+
+def week_ids(server: LiveServer, schedule: str) -> set[str]:
+    edges = server.data(WEEK_IDS, {"scheduleId": schedule, "window": WINDOW})["sessions"]["edges"]
+    return {edge["node"]["_id"] for edge in edges}
+
+
+def drive(server: LiveServer, scenario: str, schedules: list[str], **config: Any) -> Any:
+    ARTIFACTS.mkdir(exist_ok=True)
+    settings = {
+        "scenario": scenario,
+        "appUrl": f"{server.url}/app/",
+        "graphqlUrl": server.graphql_url,
+        "chromium": chromium_path(),
+        "artifacts": str(ARTIFACTS),
+        "token": ADMIN,
+        "writerToken": ADMIN,
+        "schedules": schedules,
+        "week": WEEK,
+        **config,
+    }
+    report = run_node("calendar-spa.mjs", json.dumps(settings), timeout=180)
+    assert report["consoleErrors"] == [] and report["pageErrors"] == [], report
+    assert report["cspViolations"] == [] and report["failedRequests"] == [], report
+    # Nothing the page loaded or called came from another host: no CDN, fonts, analytics.
+    origins = (f"{server.url}/", "ws" + server.url.removeprefix("http") + "/")
+    assert report["requestedUrls"], report
+    assert [url for url in report["requestedUrls"] if not url.startswith(origins)] == [], report
+    return report
+
+
+def test_the_week_shows_the_sessions_the_api_returns(live_server: LiveServer, spa_build: Path) -> None:
+    first, second = f"room-{uuid.uuid4().hex[:6]}", f"coach-{uuid.uuid4().hex[:6]}"
+    checkup = create(live_server, first, "2030-01-08T09:00:00Z", "2030-01-08T10:00:00Z", "Checkup")
+    create(live_server, first, "2030-01-08T09:30:00Z", "2030-01-08T10:30:00Z", "Overlapping visit")
+    create(live_server, first, "2030-01-10T14:00:00Z", "2030-01-10T15:30:00Z", "Group class")
+    series_info = {
+        "scheduleId": first,
+        "start": wall_time(2030, 1, 7, 11),
+        "end": wall_time(2030, 1, 7, 12),
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
+    }
+    series = live_server.data(CREATE, {"info": series_info})["createSession"]["_id"]
+    create(live_server, first, "2030-01-15T09:00:00Z", "2030-01-15T10:00:00Z", "Next week")
+    create(live_server, second, "2030-01-09T16:00:00Z", "2030-01-09T17:00:00Z", "Coaching")
+    expected = week_ids(live_server, first) | week_ids(live_server, second)
+    assert len(expected) == 6  # three singles, two instances of the series, one on the other schedule
+
+    report = drive(live_server, "week", [first, second], expectedCards=len(expected), sessionId=checkup)
+
+    assert set(report["ids"]) == expected
+    assert report["weekLabel"] == f"2030-01-07 {DASH} 2030-01-13"
+    cards = {card["id"]: card for card in report["cards"]}
+    assert f"09:00{DASH}10:00" in cards[checkup]["text"] and "Checkup" in cards[checkup]["text"]
+    assert "top: 432px" in cards[checkup]["style"]  # 9 hours of 48 px
+    instances = [card for card in report["cards"] if "↻" in card["text"]]
+    assert len(instances) == 2 and all(f"11:00{DASH}12:00" in card["text"] for card in instances)
+    assert series not in cards  # the series itself is not on the calendar, its instances are
+    assert report["panelNotes"] == "Checkup"  # the side panel opened on the clicked session
+    assert (ARTIFACTS / "calendar-week.png").stat().st_size > 10_000
+
+
+def test_an_edit_in_one_window_appears_in_another_without_reload(
+    live_server: LiveServer, spa_build: Path
+) -> None:
+    schedule = f"live-{uuid.uuid4().hex[:6]}"
+    session_id = create(live_server, schedule, "2030-01-09T10:00:00Z", "2030-01-09T11:00:00Z", "Before")
+    probe_id = create(live_server, schedule, "2030-01-11T08:00:00Z", "2030-01-11T09:00:00Z", "Probe")
+
+    report = drive(live_server, "live", [schedule], sessionId=session_id, probeSessionId=probe_id)
+
+    # The second window's card and open panel followed the first window's save, in the same document.
+    assert report["firstEdit"] in report["secondCardText"]
+    assert report["sameDocument"] is True
+    # Then it was editing when the first saved again: it was shown both versions, kept its own, saved.
+    assert report["theirs"] == report["firstEdit"] + ", and again"
+    assert report["yours"] == report["secondDraft"]
+    assert report["saveBlocked"] is True
+    assert report["secondDraft"] in report["firstCardAfter"]
+    stored = live_server.data(SESSION_NOTES, {"id": session_id})["session"]
+    assert stored["notes"] == report["secondDraft"]
+    assert stored["revision"] == 4  # created, first save, second save, the second window's save
+
+
+@pytest.fixture
+def fresh_server(ferretdb: EmbeddedFerretDB, tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of its own: its persisted-query store starts empty whatever ran before."""
+    server = start_server(ferretdb.uri, tmp_path / "server")
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def week_exchanges(report: dict[str, Any], load: int) -> list[dict[str, Any]]:
+    def operation(exchange: dict[str, Any]) -> str | None:
+        sent = exchange["body"] or exchange["params"]
+        return sent.get("operationName")
+
+    return [e for e in report["exchanges"] if e["load"] == load and operation(e) == "WeekSessions"]
+
+
+def test_the_second_identical_request_sends_only_the_persisted_query_hash(
+    fresh_server: LiveServer, spa_build: Path
+) -> None:
+    schedule = f"apq-{uuid.uuid4().hex[:6]}"
+    create(fresh_server, schedule, "2030-01-08T09:00:00Z", "2030-01-08T10:00:00Z", "Hashed")
+
+    report = drive(fresh_server, "apq", [schedule], expectedCards=1)
+
+    # First load: the hash alone (GET), unknown to this server; then hash and document (POST), stored.
+    miss, register = week_exchanges(report, 1)
+    assert miss["method"] == "GET" and "query" not in miss["params"], miss
+    query_hash = json.loads(miss["params"]["extensions"])["persistedQuery"]["sha256Hash"]
+    assert miss["status"] == 200
+    assert miss["response"]["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert register["method"] == "POST"
+    assert register["body"]["extensions"]["persistedQuery"]["sha256Hash"] == query_hash
+    assert sha256(register["body"]["query"]) == query_hash
+    assert register["response"]["data"]["sessions"]["edges"]
+    # Second load, same request: only the hash travels, and the answer is the week.
+    (hit,) = week_exchanges(report, 2)
+    assert hit["method"] == "GET" and "query" not in hit["params"], hit
+    assert json.loads(hit["params"]["extensions"])["persistedQuery"]["sha256Hash"] == query_hash
+    assert len(hit["params"]["extensions"]) < 200  # the document itself is some 600 characters
+    assert hit["response"]["data"] == register["response"]["data"]
+
+
+def test_app_is_served_with_a_strict_csp(live_server: LiveServer, spa_build: Path) -> None:
+    redirect = httpx.get(f"{live_server.url}/app", headers={"Accept": BROWSER_ACCEPT})
+    page = httpx.get(f"{live_server.url}/app/", headers={"Accept": BROWSER_ACCEPT})
+
+    assert redirect.status_code in (307, 308) and redirect.headers["location"].endswith("/app/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "connect-src 'self'" in csp and "default-src 'none'" in csp
+    assert "http" not in csp and "unsafe" not in csp
+    script = page.text.split('src="', 1)[1].split('"', 1)[0]
+    asset = httpx.get(f"{live_server.url}{script}")
+    assert asset.status_code == 200 and "immutable" in asset.headers["cache-control"]
+
+
+def test_spa_dir_must_hold_a_build(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="SPA_DIR"):
+        load_settings(spa_dir=tmp_path)
