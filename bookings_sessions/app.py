@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from pymongo.errors import PyMongoError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -31,9 +32,14 @@ from .settings import Settings, load_settings
 from .spa import spa_directory, spa_routes
 from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
+from .storage.ferretdb_supervisor import FerretDBSupervisor
 from .storage.store import SessionStore
 
 log = logging.getLogger("bookings_sessions")
+# /readyz answers within a second even when the database is gone or hung: its ping has a client of its
+# own whose operations (server selection and reply) give up after this; the request path's client
+# waits 3 s to select a server.
+READINESS_TIMEOUT_MS = 500
 
 
 @dataclass
@@ -43,7 +49,10 @@ class Runtime:
     settings: Settings
     services: AppServices | None = None
     embedded: EmbeddedFerretDB | None = None
+    supervisor: FerretDBSupervisor | None = None
     client: Any = None
+    readiness_client: Any = None
+    readiness: SessionStore | None = None
     extra_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -57,10 +66,26 @@ async def _start(runtime: Runtime) -> None:
     if uri is None:
         runtime.embedded = EmbeddedFerretDB(settings.data_dir.resolve() / "ferretdb")
         uri = await asyncio.to_thread(runtime.embedded.start)
-        log.info("store: embedded FerretDB 1.24.2 (SQLite) at %s, data in %s", uri, runtime.embedded.data_dir)
+        pid = runtime.embedded.pid
+        log.info(
+            "store: embedded FerretDB 1.24.2 (SQLite) at %s, pid %s, data in %s",
+            uri,
+            pid,
+            runtime.embedded.data_dir,
+            extra={"fields": {"event": "ferretdb_started", "ferretdb_pid": pid}},
+        )
+        runtime.supervisor = FerretDBSupervisor(runtime.embedded)
+        runtime.extra_tasks.append(asyncio.create_task(runtime.supervisor.run()))
     else:
         log.info("store: MongoDB at MONGODB_URI (database %r)", settings.mongodb_database)
     runtime.client = create_client(uri, settings.mongodb_driver)
+    runtime.readiness_client = create_client(
+        uri,
+        settings.mongodb_driver,
+        server_selection_timeout_ms=READINESS_TIMEOUT_MS,
+        operation_timeout_ms=READINESS_TIMEOUT_MS,
+    )
+    runtime.readiness = SessionStore(runtime.readiness_client, settings.mongodb_database)
     store = SessionStore(runtime.client, settings.mongodb_database)
     await store.ensure_indexes()
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
@@ -81,8 +106,9 @@ async def _stop(runtime: Runtime) -> None:
     for task in runtime.extra_tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    if runtime.client is not None:
-        await close_client(runtime.client)
+    for client in (runtime.client, runtime.readiness_client):
+        if client is not None:
+            await close_client(client)
     if runtime.embedded is not None:
         await asyncio.to_thread(runtime.embedded.stop)
 
@@ -133,11 +159,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        if runtime.services is None:
+        if runtime.services is None or runtime.readiness is None:
             return JSONResponse({"status": "starting"}, status_code=503)
+        if runtime.supervisor is not None and not runtime.supervisor.running:
+            return JSONResponse({"status": "database restarting"}, status_code=503)
         try:
-            await runtime.services.store.ping()
-        except Unavailable:
+            # The readiness client's own timeouts leave motor's worker thread free soon after; this one
+            # bounds the answer whatever the driver does on a half-open connection.
+            await asyncio.wait_for(runtime.readiness.ping(), READINESS_TIMEOUT_MS / 1000)
+        except (Unavailable, PyMongoError, TimeoutError):
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 

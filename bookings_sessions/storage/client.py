@@ -14,13 +14,24 @@ from pymongo.uri_parser import parse_uri
 Driver = Literal["motor", "pymongo"]
 
 
-def create_client(uri: str, driver: Driver = "motor", *, server_selection_timeout_ms: int = 3000) -> Any:
-    """Both clients share an API; callers use only what both have (find, find_one_and_update, …)."""
+def create_client(
+    uri: str,
+    driver: Driver = "motor",
+    *,
+    server_selection_timeout_ms: int = 3000,
+    operation_timeout_ms: int | None = None,
+) -> Any:
+    """Both clients share an API; callers use only what both have (find, find_one_and_update, …).
+
+    `operation_timeout_ms` (the driver's timeoutMS) bounds a whole operation, server selection and the
+    wait for a reply included, so a hung server cannot hold it; unset, an operation waits for its reply.
+    """
     options: dict[str, Any] = {
         "tz_aware": True,
         "tzinfo": UTC,
         "serverSelectionTimeoutMS": server_selection_timeout_ms,
         "connectTimeoutMS": server_selection_timeout_ms,
+        "timeoutMS": operation_timeout_ms,
         "appname": "bookings-sessions",
     }
     if driver == "pymongo":

@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -49,17 +50,36 @@ def free_loopback_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _die_with_parent() -> None:
-    # Runs in the child before exec: the kernel sends SIGTERM to FerretDB if our process dies, even by
-    # SIGKILL, so a crashed test run or server never leaves an orphan database behind. Linux ties this to
-    # the *thread* that forked: `serve` starts FerretDB in the event loop's default executor, whose worker
-    # threads live as long as the loop; never start it from a short-lived thread.
+def private_dir(path: Path) -> None:
+    """`path` and any parents made here are 0700; an existing `path` is tightened to 0700.
+
+    The database files hold every session's notes: nobody but the server's user may list or read them.
+    """
+    missing = [parent for parent in (path, *path.parents) if not parent.exists()]
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=0o700)
+    path.chmod(0o700)
+
+
+def _child_setup() -> None:
+    # Runs in the child before exec. umask 077: whatever FerretDB creates is its user's alone.
+    # PDEATHSIG: the kernel sends SIGTERM to FerretDB if our process dies, even by SIGKILL, so a crashed
+    # test run or server never leaves an orphan database behind. Linux ties this to the *thread* that
+    # forked: `serve` starts FerretDB in the event loop's default executor, whose worker threads live as
+    # long as the loop; never start it from a short-lived thread.
+    os.umask(0o077)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class EmbeddedFerretDB:
-    """`with EmbeddedFerretDB(data_dir) as db: db.uri` — started, answering ping, stopped on exit."""
+    """`with EmbeddedFerretDB(data_dir) as db: db.uri` — started, answering ping, stopped on exit.
+
+    Everything FerretDB writes (SQLite files, state, its log) stays in `data_dir`, which is 0700; its
+    working directory is `data_dir` too. `restart()` starts it again on the same port and files, so
+    clients reconnect by themselves.
+    """
 
     def __init__(self, data_dir: Path, *, binary: Path | None = None, start_timeout: float = 20.0) -> None:
         self.data_dir = data_dir
@@ -67,23 +87,54 @@ class EmbeddedFerretDB:
         self.start_timeout = start_timeout
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
+        # stop() may run (at shutdown) while a supervisor's restart() is under way in another thread.
+        self._lock = threading.Lock()
+        self._stopped = False
 
     @property
     def uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/"
 
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
     def start(self) -> str:
-        binary = self.binary or find_binary()
-        sqlite_dir = self.data_dir / "sqlite"
-        state_dir = self.data_dir / "state"
-        sqlite_dir.mkdir(parents=True, exist_ok=True)
-        state_dir.mkdir(parents=True, exist_ok=True)
+        self.binary = self.binary or find_binary()
+        private_dir(self.data_dir)
+        with self._lock:
+            self._stopped = False
         for _attempt in range(3):  # the free port may be taken between probe and bind
             self.port = free_loopback_port()
-            with (self.data_dir / "ferretdb.log").open("ab") as log_file:
+            if self._launch():
+                return self.uri
+        raise EmbeddedDatabaseError(f"FerretDB did not start; see {self.data_dir / 'ferretdb.log'}")
+
+    def restart(self) -> str:
+        """Starts it again on the same port and files, after it exited (see `exit_code`)."""
+        if not self._launch():
+            raise EmbeddedDatabaseError(f"FerretDB did not restart; see {self.data_dir / 'ferretdb.log'}")
+        return self.uri
+
+    def exit_code(self) -> int | None:
+        """None while it runs; otherwise its exit status (negative: killed by that signal), reaped."""
+        process = self._process
+        return None if process is None else process.poll()
+
+    def _launch(self) -> bool:
+        assert self.binary is not None
+        sqlite_dir = self.data_dir / "sqlite"
+        state_dir = self.data_dir / "state"
+        for directory in (sqlite_dir, state_dir):
+            directory.mkdir(mode=0o700, exist_ok=True)
+        with self._lock:
+            if self._stopped:
+                return False
+            log_fd = os.open(self.data_dir / "ferretdb.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(log_fd, "ab") as log_file:
                 self._process = subprocess.Popen(
                     [
-                        str(binary),
+                        str(self.binary),
                         "--handler=sqlite",
                         f"--sqlite-url=file:{sqlite_dir}/",
                         f"--listen-addr=127.0.0.1:{self.port}",
@@ -92,15 +143,16 @@ class EmbeddedFerretDB:
                         "--telemetry=disable",
                         "--log-level=warn",
                     ],
+                    cwd=self.data_dir,
                     stdin=subprocess.DEVNULL,
                     stdout=log_file,
                     stderr=log_file,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=_child_setup,
                 )
-            if self._wait_for_ping():
-                return self.uri
-            self.stop()
-        raise EmbeddedDatabaseError(f"FerretDB did not start; see {self.data_dir / 'ferretdb.log'}")
+        if self._wait_for_ping():
+            return True
+        self._terminate()
+        return False
 
     def _wait_for_ping(self) -> bool:
         deadline = time.monotonic() + self.start_timeout
@@ -120,7 +172,13 @@ class EmbeddedFerretDB:
         return False
 
     def stop(self) -> None:
-        process, self._process = self._process, None
+        with self._lock:
+            self._stopped = True
+        self._terminate()
+
+    def _terminate(self) -> None:
+        with self._lock:
+            process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
         process.terminate()

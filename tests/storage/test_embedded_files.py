@@ -1,0 +1,51 @@
+"""The embedded FerretDB keeps its files to the server's user, inside its data directory."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from pymongo import MongoClient
+
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def write_something(database: EmbeddedFerretDB) -> None:
+    client: MongoClient[dict[str, object]] = MongoClient(database.uri)
+    try:
+        client["files_test"]["things"].insert_one({"secret": "notes"})
+    finally:
+        client.close()
+
+
+def test_the_data_directory_is_private_and_holds_everything_ferretdb_writes(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var" / "ferretdb"
+    with EmbeddedFerretDB(data_dir) as database:
+        write_something(database)
+        everything = [data_dir, *data_dir.rglob("*")]
+        open_to_others = {str(path): oct(mode(path)) for path in everything if mode(path) & 0o077}
+        outside = [
+            path
+            for path in tmp_path.rglob("*")
+            if path != data_dir.parent and data_dir not in (path, *path.parents)
+        ]
+
+    assert mode(data_dir) == 0o700
+    assert any(path.suffix == ".sqlite" for path in everything), everything
+    assert open_to_others == {}
+    assert outside == []
+
+
+def test_an_existing_world_readable_data_directory_is_made_private(tmp_path: Path) -> None:
+    data_dir = tmp_path / "ferretdb"
+    data_dir.mkdir()
+    data_dir.chmod(0o755)
+
+    with EmbeddedFerretDB(data_dir) as database:
+        write_something(database)
+
+        assert mode(data_dir) == 0o700
