@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint typecheck pytest ferretdb install install-dev node-deps chromium spa bench sdl clean
+.PHONY: run test lint typecheck pytest ferretdb install install-dev node-deps chromium spa bench bench-scale sdl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,14 +73,25 @@ pytest: install-dev ferretdb node-deps chromium spa
 
 test: lint typecheck pytest
 
-# Not part of `make test`: ~5 minutes of load on FerretDB, the floor app and our server (bench/README.md).
-bench: install-dev ferretdb
+# The bench's peer (Apollo Server + the MongoDB driver): exact versions from its lock file, no install scripts.
+PEER_DIR := bench/peers/apollo
+$(PEER_DIR)/node_modules/.installed: $(PEER_DIR)/package.json $(PEER_DIR)/package-lock.json
+	cd $(PEER_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Not part of `make test`: ~8 minutes of load on FerretDB, the floor app, our server and the Apollo peer,
+# then the scale curve (bench/README.md, docs/performance.md). `make bench-scale`: the curve alone.
+bench: install-dev ferretdb $(PEER_DIR)/node_modules/.installed
 	bench/install-wrk.sh
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench scale
+
+bench-scale: install-dev ferretdb $(PEER_DIR)/node_modules/.installed
+	$(BIN)/python -m bench scale
 
 sdl: install
 	$(BIN)/bookings-sessions sdl > schema.graphql
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules test-artifacts \
-		$(SPA_SRC)/node_modules $(SPA_SRC)/dist
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules $(PEER_DIR)/node_modules \
+		test-artifacts $(SPA_SRC)/node_modules $(SPA_SRC)/dist

@@ -108,14 +108,18 @@ def graphql(port: int, query: str, variables: dict[str, Any] | None = None, toke
     return json.loads(raw)
 
 
-def wait_ready(child: Child, path: str = "/readyz", timeout: float = 30.0) -> float:
-    """Seconds from the child's exec to the first 200 on `path`; raises if it dies or times out."""
+def wait_ready(
+    child: Child, path: str = "/readyz", timeout: float = 30.0, post: bytes | None = None
+) -> float:
+    """Seconds from the child's exec to the first 200 on `path` (GET, or POST of a JSON body: servers
+    without a readiness route); raises if it dies or times out."""
     deadline = time.monotonic() + timeout
+    method, headers = ("POST", {"Content-Type": "application/json"}) if post else ("GET", {})
     while time.monotonic() < deadline:
         if child.process.poll() is not None:
             raise RuntimeError(f"{child.name} exited with {child.process.returncode}; see {child.log}")
         with contextlib.suppress(OSError, http.client.HTTPException):
-            status, _ = request(child.port, "GET", path)
+            status, _ = request(child.port, method, path, post, headers)
             if status == 200:
                 return time.perf_counter() - child.started_at
         time.sleep(0.01)

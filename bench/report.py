@@ -1,4 +1,5 @@
-"""Medians over rounds, ratios to same-run baselines, the target checks, one table, bench/results.json."""
+"""Medians over rounds, ratios to same-run baselines and to the Apollo peer, the target checks, the tables,
+bench/results.json."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ ROWS = (
     Row("floor", "floor: Starlette, fixed JSON", "req/s"),
     Row("typename", "`{ __typename }`", "req/s", "floor", min_ratio=0.60, p99_target=True),
     Row("session", "`session(id)` (staff token)", "req/s", "floor", p99_target=True),
+    Row("sessions", "`sessions` page: 50 of a schedule's week", "req/s", "floor", p99_target=True),
+    Row("create", "`createSession`", "req/s"),
     Row("raw_motor", "raw find_one_and_update, motor", "req/s"),
     Row(
         "update_motor", "`updateSession` notes, motor", "req/s", "raw_motor", min_ratio=0.50, p99_target=True
@@ -49,6 +52,35 @@ ROWS = (
     Row("floor_rss", "RSS at rest: floor app", "MB"),
     Row("rss_rest", "RSS at rest", "MB", "floor_rss", max_value=120.0),
     Row("rss_after", "RSS after load", "MB", "rss_rest"),
+    # The Apollo peer (bench/peers/apollo): compared with ours in PAIRS below.
+    Row("typename_peer", "peer: `{ __typename }`", "req/s"),
+    Row("session_peer", "peer: `session(id)` (staff token)", "req/s"),
+    Row("sessions_peer", "peer: `sessions` page", "req/s"),
+    Row("create_peer", "peer: `createSession`", "req/s"),
+    Row("update_peer", "peer: `updateSession` notes", "req/s"),
+    Row("peer_cold_start", "peer: cold start → first answer", "s", "cold_start"),
+    Row("peer_rss", "peer: RSS at rest", "MB", "rss_rest"),
+    Row("peer_rss_after", "peer: RSS after load", "MB", "rss_after"),
+)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One row measured on our server and on the peer: ours/peer for req/s and for CPU per request."""
+
+    label: str
+    ours: str
+    peer: str
+    min_rps_ratio: float = 1.0  # target: ours/peer req/s >= this
+    max_cpu_ratio: float = 1.0  # target: ours/peer CPU µs per request <= this
+
+
+PAIRS = (
+    Pair("`{ __typename }`", "typename", "typename_peer", min_rps_ratio=2.0),
+    Pair("`session(id)` (staff token)", "session", "session_peer"),
+    Pair("`sessions` page (50 of a week)", "sessions", "sessions_peer"),
+    Pair("`createSession`", "create", "create_peer"),
+    Pair("`updateSession` notes", "update_motor", "update_peer"),
 )
 
 
@@ -135,6 +167,62 @@ def _checks(row: Row, entry: dict[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
+def compare(summary: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per pair: ours/peer for req/s and CPU µs per request, both sides' figures, and the target checks."""
+    compared: dict[str, dict[str, Any]] = {}
+    for pair in PAIRS:
+        ours, peer = summary.get(pair.ours, {}), summary.get(pair.peer, {})
+        entry: dict[str, Any] = {"label": pair.label, "ours": pair.ours, "peer": pair.peer}
+        for side, source in (("ours", ours), ("peer", peer)):
+            for name in ("value", "cpu_us", "p50_ms", "p99_ms"):
+                entry[f"{side}_{name}"] = source.get(name)
+        entry["rps_ratio"] = _ratio(entry["ours_value"], entry["peer_value"])
+        entry["cpu_ratio"] = _ratio(entry["ours_cpu_us"], entry["peer_cpu_us"])
+        rps, cpu = entry["rps_ratio"], entry["cpu_ratio"]
+        entry["checks"] = [
+            {
+                "target": f"{pair.label}: req/s >= {pair.min_rps_ratio:g}x the peer",
+                "actual": "n/a" if rps is None else f"{rps:.2f}x",
+                "ok": None if rps is None else rps >= pair.min_rps_ratio,
+            },
+            {
+                "target": f"{pair.label}: CPU µs/request <= {pair.max_cpu_ratio:g}x the peer",
+                "actual": "n/a" if cpu is None else f"{cpu:.2f}x",
+                "ok": None if cpu is None else cpu <= pair.max_cpu_ratio,
+            },
+        ]
+        compared[pair.ours] = entry
+    return compared
+
+
+def _ratio(ours: float | None, peer: float | None) -> float | None:
+    return None if ours is None or not peer else ours / peer
+
+
+def peer_table(compared: dict[str, dict[str, Any]]) -> str:
+    """Ratios first (the headline), then both sides' absolute figures."""
+    lines = [
+        "| row | req/s ours/peer | CPU µs/req ours/peer | req/s ours · peer | CPU µs/req ours · peer "
+        "| p50 ms ours · peer | p99 ms ours · peer | targets |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+
+    def both(entry: dict[str, Any], name: str, spec: str) -> str:
+        values = (entry[f"ours_{name}"], entry[f"peer_{name}"])
+        return " · ".join("n/a" if value is None else format(value, spec) for value in values)
+
+    for entry in compared.values():
+        rps, cpu = entry["rps_ratio"], entry["cpu_ratio"]
+        checks = ", ".join(f"{c['actual']} {_verdict(c['ok'])}" for c in entry["checks"])
+        lines.append(
+            f"| {entry['label']} | {'n/a' if rps is None else f'**{rps:.2f}x**'} | "
+            f"{'n/a' if cpu is None else f'**{cpu:.2f}x**'} | {both(entry, 'value', ',.0f')} | "
+            f"{both(entry, 'cpu_us', ',.0f')} | {both(entry, 'p50_ms', '.2f')} | "
+            f"{both(entry, 'p99_ms', '.2f')} | {checks} |"
+        )
+    return "\n".join(lines)
+
+
 def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "MISS")
 
@@ -181,8 +269,12 @@ def warnings(summary: dict[str, dict[str, Any]]) -> list[str]:
 
 def finish(results: dict[str, Any], path: Path) -> None:
     summary = summarise(results)
+    compared = compare(summary)
     results["summary"] = summary
-    results["targets"] = [check for entry in summary.values() for check in entry["checks"]]
+    results["versus_peer"] = compared
+    results["targets"] = [
+        check for entry in (*summary.values(), *compared.values()) for check in entry["checks"]
+    ]
     meta = results["meta"]
     print()
     print(
@@ -191,6 +283,11 @@ def finish(results: dict[str, Any], path: Path) -> None:
         f"{meta['cpus']} CPUs, Python {meta['python']}, other processes "
         f"{meta.get('other_processes_cpu_share', 0.0):.0%} of the CPU"
     )
+    print()
+    print("Ours vs the Apollo peer (bench/peers/apollo), same store, same documents, same load:")
+    print(peer_table(compared))
+    print()
+    print("Every row:")
     print(table(summary))
     print()
     print("Targets:")
@@ -201,5 +298,7 @@ def finish(results: dict[str, Any], path: Path) -> None:
         print(f"  warning: other processes took {others:.0%} of the CPU during the run: req/s are noisy")
     for note in warnings(summary):
         print(f"  warning: {note}")
+    for key, where in results.get("peer_mismatches", {}).items():
+        print(f"  warning: {key}: the peer answered differently ({where}): its figures compare unlike work")
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nwrote {path} ({meta['seconds']:.0f} s)")

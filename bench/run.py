@@ -1,7 +1,9 @@
-"""`make bench`: FerretDB, the floor app and our server(s) as child processes; load from another process.
+"""`make bench`: FerretDB, the floor app, our server(s) and the Apollo peer as child processes; load from
+another process.
 
-Each round starts fresh servers (timing the cold start of the main one), runs every scenario once at the
-same concurrency, then stops them; the report takes medians over rounds. Tunables (env): BENCH_ROUNDS
+Each round starts fresh servers (timing the cold start of ours and the peer's), runs every scenario once at
+the same concurrency — each row for our server and the peer back to back, in alternating order from round
+to round — then stops them; the report takes medians over rounds. Tunables (env): BENCH_ROUNDS
 (3), BENCH_DURATION (5 s per measurement), BENCH_WARMUP (1 s), BENCH_CONNECTIONS (16),
 BENCH_GENERATOR=python (the asyncio load generator even when wrk is installed).
 """
@@ -11,13 +13,16 @@ from __future__ import annotations
 import os
 import platform
 import secrets
+import shutil
 import signal
 import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -39,7 +44,9 @@ from .procs import (
 
 BIN = Path(sys.executable).parent
 BENCH_DIR = Path(__file__).resolve().parent
+PEER_DIR = BENCH_DIR / "peers" / "apollo"
 DATABASE = "bench"
+PEER_PROBE = b'{"query": "{ __typename }"}'
 UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
 
 
@@ -72,6 +79,9 @@ class Bench:
     series_reason: str = ""
     samples: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     failures: dict[str, str] = field(default_factory=dict)
+    # Read rows whose answers differ between our server and the peer (they must not: same data).
+    mismatches: dict[str, str] = field(default_factory=dict)
+    peer_reason: str = ""
 
     def __post_init__(self) -> None:
         self.admin = scenarios.token(self.secret, "BOOKINGS_ADMIN")
@@ -107,6 +117,24 @@ class Bench:
         argv += ["--workers", str(workers), "--host", LOOPBACK, "--port", str(port), *UVICORN_FLAGS]
         return self.children.start(name, argv, self._server_env("motor"), port)
 
+    def peer(self) -> Child | None:
+        """The Apollo peer on the same store and secret; None (its rows then n/a) when it cannot run."""
+        node = shutil.which("node")
+        if node is None or not (PEER_DIR / "node_modules").is_dir():
+            self.peer_reason = "the Apollo peer needs node and `npm ci` in bench/peers/apollo (make bench)"
+            return None
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JWT_", "MONGODB_"))}
+        port = free_port()
+        env.update(
+            MONGODB_URI=self.uri,
+            MONGODB_DATABASE=DATABASE,
+            JWT_SECRET=self.secret,
+            PORT=str(port),
+            NODE_ENV="production",  # what a deployment sets: Apollo then skips its dev-only work
+            BUSINESS_TIME_ZONE="UTC",
+        )
+        return self.children.start("peer", [node, str(PEER_DIR / "server.mjs")], env, port)
+
     def floor(self) -> Child:
         port = free_port()
         argv = [str(BIN / "uvicorn"), "floor_app:app", "--app-dir", str(BENCH_DIR)]
@@ -114,29 +142,70 @@ class Bench:
         return self.children.start("floor", argv, dict(os.environ), port)
 
     # -- measurements ------------------------------------------------------------------------------
-    def http(self, key: str, server: Child, target: load.Load, ids: list[str] | None = None) -> None:
+    def http(
+        self,
+        key: str,
+        server: Child,
+        target: load.Load,
+        ids: list[str] | None = None,
+        writes: Callable[[], int] | None = None,
+    ) -> dict[str, Any] | None:
+        """One measured row; returns the probe's answer. `writes` counts what the writes left behind
+        (default for `ids`: the revision sum over them)."""
         cfg = self.config
+        if writes is None and ids:
+            writes = partial(self.revisions.total, ids)
         try:
-            scenarios.check_ok(target.port, target.body, target.token or None, ids)
+            answer = scenarios.check_ok(target.port, target.body, target.token or None, ids)
             if cfg.warmup:
                 load.http(target, cfg.connections, cfg.warmup)
-            before = self.revisions.settled(ids) if ids else 0
+            before = scenarios.settled(writes) if writes else 0
             cpu_before = cpu_seconds(server.pid)
             result = load.http(target, cfg.connections, cfg.duration)
             cpu = cpu_seconds(server.pid) - cpu_before
         except (RuntimeError, OSError, ValueError) as error:
             self.failures[key] = str(error)[:500]
-            return
+            return None
         if result.requests == 0:  # every answer took longer than the run: a figure of 0 would mislead
-            writes = self.revisions.settled(ids) - before if ids else 0
-            self.failures[key] = f"no answer within {cfg.duration:g} s ({writes} writes landed meanwhile)"
-            return
+            landed = scenarios.settled(writes) - before if writes else 0
+            self.failures[key] = f"no answer within {cfg.duration:g} s ({landed} writes landed meanwhile)"
+            return answer
         record = result.as_dict()
         # Server CPU per answer: unlike req/s, barely moved by other work on a shared machine.
         record["cpu_us"] = cpu * 1e6 / max(result.requests, 1)
-        if ids:  # a write scenario counts only if the documents really changed once per answer
-            record["writes_per_request"] = (self.revisions.settled(ids) - before) / max(result.requests, 1)
+        if writes:  # a write scenario counts only if it really wrote once per answer
+            record["writes_per_request"] = (scenarios.settled(writes) - before) / max(result.requests, 1)
         self.samples[key].append(record)
+        return answer
+
+    def pair(
+        self,
+        keys: tuple[str, str],
+        servers: tuple[Child, Child | None],
+        target: Callable[[int], load.Load],
+        number: int,
+        ids: list[str] | None = None,
+        writes: Callable[[], int] | None = None,
+        after: Callable[[], None] | None = None,
+    ) -> None:
+        """One row for our server and the peer back to back; which goes first alternates by round, so a
+        slow spell of the shared machine or a growing store does not always hit the same side."""
+        sides = list(zip(keys, servers, strict=True))
+        if number % 2 == 0:
+            sides.reverse()
+        answers: dict[str, Any] = {}
+        for key, server in sides:
+            if server is None:
+                self.failures[key] = self.peer_reason
+                continue
+            answers[key] = self.http(key, server, target(server.port), ids, writes)
+            if after is not None:
+                after()
+        ours, peer = (answers.get(key) for key in keys)
+        if not ids and writes is None and ours is not None and peer is not None:
+            found = scenarios.difference(scenarios.comparable(ours), scenarios.comparable(peer))
+            if found:
+                self.mismatches[keys[0]] = found
 
     def raw(self, key: str, driver: str, tag: str) -> None:
         cfg = self.config
@@ -163,20 +232,46 @@ class Bench:
         floor = self.floor()  # alone, like the api: its start and RSS are the baselines for ours
         self.samples["floor_cold_start"].append({"seconds": wait_ready(floor)})
         self.samples["floor_rss"].append({"mb": rss_mb(floor.pid)})
+        peer = self.peer()  # alone too: its start and RSS are shown beside ours
+        if peer is not None:
+            try:
+                seconds = wait_ready(peer, "/graphql", post=PEER_PROBE)
+                self.samples["peer_cold_start"].append({"seconds": seconds})
+                self.samples["peer_rss"].append({"mb": rss_mb(peer.pid)})
+            except RuntimeError as error:
+                self.peer_reason = f"the Apollo peer did not start: {error}"
+                self.children.stop(peer)
+                peer = None
         api_pymongo, api_2w = self.serve("api-pymongo", "pymongo"), self.serve_workers("api-2w", 2)
         for child in (api_pymongo, api_2w):
             wait_ready(child)
-        started = (floor, api_pymongo, api_2w)
+        started = (floor, api_pymongo, api_2w, *((peer,) if peer else ()))
 
         def notes(port: int) -> load.Load:
             body = scenarios.notes_update_body()
             return load.Load(port, body, self.admin, str(self.singles_file), tag)
 
+        def fixed(body: str, token: str = "") -> Callable[[int], load.Load]:
+            return lambda port: load.Load(port, body, token)
+
+        both = (api, peer)
         self.http("floor", floor, load.Load(floor.port, scenarios.TYPENAME_BODY))
-        self.http("typename", api, load.Load(api.port, scenarios.TYPENAME_BODY))
-        self.http("session", api, load.Load(api.port, scenarios.get_body(self.singles[0]), self.staff))
+        self.pair(("typename", "typename_peer"), both, fixed(scenarios.TYPENAME_BODY), number)
+        get = scenarios.get_body(self.singles[0])
+        self.pair(("session", "session_peer"), both, fixed(get, self.staff), number)
+        self.pair(("sessions", "sessions_peer"), both, fixed(scenarios.page_body(), self.staff), number)
         self.raw("raw_motor", "motor", tag + "m")
-        self.http("update_motor", api, notes(api.port), self.singles)
+        self.pair(("update_motor", "update_peer"), both, notes, number, self.singles)
+        create = fixed(scenarios.create_body(), self.admin)
+        self.revisions.drop_created()
+        self.pair(
+            ("create", "create_peer"),
+            both,
+            create,
+            number,
+            writes=self.revisions.created,
+            after=self.revisions.drop_created,
+        )
         self.raw("raw_pymongo", "pymongo", tag + "p")
         self.http("update_pymongo", api_pymongo, notes(api_pymongo.port), self.singles)
         if self.series:
@@ -186,6 +281,8 @@ class Bench:
         self.http("typename_2w", api_2w, load.Load(api_2w.port, scenarios.TYPENAME_BODY))
         self.http("update_2w", api_2w, notes(api_2w.port), self.singles)
         self.samples["rss_after"].append({"mb": rss_mb(api.pid)})
+        if peer is not None:
+            self.samples["peer_rss_after"].append({"mb": rss_mb(peer.pid)})
         for child in (*started, api):
             self.children.stop(child)
 
@@ -201,7 +298,7 @@ def main() -> int:
     # Other work on the machine skews every figure: measure how much CPU it took while we ran.
     busy_before, own_before = machine_busy_seconds(), own_cpu_seconds()
     print(
-        f"bench: {config.rounds} rounds x ~10 measurements of {config.duration:g} s, "
+        f"bench: {config.rounds} rounds x ~17 measurements of {config.duration:g} s, "
         f"{config.connections} connections, load from {load.generator()}",
         flush=True,
     )
@@ -236,6 +333,7 @@ def main() -> int:
         },
         "samples": dict(bench.samples),
         "failures": bench.failures,
+        "peer_mismatches": bench.mismatches,
         "series_na": bench.series_reason,
         "expansion": load.expansion(max(3, config.rounds)),
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,11 @@ UPDATE = (
     "mutation Update($id: ID!, $info: UpdateSessionInfo!) "
     f"{{ updateSession(sessionId: $id, sessionInfo: $info) {{ {FIELDS} }} }}"
 )
+PAGE = (
+    "query Page($filter: SessionFilterInput, $window: TimeWindow, $first: Int) "
+    "{ sessions(filter: $filter, window: $window, first: $first) "
+    f"{{ edges {{ cursor node {{ {FIELDS} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+)
 TYPENAME_BODY = json.dumps({"query": "{ __typename }"})
 # Documents written round-robin, far more than the connections: FerretDB 1.x (SQLite) does not apply
 # find_one_and_update atomically, so two in-flight writes to one document could lose an update (and
@@ -31,6 +38,11 @@ TYPENAME_BODY = json.dumps({"query": "{ __typename }"})
 POOL = 512
 SERIES_POOL = 128
 SCHEDULE = "4b21a5af-3b69-42ce-a3ba-9cf60d7b4422"
+# The listing row's week: the seeded singles put ~18 a day on SCHEDULE, so a page of 50 is full.
+WEEK = {"from": "2026-03-02T00:00:00Z", "to": "2026-03-09T00:00:00Z"}
+# createSession rows write to their own schedule, deleted after each row: the collection (which FerretDB
+# scans whole for a listing) keeps its size for every later row and for the other server.
+CREATE_SCHEDULE = "0e7d3c1a-bench-create"
 
 
 def token(secret: str, *roles: str) -> str:
@@ -41,6 +53,16 @@ def token(secret: str, *roles: str) -> str:
 
 def get_body(session_id: str) -> str:
     return json.dumps({"query": GET, "variables": {"id": session_id}})
+
+
+def page_body(schedule_id: str = SCHEDULE, window: dict[str, str] | None = None, first: int = 50) -> str:
+    variables = {"filter": {"scheduleId": schedule_id}, "window": window or WEEK, "first": first}
+    return json.dumps({"query": PAGE, "variables": variables})
+
+
+def create_body() -> str:
+    info = {**_single_info(0), "scheduleId": CREATE_SCHEDULE, "notes": "bench create"}
+    return json.dumps({"query": CREATE, "variables": {"info": info}})
 
 
 def notes_update_body() -> str:
@@ -113,7 +135,9 @@ def seed_series(port: int, admin: str, ids_file: Path) -> tuple[list[str], str]:
     return ids, ""
 
 
-def check_ok(port: int, body_text: str, token_value: str | None, ids: list[str] | None = None) -> None:
+def check_ok(
+    port: int, body_text: str, token_value: str | None, ids: list[str] | None = None
+) -> dict[str, Any]:
     """One request outside the load: the scenario must answer data, not errors, before we time it."""
     if ids:  # a write template: fill it in the way the load generator will
         body_text = body_text.replace("__ID__", ids[0]).replace("__N__", f"probe-{uuid.uuid4().hex[:8]}")
@@ -121,10 +145,60 @@ def check_ok(port: int, body_text: str, token_value: str | None, ids: list[str] 
     body = graphql(port, payload["query"], payload.get("variables"), token_value)
     if body.get("errors") or not body.get("data"):
         raise RuntimeError(f"probe failed: {json.dumps(body)[:300]}")
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def comparable(value: Any) -> Any:
+    """An answer with what may differ between two correct servers taken out: cursors are opaque, and
+    `2026-03-01T15:00:00+00:00` and `2026-03-01T15:00:00.000Z` are the same DateTime."""
+    if isinstance(value, dict):
+        return {key: comparable(item) for key, item in value.items() if key not in ("cursor", "endCursor")}
+    if isinstance(value, list):
+        return [comparable(item) for item in value]
+    if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            return datetime.fromisoformat(value).astimezone(UTC).isoformat()
+        except ValueError:
+            return value
+    return value
+
+
+def difference(ours: Any, peer: Any, path: str = "data") -> str | None:
+    """Where two comparable answers first differ, or None."""
+    if isinstance(ours, dict) and isinstance(peer, dict):
+        for key in sorted(ours.keys() | peer.keys()):
+            found = difference(ours.get(key), peer.get(key), f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(ours, list) and isinstance(peer, list):
+        if len(ours) != len(peer):
+            return f"{path}: {len(ours)} items vs {len(peer)}"
+        for index, (left, right) in enumerate(zip(ours, peer, strict=True)):
+            found = difference(left, right, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    return None if ours == peer else f"{path}: {json.dumps(ours)[:80]} vs {json.dumps(peer)[:80]}"
+
+
+def settled(count: Callable[[], int], timeout: float = 5.0) -> int:
+    """A count once it stops moving: requests a load generator abandoned at its deadline still land."""
+    deadline = time.monotonic() + timeout
+    last = count()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = count()
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 class Revisions:
-    """Sum of `revision` over the pool: every successful write adds exactly one."""
+    """What writes leave behind: every successful update adds one to the pool's `revision` sum, every
+    successful create one document to CREATE_SCHEDULE."""
 
     def __init__(self, uri: str, database: str) -> None:
         self.client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=3000)
@@ -135,16 +209,13 @@ class Revisions:
         return sum(int(doc.get("revision", 0)) for doc in docs)
 
     def settled(self, ids: list[str], timeout: float = 5.0) -> int:
-        """The total once it stops moving: requests a load generator abandoned at its deadline still land."""
-        deadline = time.monotonic() + timeout
-        last = self.total(ids)
-        while time.monotonic() < deadline:
-            time.sleep(0.25)
-            now = self.total(ids)
-            if now == last:
-                return now
-            last = now
-        return last
+        return settled(lambda: self.total(ids), timeout)
+
+    def created(self) -> int:
+        return int(self.sessions.count_documents({"scheduleId": CREATE_SCHEDULE}))
+
+    def drop_created(self) -> None:
+        self.sessions.delete_many({"scheduleId": CREATE_SCHEDULE})
 
     def close(self) -> None:
         self.client.close()
