@@ -1,6 +1,7 @@
 """The examples in README.md and docs/, run against the real app and database so they cannot rot.
 
 - docs/api.md, section Examples: query/variables pairs, run in order (ids flow from one to the next);
+- docs/api.md, section Errors: the error answer shown is the one an update gets;
 - every other ```graphql block of the docs: run as it stands, with an admin token;
 - README.md's curl commands: their `-d` bodies, with a token of the role the README mints;
 - docs/notifications.md's signature check: against the signature the dispatcher sends.
@@ -18,7 +19,8 @@ from bookings_sessions.domain.notifications import Notification, NotificationKin
 from bookings_sessions.domain.values import Participant
 from bookings_sessions.notifications.webhook import signature, webhook_body
 
-from .conftest import Api, make_token
+from .conftest import ADMIN, Api, create_single, make_token
+from .queries import UPDATE
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -27,11 +29,14 @@ DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"```(graphql|json)\n(.*?)```", re.DOTALL)
 # Fenced blocks that start a line (blocks indented inside list items are prose, not examples).
 FENCED = re.compile(r"^```(\w*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
-EXAMPLES_HEADING = "\n## Examples\n"
+
+
+def api_section(heading: str) -> str:
+    return API_DOC.read_text().split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
 
 
 def api_examples_section() -> str:
-    return API_DOC.read_text().split(EXAMPLES_HEADING, 1)[1].split("\n## ", 1)[0]
+    return api_section("Examples")
 
 
 def examples() -> list[tuple[str, str]]:
@@ -137,3 +142,14 @@ def test_the_documented_signature_check_accepts_what_the_dispatcher_signs() -> N
     assert is_genuine(body, signature(body, secret), secret)
     assert not is_genuine(body + b" ", signature(body, secret), secret)
     assert not is_genuine(body, signature(body, "another-secret"), secret)
+
+
+async def test_the_documented_error_answer_is_what_an_update_gets(api: Api) -> None:
+    blocks = FENCED.findall(api_section("Errors"))
+    (documented,) = [json.loads(body) for kind, body in blocks if kind == "json"]
+    created = await create_single(api)  # 15:00 to 16:00 UTC
+    end_before_start = {"end": {"timestamp": "2020-12-30T14:00:00Z"}}
+    body = await api.post(UPDATE, {"id": created["_id"], "info": end_before_start}, ADMIN)
+    for error in body.get("errors", []):
+        error.pop("locations", None)  # where in the query: not what the example is about
+    assert body == documented
