@@ -19,7 +19,7 @@ from .fields import INSTANCE_FIELDS, SERIES_FIELDS, SessionValues
 from .model import Session, SessionKind
 from .recurrence import RecurrenceRule, instance_id, is_occurrence, occurrences, parse_rrule
 from .timezones import DATE_SLACK, SessionTime, to_utc, zone_or_error
-from .values import SessionStatus
+from .values import RecurrenceType, SessionStatus
 
 MAX_OCCURRENCE_DURATION = timedelta(hours=24)
 FAR_PAST = datetime(1, 1, 10, tzinfo=UTC)
@@ -75,6 +75,7 @@ class Series(BaseModel):
         return Session(
             id=self.id,
             kind=SessionKind.SERIES,
+            recurrence_type=RecurrenceType.MASTER,
             **{name: getattr(snapshot, name) for name in SERIES_FIELDS},
             recurrence=snapshot.recurrence,
             start=snapshot.start,
@@ -212,6 +213,12 @@ def materialize(
         if override.updated_date is not None:
             updated = max(updated, override.updated_date)
     values: dict[str, object] = {**{name: getattr(snapshot, name) for name in SERIES_FIELDS}, **fields}
+    inherited = [name for name in SERIES_FIELDS if name not in fields]
+    mode = StartMode.FOLLOW if override is None else override.start_mode
+    if mode is not StartMode.FIXED:
+        inherited.append("start")
+    if mode is StartMode.FOLLOW:
+        inherited.append("end")
     # A cancelled series cancels its governed instances whatever they override.
     if snapshot.status is SessionStatus.CANCELLED:
         values["status"] = SessionStatus.CANCELLED
@@ -219,6 +226,9 @@ def materialize(
         {
             "id": instance_id(series.id, nominal_start.date()),
             "kind": SessionKind.INSTANCE,
+            "recurrence_type": RecurrenceType.INSTANCE if override is None else RecurrenceType.EXCEPTION,
+            "original_start": session_time(nominal_start, snapshot.start.zone),
+            "inherited_fields": tuple(inherited),
             "recurring_session_id": series.id,
             "instance_of_recurrence": snapshot.recurrence,
             "recurrence": None,
