@@ -212,7 +212,10 @@ def plan_instance_update(
         return None
     return proposed.model_copy(
         update={
-            "revision": override.revision + 1,
+            # One more than the instance showed (its series' revision before a first exception), so
+            # revisions a client reads for an instance only grow and an `expectedRevision` from
+            # before this write can never match again.
+            "revision": current.revision + 1,
             "created_date": override.created_date or now,
             "updated_date": now,
         }

@@ -215,7 +215,7 @@ async def _apply(
             return before
         # Only a notification to record: it rides on the exception document, made now if there is none.
         base = existing or InstanceOverride(
-            series_id=series_id, occurrence_date=occurrence_date, created_date=now
+            series_id=series_id, occurrence_date=occurrence_date, created_date=now, revision=before.revision
         )
         to_save = planned or base.model_copy(update={"revision": base.revision + 1, "updated_date": now})
         saved = await store.save_override(
