@@ -256,18 +256,21 @@ def instances_in_window(
     window_from: datetime,
     window_to: datetime,
 ) -> list[Session]:
-    """Instances whose actual start lies in [window_from, window_to), moved (FIXED) ones included."""
+    """Instances overlapping [window_from, window_to) (ending after its start, starting before its
+    end), moved (FIXED) ones included. An occurrence lasts at most a day, so the nominal expansion's
+    slack of two days each side finds every one that reaches into the window."""
     found: dict[str, Session] = {}
     seen_dates: set[date] = set()
     for entry, nominal in nominal_occurrences(series, window_from - DATE_SLACK, window_to + DATE_SLACK):
         seen_dates.add(nominal.date())
         session = materialize(series, entry, nominal, overrides.get(nominal.date()))
-        if window_from <= session.start.utc < window_to:
+        if session.end.utc > window_from and session.start.utc < window_to:
             found[session.id] = session
     for day, override in overrides.items():
         if day in seen_dates or override.start_mode is not StartMode.FIXED or override.start is None:
             continue
-        if window_from <= override.start.utc < window_to:
+        end = override.end or override.start
+        if end.utc > window_from and override.start.utc < window_to:
             moved = instance_session(series, day, override)
             if moved is not None:
                 found[moved.id] = moved
