@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from pymongo.errors import PyMongoError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -167,7 +166,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # The readiness client's own timeouts leave motor's worker thread free soon after; this one
             # bounds the answer whatever the driver does on a half-open connection.
             await asyncio.wait_for(runtime.readiness.ping(), READINESS_TIMEOUT_MS / 1000)
-        except (Unavailable, PyMongoError, TimeoutError):
+        except (Unavailable, TimeoutError):
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 

@@ -48,9 +48,16 @@ class Forbidden(DomainError):
 
 
 class Conflict(DomainError):
-    """A compare-and-swap lost too many times in a row."""
+    """A compare-and-swap lost too many times in a row, or the client edited a stale revision.
+
+    `current_revision`, when known, is the revision the client should re-read and compare against.
+    """
 
     code = "CONFLICT"
+
+    def __init__(self, message: str, *, current_revision: int | None = None) -> None:
+        super().__init__(message)
+        self.current_revision = current_revision
 
 
 class Unavailable(DomainError):

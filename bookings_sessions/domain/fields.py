@@ -10,17 +10,22 @@ names a field by its document key: the camelCase of the name here) and the Graph
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .callers import SENSITIVE_READERS, Role
-from .values import Participant, SessionStatus, SessionType
+from .errors import BadUserInput
+from .values import LinkedSchedule, Location, Participant, SessionStatus, SessionType
 
 MAX_TAGS = 50
 MAX_PARTICIPANTS = 500
 MAX_NOTES = 10_000
+MAX_AFFECTED_SCHEDULES = 50
+MAX_CAPACITY = 1000
+MAX_TIME_RESERVED_AFTER = 1440  # minutes: one day
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,13 @@ class SessionValues(BaseModel):
         str, Field(min_length=1, max_length=200), FieldRules(clearable=False, on_instance=False)
     ]
     schedule_owner_id: Annotated[str | None, Field(max_length=200), FieldRules()] = None
+    title: Annotated[str | None, Field(min_length=1, max_length=200), FieldRules()] = None
+    location: Annotated[Location | None, FieldRules(readers=SENSITIVE_READERS)] = None
+    capacity: Annotated[int | None, Field(ge=0, le=MAX_CAPACITY), FieldRules()] = None
+    affected_schedules: Annotated[
+        tuple[LinkedSchedule, ...], Field(max_length=MAX_AFFECTED_SCHEDULES), FieldRules(array=True)
+    ] = ()
+    time_reserved_after: Annotated[int | None, Field(ge=0, le=MAX_TIME_RESERVED_AFTER), FieldRules()] = None
     tags: Annotated[tuple[str, ...], Field(max_length=MAX_TAGS), FieldRules(array=True)] = ()
     notes: Annotated[
         str | None,
@@ -89,3 +101,20 @@ def given_values(data: dict[str, Any]) -> dict[str, Any]:
     """The given plain fields, validated (pydantic's ValidationError propagates to `validated`)."""
     parsed = GivenValues.model_validate(data)
     return {name: getattr(parsed, name) for name in parsed.model_fields_set}
+
+
+def check_capacity(values: SessionValues, given: Collection[str]) -> None:
+    """The one capacity rule, for every write: booked party sizes never exceed the capacity.
+
+    Applied to the resulting session (single, series snapshot or instance), so it holds whichever of
+    the two fields a write changed; the error names the one the request gave (capacity first).
+    """
+    if values.capacity is None:
+        return
+    booked = sum(participant.party_size for participant in values.participants)
+    if booked > values.capacity:
+        field = "capacity" if "capacity" in given else "participants"
+        raise BadUserInput(
+            f"participants' party sizes add up to {booked}, above the capacity of {values.capacity}",
+            field=field,
+        )

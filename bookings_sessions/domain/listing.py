@@ -11,7 +11,7 @@ from .errors import BadUserInput
 from .model import Session
 from .paging import SortKey
 from .timezones import as_utc
-from .values import SessionStatus, SessionType
+from .values import RecurrenceType, SessionStatus, SessionType
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -26,11 +26,21 @@ class SessionFilter(BaseModel):
     type: SessionType | None = None
     status: SessionStatus | None = None
     tags: tuple[str, ...] | None = Field(default=None, max_length=50)
+    schedule_ids: tuple[str, ...] | None = Field(default=None, max_length=50)  # any of them
+    recurring_session_id: str | None = Field(default=None, max_length=200)  # its instances only
+    tags_any: tuple[str, ...] | None = Field(default=None, max_length=50)
+    recurrence_types: tuple[RecurrenceType, ...] | None = Field(default=None, max_length=4)
 
     def matches(self, session: Session) -> bool:
         """The same test the database applies to stored sessions, for computed instances."""
         return (
             (self.schedule_id is None or session.schedule_id == self.schedule_id)
+            and (self.schedule_ids is None or session.schedule_id in self.schedule_ids)
+            and (
+                self.recurring_session_id is None or session.recurring_session_id == self.recurring_session_id
+            )
+            and (self.tags_any is None or bool(set(self.tags_any) & set(session.tags)))
+            and (self.recurrence_types is None or session.recurrence_type in self.recurrence_types)
             and (self.schedule_owner_id is None or session.schedule_owner_id == self.schedule_owner_id)
             and (self.type is None or session.type == self.type)
             and (self.status is None or session.status == self.status)

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from .fields import SessionValues
 from .timezones import SessionTime
+from .values import RecurrenceType
 
 
 class SessionKind(StrEnum):
@@ -31,7 +32,15 @@ class Session(SessionValues):
     revision: int = 0
     created_date: datetime
     updated_date: datetime
+    # Derived when read, never stored: what a calendar row is, and (instances) what it inherits.
+    recurrence_type: RecurrenceType = RecurrenceType.NONE
+    original_start: SessionTime | None = None  # instances: where the series puts the occurrence
+    inherited_fields: tuple[str, ...] = ()  # instances: domain names still taken from the series
 
     @property
     def total_number_of_participants(self) -> int:
         return sum(participant.party_size for participant in self.participants)
+
+    @property
+    def remaining_capacity(self) -> int | None:
+        return None if self.capacity is None else self.capacity - self.total_number_of_participants

@@ -11,7 +11,7 @@ from typing import Any
 
 from .commands import NewSession, SessionPatch
 from .errors import BadUserInput
-from .fields import FIELD_RULES, VALUE_FIELDS
+from .fields import FIELD_RULES, VALUE_FIELDS, check_capacity
 from .model import Session, SessionKind
 from .timezones import SessionTime, resolve_time
 
@@ -35,7 +35,7 @@ def new_single_session(command: NewSession, *, session_id: str, business_zone: s
     start = resolve_time(command.start, business_zone, "start")
     end = resolve_time(command.end, business_zone, "end")
     check_times(start, end)
-    return Session(
+    session = Session(
         id=session_id,
         kind=SessionKind.SINGLE,
         **{name: getattr(command, name) for name in VALUE_FIELDS},
@@ -45,6 +45,8 @@ def new_single_session(command: NewSession, *, session_id: str, business_zone: s
         created_date=now,
         updated_date=now,
     )
+    check_capacity(session, command.model_fields_set)
+    return session
 
 
 def checked_value(name: str, value: Any) -> Any:
@@ -78,6 +80,8 @@ def blind_patch(patch: SessionPatch, *, business_zone: str) -> Changes | None:
     wanted = requested_values(patch, business_zone=business_zone)
     if not wanted or "recurrence" in wanted or ("start" in wanted) != ("end" in wanted):
         return None
+    if "capacity" in wanted or "participants" in wanted:
+        return None  # the capacity rule needs the whole resulting session
     if "start" in wanted:
         check_times(wanted["start"], wanted["end"])
     return wanted
@@ -96,6 +100,7 @@ def plan_patch(current: Session, patch: SessionPatch, *, business_zone: str) -> 
     if current.kind is not SessionKind.SINGLE:
         reject_recurring_only_fields(wanted)
     check_times(wanted.get("start", current.start), wanted.get("end", current.end))
+    check_capacity(current.model_copy(update=wanted), wanted)
     return {name: value for name, value in wanted.items() if getattr(current, name) != value}
 
 

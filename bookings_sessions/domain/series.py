@@ -19,7 +19,7 @@ from .fields import INSTANCE_FIELDS, SERIES_FIELDS, SessionValues
 from .model import Session, SessionKind
 from .recurrence import RecurrenceRule, instance_id, is_occurrence, occurrences, parse_rrule
 from .timezones import DATE_SLACK, SessionTime, to_utc, zone_or_error
-from .values import SessionStatus
+from .values import RecurrenceType, SessionStatus
 
 MAX_OCCURRENCE_DURATION = timedelta(hours=24)
 FAR_PAST = datetime(1, 1, 10, tzinfo=UTC)
@@ -75,6 +75,7 @@ class Series(BaseModel):
         return Session(
             id=self.id,
             kind=SessionKind.SERIES,
+            recurrence_type=RecurrenceType.MASTER,
             **{name: getattr(snapshot, name) for name in SERIES_FIELDS},
             recurrence=snapshot.recurrence,
             start=snapshot.start,
@@ -212,6 +213,12 @@ def materialize(
         if override.updated_date is not None:
             updated = max(updated, override.updated_date)
     values: dict[str, object] = {**{name: getattr(snapshot, name) for name in SERIES_FIELDS}, **fields}
+    inherited = [name for name in SERIES_FIELDS if name not in fields]
+    mode = StartMode.FOLLOW if override is None else override.start_mode
+    if mode is not StartMode.FIXED:
+        inherited.append("start")
+    if mode is StartMode.FOLLOW:
+        inherited.append("end")
     # A cancelled series cancels its governed instances whatever they override.
     if snapshot.status is SessionStatus.CANCELLED:
         values["status"] = SessionStatus.CANCELLED
@@ -219,6 +226,9 @@ def materialize(
         {
             "id": instance_id(series.id, nominal_start.date()),
             "kind": SessionKind.INSTANCE,
+            "recurrence_type": RecurrenceType.INSTANCE if override is None else RecurrenceType.EXCEPTION,
+            "original_start": session_time(nominal_start, snapshot.start.zone),
+            "inherited_fields": tuple(inherited),
             "recurring_session_id": series.id,
             "instance_of_recurrence": snapshot.recurrence,
             "recurrence": None,
@@ -246,18 +256,21 @@ def instances_in_window(
     window_from: datetime,
     window_to: datetime,
 ) -> list[Session]:
-    """Instances whose actual start lies in [window_from, window_to), moved (FIXED) ones included."""
+    """Instances overlapping [window_from, window_to) (ending after its start, starting before its
+    end), moved (FIXED) ones included. An occurrence lasts at most a day, so the nominal expansion's
+    slack of two days each side finds every one that reaches into the window."""
     found: dict[str, Session] = {}
     seen_dates: set[date] = set()
     for entry, nominal in nominal_occurrences(series, window_from - DATE_SLACK, window_to + DATE_SLACK):
         seen_dates.add(nominal.date())
         session = materialize(series, entry, nominal, overrides.get(nominal.date()))
-        if window_from <= session.start.utc < window_to:
+        if session.end.utc > window_from and session.start.utc < window_to:
             found[session.id] = session
     for day, override in overrides.items():
         if day in seen_dates or override.start_mode is not StartMode.FIXED or override.start is None:
             continue
-        if window_from <= override.start.utc < window_to:
+        end = override.end or override.start
+        if end.utc > window_from and override.start.utc < window_to:
             moved = instance_session(series, day, override)
             if moved is not None:
                 found[moved.id] = moved

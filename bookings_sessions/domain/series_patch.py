@@ -7,7 +7,7 @@ from typing import Any
 
 from .commands import NewSession, SessionPatch
 from .errors import BadUserInput, NotFound
-from .fields import FIELD_RULES, INSTANCE_FIELDS, SERIES_FIELDS
+from .fields import FIELD_RULES, INSTANCE_FIELDS, SERIES_FIELDS, check_capacity
 from .patch import check_times, checked_value, reject_recurring_only_fields
 from .recurrence import is_occurrence, parse_rrule
 from .series import (
@@ -53,6 +53,7 @@ def new_series(command: NewSession, *, session_id: str, business_zone: str, now:
         start=start,
         end=end,
     )
+    check_capacity(snapshot, command.model_fields_set)
     entry = HistoryEntry(from_date=None, effective_from=None, snapshot=snapshot)
     return Series(id=session_id, history=(entry,), revision=1, created_date=now, updated_date=now)
 
@@ -81,7 +82,9 @@ def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: 
         end = session_time(end.local, start.zone)
     _check_occurrence_times(start, end)
     updates["start"], updates["end"] = start, end
-    return current.model_copy(update=updates)
+    snapshot = current.model_copy(update=updates)
+    check_capacity(snapshot, patch.given)
+    return snapshot
 
 
 def _cut_date(series: Series, snapshot: SeriesSnapshot, now: datetime) -> date:
@@ -204,11 +207,15 @@ def plan_instance_update(
     proposed = override.model_copy(update={**updates, "values": own})
     preview = materialize(series, entry, nominal, proposed)
     check_times(preview.start, preview.end)
+    check_capacity(preview, patch.given)
     if proposed == override:
         return None
     return proposed.model_copy(
         update={
-            "revision": override.revision + 1,
+            # One more than the instance showed (its series' revision before a first exception), so
+            # revisions a client reads for an instance only grow and an `expectedRevision` from
+            # before this write can never match again.
+            "revision": current.revision + 1,
             "created_date": override.created_date or now,
             "updated_date": now,
         }

@@ -13,19 +13,14 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
-from ..domain.errors import DomainError
+from ..domain.errors import Conflict, DomainError
+from .names import graphql_name
 
 log = logging.getLogger("bookings_sessions.errors")
 
 _SNAKE_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 # Client input echoed in a message is quoted; it is never renamed.
 _QUOTED = re.compile(r"('[^']*'|\"[^\"]*\")")
-
-
-def graphql_name(name: str) -> str:
-    """strawberry's rule for argument and input field names: snake_case → camelCase."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def graphql_path(field: str) -> str:
@@ -67,6 +62,8 @@ def _with_code(error: GraphQLError, code: str, message: str | None = None, **ext
 
 def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    if isinstance(original, Conflict) and original.current_revision is not None:
+        return _with_code(error, original.code, currentRevision=original.current_revision)
     if isinstance(original, DomainError):
         if not original.field:
             return _with_code(error, original.code)

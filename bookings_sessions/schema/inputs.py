@@ -9,7 +9,14 @@ from typing import Any
 
 import strawberry
 
-from .types import SessionStatusEnum, SessionTypeEnum
+from ..domain.values import Transparency
+from .types import (
+    LocationTypeEnum,
+    RecurrenceTypeEnum,
+    SessionStatusEnum,
+    SessionTypeEnum,
+    TransparencyEnum,
+)
 
 
 @strawberry.input
@@ -37,6 +44,19 @@ class ParticipantInput:
     party_size: int | None = strawberry.UNSET
 
 
+@strawberry.input
+class LocationInput:
+    type: LocationTypeEnum  # type: ignore[valid-type]
+    name: str | None = strawberry.UNSET
+    address: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class LinkedScheduleInput:
+    schedule_id: str
+    transparency: TransparencyEnum = Transparency.BUSY  # type: ignore[valid-type]
+
+
 @strawberry.input(description="A new session; with `recurrence` it is a recurring session (series).")
 class CreateSessionInfo:
     schedule_id: str
@@ -48,6 +68,11 @@ class CreateSessionInfo:
     type: SessionTypeEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     recurrence: str | None = strawberry.UNSET
     participants: list[ParticipantInput] | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    location: LocationInput | None = strawberry.UNSET
+    capacity: int | None = strawberry.UNSET
+    affected_schedules: list[LinkedScheduleInput] | None = strawberry.UNSET
+    time_reserved_after: int | None = strawberry.UNSET
 
 
 @strawberry.input(
@@ -64,6 +89,11 @@ class UpdateSessionInfo:
     start: CalendarDateTimeInput | None = strawberry.UNSET
     end: CalendarDateTimeInput | None = strawberry.UNSET
     participants: list[ParticipantInput] | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    location: LocationInput | None = strawberry.UNSET
+    capacity: int | None = strawberry.UNSET
+    affected_schedules: list[LinkedScheduleInput] | None = strawberry.UNSET
+    time_reserved_after: int | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -72,18 +102,25 @@ class ParticipantNotificationInput:
     message: str | None = strawberry.UNSET
 
 
+EXPECTED_REVISION = (
+    "The revision last read; if the session has moved on since, CONFLICT with extensions.currentRevision."
+)
+
+
 @strawberry.input
 class UpdateSessionOptions:
     suppress_auth: bool | None = strawberry.field(
         default=False, description="Skip the admin check. Honoured only for SERVICE callers."
     )
     participant_notification: ParticipantNotificationInput | None = strawberry.UNSET
+    expected_revision: int | None = strawberry.field(default=strawberry.UNSET, description=EXPECTED_REVISION)
 
 
 @strawberry.input
 class DeleteSessionOptions:
     suppress_auth: bool | None = False
     participant_notification: ParticipantNotificationInput | None = strawberry.UNSET
+    expected_revision: int | None = strawberry.field(default=strawberry.UNSET, description=EXPECTED_REVISION)
 
 
 @strawberry.input(description="Sessions matching every given field; `tags`: having all of them.")
@@ -93,9 +130,19 @@ class SessionFilterInput:
     type: SessionTypeEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     status: SessionStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     tags: list[str] | None = strawberry.UNSET
+    schedule_ids: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Sessions on any of these schedules."
+    )
+    recurring_session_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="One recurring session's instances (needs expandInstances)."
+    )
+    tags_any: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Sessions having at least one of these tags."
+    )
+    recurrence_types: list[RecurrenceTypeEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
-@strawberry.input(description="Sessions starting at or after `from` and before `to` (ISO-8601 instants).")
+@strawberry.input(description="Sessions overlapping the window: ending after `from`, starting before `to`.")
 class TimeWindow:
     from_: datetime = strawberry.field(name="from")
     to: datetime

@@ -18,12 +18,18 @@ from ..domain.model import Session as DomainSession
 from ..domain.paging import Page
 from ..domain.timezones import LocalDateTime as DomainLocal
 from ..domain.timezones import SessionTime
+from ..domain.values import LinkedSchedule as DomainLinkedSchedule
+from ..domain.values import Location as DomainLocation
+from ..domain.values import LocationType, RecurrenceType, SessionStatus, SessionType, Transparency
 from ..domain.values import Participant as DomainParticipant
-from ..domain.values import SessionStatus, SessionType
 from .directives import requires_role
+from .names import graphql_name
 
 SessionStatusEnum = strawberry.enum(SessionStatus, name="SessionStatus")
 SessionTypeEnum = strawberry.enum(SessionType, name="SessionType")
+LocationTypeEnum = strawberry.enum(LocationType, name="LocationType")
+TransparencyEnum = strawberry.enum(Transparency, name="Transparency")
+RecurrenceTypeEnum = strawberry.enum(RecurrenceType, name="RecurrenceType")
 
 
 def protected(name: str, **field_options: Any) -> Any:
@@ -72,11 +78,39 @@ class Participant:
         )
 
 
+@strawberry.type(description="Where a session takes place. Personal data: staff, admins, services.")
+class Location:
+    type: LocationTypeEnum  # type: ignore[valid-type]
+    name: str | None
+    address: str | None
+
+    @classmethod
+    def from_domain(cls, value: DomainLocation) -> Location:
+        return cls(type=value.type, name=value.name, address=value.address)
+
+
+@strawberry.type(description="Another schedule the session affects; BUSY blocks it while the session runs.")
+class LinkedSchedule:
+    schedule_id: str
+    transparency: TransparencyEnum  # type: ignore[valid-type]
+
+    @classmethod
+    def from_domain(cls, value: DomainLinkedSchedule) -> LinkedSchedule:
+        return cls(schedule_id=value.schedule_id, transparency=value.transparency)
+
+
 @strawberry.federation.type(keys=["_id"], description="A session on a schedule.")
 class Session:
     id: strawberry.ID = strawberry.field(name="_id", description="Session ID.")
     schedule_id: str
     schedule_owner_id: str | None
+    title: str | None
+    capacity: int | None
+    remaining_capacity: int | None = strawberry.field(
+        description="capacity minus totalNumberOfParticipants; null without a capacity."
+    )
+    affected_schedules: list[LinkedSchedule]
+    time_reserved_after: int | None = strawberry.field(description="Minutes of buffer after the end.")
     tags: list[str]
     status: SessionStatusEnum  # type: ignore[valid-type]
     type: SessionTypeEnum  # type: ignore[valid-type]
@@ -87,6 +121,13 @@ class Session:
     instance_of_recurrence: str | None = strawberry.field(
         description="The series' RRULE when this session is an instance of it."
     )
+    recurrence_type: RecurrenceTypeEnum  # type: ignore[valid-type]
+    original_start: CalendarDateTime | None = strawberry.field(
+        description="Instances: where the series puts this occurrence (even if it was moved)."
+    )
+    inherited_fields: list[str] = strawberry.field(
+        description="Instances: the fields still taken from the series; empty for other sessions."
+    )
     start: CalendarDateTime
     end: CalendarDateTime
     revision: int
@@ -94,6 +135,7 @@ class Session:
     updated_date: datetime
     notes: str | None = protected("notes")
     participants: list[Participant] | None = protected("participants")
+    location: Location | None = protected("location")
     total_number_of_participants: int
 
     @classmethod
@@ -102,6 +144,17 @@ class Session:
             id=strawberry.ID(value.id),
             schedule_id=value.schedule_id,
             schedule_owner_id=value.schedule_owner_id,
+            title=value.title,
+            location=None if value.location is None else Location.from_domain(value.location),
+            capacity=value.capacity,
+            remaining_capacity=value.remaining_capacity,
+            affected_schedules=[LinkedSchedule.from_domain(item) for item in value.affected_schedules],
+            time_reserved_after=value.time_reserved_after,
+            recurrence_type=value.recurrence_type,
+            original_start=(
+                None if value.original_start is None else CalendarDateTime.from_domain(value.original_start)
+            ),
+            inherited_fields=[graphql_name(name) for name in value.inherited_fields],
             tags=list(value.tags),
             notes=value.notes,
             status=value.status,

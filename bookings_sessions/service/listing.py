@@ -6,11 +6,20 @@ from datetime import date, datetime
 
 from ..domain.commands import validated
 from ..domain.errors import BadUserInput, fields_of
-from ..domain.listing import DEFAULT_PAGE, MAX_PAGE, SessionFilter, check_window, merge_page, sort_key
+from ..domain.listing import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    SessionFilter,
+    Window,
+    check_window,
+    merge_page,
+    sort_key,
+)
 from ..domain.model import Session
 from ..domain.paging import Page, SortKey, decode_cursor, page_size
-from ..domain.series import InstanceOverride, instances_in_window
+from ..domain.series import InstanceOverride, Series, instances_in_window
 from ..domain.timezones import DATE_SLACK
+from ..domain.values import RecurrenceType
 from .services import AppServices
 
 
@@ -28,18 +37,30 @@ async def list_sessions(
     cursor: SortKey | None = None if after is None else decode_cursor(after)
     window = None if window_bounds is None else check_window(*window_bounds)
     store = services.store
+    types = set(session_filter.recurrence_types or RecurrenceType)
     if not expand_instances:
-        found = await store.find_listed(
-            session_filter, kinds=("single", "series"), window=window, after=cursor, limit=size + 1
+        if session_filter.recurring_session_id is not None:
+            raise BadUserInput("needs expandInstances: true", field="filter.recurring_session_id")
+        kinds = _stored_kinds(types, {RecurrenceType.NONE: "single", RecurrenceType.MASTER: "series"})
+        found = (
+            []
+            if not kinds
+            else await store.find_listed(
+                session_filter, kinds=kinds, window=window, after=cursor, limit=size + 1
+            )
         )
         return Page.of(found[:size], len(found) > size, sort_key)
     if window is None:
         raise BadUserInput("required with expandInstances", field="window")
 
-    singles = await store.find_listed(
-        session_filter, kinds=("single",), window=window, after=cursor, limit=size + 1
-    )
-    series_list = await store.find_series(session_filter, window)
+    singles: list[Session] = []
+    if RecurrenceType.NONE in types and session_filter.recurring_session_id is None:
+        singles = await store.find_listed(
+            session_filter, kinds=("single",), window=window, after=cursor, limit=size + 1
+        )
+    series_list: list[Series] = []
+    if types & {RecurrenceType.INSTANCE, RecurrenceType.EXCEPTION}:
+        series_list = await _candidate_series(services, session_filter, window)
     first_day: date = (window.start - DATE_SLACK).date()
     last_day: date = (window.end + DATE_SLACK).date()
     overrides = await store.find_overrides(
@@ -55,3 +76,18 @@ async def list_sessions(
                 instances.append(instance)
     page, has_next = merge_page([singles, instances], cursor, size)
     return Page.of(page, has_next, sort_key)
+
+
+def _stored_kinds(types: set[RecurrenceType], kinds: dict[RecurrenceType, str]) -> tuple[str, ...]:
+    """The stored document kinds that can hold rows of the wanted recurrence types."""
+    return tuple(kind for wanted, kind in kinds.items() if wanted in types)
+
+
+async def _candidate_series(
+    services: AppServices, session_filter: SessionFilter, window: Window
+) -> list[Series]:
+    """The series whose instances may show in the window: one by id (a bare `_id` read), or by span."""
+    if session_filter.recurring_session_id is None:
+        return await services.store.find_series(session_filter, window)
+    stored = await services.store.load(session_filter.recurring_session_id)
+    return [stored] if isinstance(stored, Series) else []

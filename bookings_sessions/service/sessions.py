@@ -45,7 +45,15 @@ def _not_found(session_id: str) -> NotFound:
 
 
 def changed_fields(before: Session, after: Session) -> dict[str, Any]:
-    ignored = {"revision", "updated_date", "created_date"}
+    ignored = {
+        "revision",
+        "updated_date",
+        "created_date",
+        # derived from how the session is stored, not changes a participant is told about
+        "recurrence_type",
+        "original_start",
+        "inherited_fields",
+    }
     return {
         name: getattr(after, name)
         for name in type(after).model_fields
@@ -143,11 +151,12 @@ async def _apply(
     patch: SessionPatch,
     notification: NotificationRequest | None,
     change_kind: str,
+    expected_revision: int | None = None,
 ) -> Session:
     zone = services.business_zone
     store = services.store
     parsed = parse_instance_id(session_id)
-    if parsed is None and notification is None:
+    if parsed is None and notification is None and expected_revision is None:
         # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
         with fields_of("session_info"):
             blind = blind_patch(patch, business_zone=zone)
@@ -166,6 +175,7 @@ async def _apply(
             raise _not_found(session_id)
         if isinstance(stored, Series):
             before = stored.as_session()
+            check_revision(before, expected_revision)
             with fields_of("session_info"):
                 planned = plan_series_update(stored, patch, business_zone=zone, now=now)
             after = before if planned is None else planned.as_session()
@@ -179,6 +189,7 @@ async def _apply(
             )
             written = await store.replace_series(next_state, stored.revision, outbox=outbox)
             return next_state.as_session() if written else None
+        check_revision(stored, expected_revision)
         with fields_of("session_info"):
             changes = plan_patch(stored, patch, business_zone=zone)
         outbox = outbox_entries(stored, changes, notification, change_kind=change_kind, now=now)
@@ -190,6 +201,7 @@ async def _apply(
         assert parsed is not None
         series_id, occurrence_date = parsed
         series, existing, before = await _load_instance(services, session_id, series_id, occurrence_date)
+        check_revision(before, expected_revision)
         with fields_of("session_info"):
             planned = plan_instance_update(
                 series, occurrence_date, existing, patch, business_zone=zone, now=now
@@ -203,7 +215,7 @@ async def _apply(
             return before
         # Only a notification to record: it rides on the exception document, made now if there is none.
         base = existing or InstanceOverride(
-            series_id=series_id, occurrence_date=occurrence_date, created_date=now
+            series_id=series_id, occurrence_date=occurrence_date, created_date=now, revision=before.revision
         )
         to_save = planned or base.model_copy(update={"revision": base.revision + 1, "updated_date": now})
         saved = await store.save_override(
@@ -214,6 +226,21 @@ async def _apply(
     updated = await _with_retries(session_id, single_or_series if parsed is None else instance)
     services.events.publish(updated)
     return updated
+
+
+def check_revision(current: Session, expected: int | None) -> None:
+    """Stale-edit protection: checked inside each CAS attempt, so a write that lands between the
+    client's read and ours is caught even when it happens while we retry."""
+    if expected is not None and expected != current.revision:
+        raise Conflict(
+            f"the session is at revision {current.revision}, not {expected}: re-read it and retry",
+            current_revision=current.revision,
+        )
+
+
+def expected_revision(options: dict[str, Any] | None) -> int | None:
+    value = (options or {}).get("expected_revision")
+    return None if value is None else int(value)
 
 
 def notification_request(options: dict[str, Any] | None) -> NotificationRequest | None:
@@ -232,7 +259,9 @@ async def update_session(
 ) -> Session:
     with fields_of("session_info"):
         patch = validated(SessionPatch.from_given, session_info)
-    return await _apply(services, session_id, patch, notification_request(options), "UPDATED")
+    return await _apply(
+        services, session_id, patch, notification_request(options), "UPDATED", expected_revision(options)
+    )
 
 
 async def delete_session(
@@ -240,4 +269,6 @@ async def delete_session(
 ) -> Session:
     """Soft delete: single → CANCELLED; instance → its exception CANCELLED; series → from now on."""
     patch = SessionPatch(values={"status": SessionStatus.CANCELLED})
-    return await _apply(services, session_id, patch, notification_request(options), "CANCELLED")
+    return await _apply(
+        services, session_id, patch, notification_request(options), "CANCELLED", expected_revision(options)
+    )

@@ -29,21 +29,27 @@ from .documents import (
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
-# listing by kind or by schedule sorted by (start, id); candidate series for a window; a series'
-# stored instance exceptions by date. `QUERY_SHAPES` names what each query filters and sorts on.
+# listing by kind or by schedule(s) sorted by (start, id), overlapping a window (start before its end,
+# end after its start); candidate series for a window; a series' stored instance exceptions by date,
+# and the ones moved into a window. `QUERY_SHAPES` names what each query filters and sorts on.
 INDEXES: tuple[tuple[tuple[str, int], ...], ...] = (
-    (("kind", 1), ("start.utc", 1), ("_id", 1)),
-    (("scheduleId", 1), ("kind", 1), ("start.utc", 1), ("_id", 1)),
+    (("kind", 1), ("start.utc", 1), ("_id", 1), ("end.utc", 1)),
+    (("scheduleId", 1), ("kind", 1), ("start.utc", 1), ("_id", 1), ("end.utc", 1)),
     (("kind", 1), ("spanFrom", 1), ("spanTo", 1)),
     (("recurringSessionId", 1), ("occurrenceDate", 1)),
+    (("recurringSessionId", 1), ("startMode", 1), ("start.utc", 1), ("end.utc", 1)),
 )
 QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     # name: (equality fields, sort fields, range fields)
-    "list": (("kind",), ("start.utc", "_id"), ("start.utc",)),
-    "list_by_schedule": (("scheduleId", "kind"), ("start.utc", "_id"), ("start.utc",)),
+    # (`scheduleIds` is an `$in` on the same key as `scheduleId`: one equality per listed value.)
+    "list": (("kind",), ("start.utc", "_id"), ("start.utc", "end.utc")),
+    "list_by_schedule": (("scheduleId", "kind"), ("start.utc", "_id"), ("start.utc", "end.utc")),
+    "list_by_schedules": (("scheduleId", "kind"), ("start.utc", "_id"), ("start.utc", "end.utc")),
     "series_in_window": (("kind",), (), ("spanFrom", "spanTo")),
     "series_in_window_by_schedule": (("scheduleId", "kind"), (), ()),
+    "series_in_window_by_schedules": (("scheduleId", "kind"), (), ()),
     "instance_exceptions": (("recurringSessionId",), (), ("occurrenceDate",)),
+    "moved_instance_exceptions": (("recurringSessionId", "startMode"), (), ("start.utc", "end.utc")),
 }
 
 # Reads never carry the outbox (it can be long and is only for the dispatcher).
@@ -73,8 +79,16 @@ def filter_query(session_filter: SessionFilter) -> Document:
         query["type"] = session_filter.type.value
     if session_filter.status is not None:
         query["status"] = session_filter.status.value
+    if session_filter.schedule_ids is not None:
+        any_of: Document = {"$in": list(session_filter.schedule_ids)}
+        query["scheduleId"] = any_of if "scheduleId" not in query else {"$eq": query["scheduleId"], **any_of}
+    tags: Document = {}
     if session_filter.tags:
-        query["tags"] = {"$all": list(session_filter.tags)}
+        tags["$all"] = list(session_filter.tags)
+    if session_filter.tags_any is not None:
+        tags["$in"] = list(session_filter.tags_any)
+    if tags:
+        query["tags"] = tags
     return query
 
 
@@ -85,8 +99,12 @@ class SessionStore:
         self.sessions = self.db["sessions"]
 
     async def ping(self) -> None:
-        with database_errors():
-            await self.db.command("ping")
+        """Readiness: any driver failure, not only a lost connection, means "not ready"."""
+        try:
+            with database_errors():
+                await self.db.command("ping")
+        except PyMongoError as error:
+            raise Unavailable("the database did not answer a ping") from error
 
     async def ensure_indexes(self) -> None:
         with database_errors():
@@ -173,8 +191,8 @@ class SessionStore:
     ) -> list[Session]:
         """Stored sessions of `kinds` matching the filter, in (start, id) order, after the cursor."""
         conditions: list[Document] = [{"kind": {"$in": list(kinds)}}, filter_query(session_filter)]
-        if window is not None:
-            conditions.append({"start.utc": {"$gte": window.start, "$lt": window.end}})
+        if window is not None:  # overlapping the window, as a calendar shows it
+            conditions.append({"start.utc": {"$lt": window.end}, "end.utc": {"$gt": window.start}})
         if after is not None:
             at, last_id = after
             later = [{"start.utc": {"$gt": at}}, {"start.utc": at, "_id": {"$gt": last_id}}]
@@ -199,6 +217,8 @@ class SessionStore:
         ]
         if session_filter.schedule_id is not None:
             conditions.append({"scheduleId": session_filter.schedule_id})
+        if session_filter.schedule_ids is not None:
+            conditions.append({"scheduleId": {"$in": list(session_filter.schedule_ids)}})
         with database_errors():
             docs = await self.sessions.find({"$and": conditions}, STORED_FIELDS).to_list(length=None)
         return [series_from_doc(doc) for doc in docs]
@@ -211,7 +231,7 @@ class SessionStore:
         window_from: datetime,
         window_to: datetime,
     ) -> list[InstanceOverride]:
-        """Exceptions for occurrences dated in the window, plus ones moved into it from other dates."""
+        """Exceptions for occurrences dated in the window, plus ones moved to overlap it from other dates."""
         if not series_ids:
             return []
         query = {
@@ -219,7 +239,7 @@ class SessionStore:
             "recurringSessionId": {"$in": series_ids},
             "$or": [
                 {"occurrenceDate": {"$gte": date_to_doc(first_date), "$lte": date_to_doc(last_date)}},
-                {"startMode": "fixed", "start.utc": {"$gte": window_from, "$lt": window_to}},
+                {"startMode": "fixed", "start.utc": {"$lt": window_to}, "end.utc": {"$gt": window_from}},
             ],
         }
         with database_errors():
