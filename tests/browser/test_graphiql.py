@@ -7,9 +7,9 @@ import shutil
 
 import httpx
 
-from ..api.conftest import STAFF
-from ..api.queries import CREATE, single_session_info
-from ..live_server import ARTIFACTS, LiveServer, run_node
+from tests.support.graphql import CREATE, single_session_info
+from tests.support.live_server import LiveServer, run_node
+from tests.support.paths import ARTIFACTS
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -28,7 +28,14 @@ def test_graphiql_runs_a_query_with_a_bearer_token_from_the_headers_tab(live_ser
     screenshot = ARTIFACTS / "graphiql.png"
     screenshot.unlink(missing_ok=True)
 
-    report = run_node("graphiql.mjs", live_server.graphql_url, chromium_path(), str(screenshot), STAFF, query)
+    report = run_node(
+        "graphiql.mjs",
+        live_server.graphql_url,
+        chromium_path(),
+        str(screenshot),
+        live_server.tokens.staff,
+        query,
+    )
 
     assert report["status"] == 200
     assert report["consoleErrors"] == [] and report["pageErrors"] == [], report
