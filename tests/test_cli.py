@@ -21,23 +21,13 @@ import pytest
 
 from bookings_sessions.settings import Settings
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB, free_loopback_port
+from tests.support.graphql import create_mutation, single_session_info, update_mutation
 
 CLI = Path(sys.executable).parent / "bookings-sessions"
 SETTINGS_VARIABLES = {name.upper() for name in Settings.model_fields}
-CREATE = """
-mutation($info: CreateSessionInfo!) { createSession(sessionInfo: $info) { _id revision notes } }
-"""
-UPDATE = """
-mutation($id: ID!, $info: UpdateSessionInfo!) {
-  updateSession(sessionId: $id, sessionInfo: $info) { _id revision notes }
-}
-"""
-SESSION_INFO = {
-    "scheduleId": "schedule-1",
-    "start": {"timestamp": "2030-01-07T09:00:00Z"},
-    "end": {"timestamp": "2030-01-07T10:00:00Z"},
-    "notes": "first",
-}
+CREATE = create_mutation("_id revision notes")
+UPDATE = update_mutation("_id revision notes")
+SESSION_INFO = single_session_info(notes="first")
 
 
 def environment(**settings: str) -> dict[str, str]:

@@ -9,10 +9,8 @@ import re
 from pathlib import Path
 
 from bookings_sessions.settings import Settings
+from tests.support.paths import DOCS, DOCS_DIR, README
 
-ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
-DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^\s*```.*?^\s*```", re.DOTALL | re.MULTILINE)
 SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
@@ -40,7 +38,7 @@ def test_the_readme_stays_short() -> None:
 
 
 def test_the_docs_document_every_setting() -> None:
-    text = (ROOT / "docs" / "operations.md").read_text()
+    text = (DOCS_DIR / "operations.md").read_text()
     assert [name for name in SETTINGS_VARIABLES if f"| `{name}` |" not in text] == []
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from .conftest import Api
-from .queries import CREATE, wall_time
-from .test_doc_examples import API_DOC, FENCED
+from datetime import date
+
+from tests.support.api import Api
+from tests.support.docs import API_DOC, FENCED
+from tests.support.graphql import CREATE, wall_time
 
 
 def week_view_query() -> str:
@@ -23,8 +25,8 @@ async def test_the_week_view_shows_both_schedules_rows(api: Api) -> None:
             "scheduleId": schedule,
             "title": title,
             "capacity": 10,
-            "start": wall_time(2030, 1, day, 23, zone="UTC"),
-            "end": wall_time(2030, 1, day + 1, 1, zone="UTC"),
+            "start": wall_time(date(2030, 1, day), 23, zone="UTC"),
+            "end": wall_time(date(2030, 1, day + 1), 1, zone="UTC"),
             **({"recurrence": recurrence} if recurrence else {}),
         }
         await api.data(CREATE, {"info": info})

@@ -7,30 +7,22 @@ from typing import Any
 import pytest
 
 from bookings_sessions.domain.recurrence import instance_id
+from tests.support.api import Api
+from tests.support.graphql import (
+    CALENDAR_FIELDS,
+    FIRST_MONDAY,
+    INSTANCE_DAY,
+    SERIES_ZONE,
+    SESSION_FIELDS,
+    create_mutation,
+    session_query,
+    update_mutation,
+    wall_time,
+)
 
-from .conftest import Api, create_single
-from .queries import SESSION_FIELDS
-from .test_recurring import FIRST_MONDAY, INSTANCE_DAY, local, weekly_series
-
-CALENDAR_FIELDS = """
-  title capacity remainingCapacity timeReservedAfter totalNumberOfParticipants
-  location { type name address }
-  affectedSchedules { scheduleId transparency }
-  recurrenceType inheritedFields
-  originalStart { timestamp localDateTime { year monthOfYear dayOfMonth hourOfDay minutesOfHour } }
-  participants { name partySize }
-"""
-CREATE = f"""
-mutation Create($info: CreateSessionInfo!) {{
-  createSession(sessionInfo: $info) {{ {SESSION_FIELDS} {CALENDAR_FIELDS} }}
-}}
-"""
-UPDATE = f"""
-mutation Update($id: ID!, $info: UpdateSessionInfo!) {{
-  updateSession(sessionId: $id, sessionInfo: $info) {{ {SESSION_FIELDS} {CALENDAR_FIELDS} }}
-}}
-"""
-GET = f"query Get($id: ID!) {{ session(id: $id) {{ {SESSION_FIELDS} {CALENDAR_FIELDS} }} }}"
+CREATE = create_mutation(SESSION_FIELDS + CALENDAR_FIELDS)
+UPDATE = update_mutation(SESSION_FIELDS + CALENDAR_FIELDS)
+GET = session_query(SESSION_FIELDS + CALENDAR_FIELDS)
 
 VALUES: dict[str, Any] = {
     "title": "Morning yoga",
@@ -63,73 +55,65 @@ def picked(session: dict[str, Any]) -> dict[str, Any]:
     return {name: session[name] for name in NEW_FIELDS}
 
 
-async def create(api: Api, info: dict[str, Any]) -> dict[str, Any]:
-    created: dict[str, Any] = (await api.data(CREATE, {"info": info}))["createSession"]
-    return created
-
-
-async def update(api: Api, session_id: str, info: dict[str, Any]) -> dict[str, Any]:
-    updated: dict[str, Any] = (await api.data(UPDATE, {"id": session_id, "info": info}))["updateSession"]
-    return updated
-
-
-async def get(api: Api, session_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = (await api.data(GET, {"id": session_id}))["session"]
-    return found
-
-
 async def test_single_session_round_trip_update_and_clear(api: Api) -> None:
-    created = await create_single(api, **VALUES)
+    created = await api.create_single(CREATE, **VALUES)
     sid = created["_id"]
-    assert picked(await get(api, sid)) == VALUES
-    assert picked(await update(api, sid, OTHER)) == OTHER
-    assert picked(await get(api, sid)) == OTHER
-    assert picked(await update(api, sid, {name: None for name in NEW_FIELDS})) == CLEARED
-    found = await get(api, sid)
+    assert picked(await api.session(sid, GET)) == VALUES
+    assert picked(await api.update(sid, OTHER, UPDATE)) == OTHER
+    assert picked(await api.session(sid, GET)) == OTHER
+    assert picked(await api.update(sid, {name: None for name in NEW_FIELDS}, UPDATE)) == CLEARED
+    found = await api.session(sid, GET)
     assert picked(found) == CLEARED
     assert found["remainingCapacity"] is None
     assert (found["recurrenceType"], found["originalStart"], found["inheritedFields"]) == ("NONE", None, [])
 
 
 async def test_series_round_trip_and_instances_inherit_override_and_clear(api: Api) -> None:
-    series = await weekly_series(api, **VALUES)
-    assert picked(await get(api, series["_id"])) == VALUES
-    assert (await get(api, series["_id"]))["recurrenceType"] == "MASTER"
+    series = await api.create_series(**VALUES)
+    assert picked(await api.session(series["_id"], GET)) == VALUES
+    assert (await api.session(series["_id"], GET))["recurrenceType"] == "MASTER"
     instance = instance_id(series["_id"], INSTANCE_DAY)
-    inherited = await get(api, instance)
+    inherited = await api.session(instance, GET)
     assert picked(inherited) == VALUES
     assert inherited["recurrenceType"] == "INSTANCE"
     assert {*NEW_FIELDS, "start", "end", "scheduleId", "tags"} <= set(inherited["inheritedFields"])
 
-    overridden = await update(api, instance, OTHER)
+    overridden = await api.update(instance, OTHER, UPDATE)
     assert picked(overridden) == OTHER
     assert overridden["recurrenceType"] == "EXCEPTION"
     assert not set(NEW_FIELDS) & set(overridden["inheritedFields"])
-    assert picked(await get(api, instance)) == OTHER
+    assert picked(await api.session(instance, GET)) == OTHER
     # The series changes; the overriding instance keeps its own values, another one follows.
-    await update(api, series["_id"], {"title": "Renamed", "capacity": 30})
-    assert (await get(api, instance))["title"] == "Evening yoga"
-    follower = await get(api, instance_id(series["_id"], FIRST_MONDAY.replace(day=21)))
+    await api.update(series["_id"], {"title": "Renamed", "capacity": 30}, UPDATE)
+    assert (await api.session(instance, GET))["title"] == "Evening yoga"
+    follower = await api.session(instance_id(series["_id"], FIRST_MONDAY.replace(day=21)), GET)
     assert (follower["title"], follower["capacity"]) == ("Renamed", 30)
 
     # null on an instance clears its own value: it follows the series again.
-    back = await update(api, instance, {name: None for name in NEW_FIELDS})
+    back = await api.update(instance, {name: None for name in NEW_FIELDS}, UPDATE)
     assert picked(back) == {**VALUES, "title": "Renamed", "capacity": 30}
     assert set(NEW_FIELDS) <= set(back["inheritedFields"])
     assert back["recurrenceType"] == "EXCEPTION"  # the exception document stays
 
 
 async def test_series_fields_clear(api: Api) -> None:
-    series = await weekly_series(api, **VALUES)
-    cleared = await update(api, series["_id"], {name: None for name in NEW_FIELDS})
+    series = await api.create_series(**VALUES)
+    cleared = await api.update(series["_id"], {name: None for name in NEW_FIELDS}, UPDATE)
     assert picked(cleared) == CLEARED
-    assert picked(await get(api, instance_id(series["_id"], INSTANCE_DAY))) == CLEARED
+    assert picked(await api.session(instance_id(series["_id"], INSTANCE_DAY), GET)) == CLEARED
 
 
 async def test_instance_rows_say_where_the_series_put_them(api: Api) -> None:
-    series = await weekly_series(api)
+    series = await api.create_series()
     instance = instance_id(series["_id"], INSTANCE_DAY)
-    moved = await update(api, instance, {"start": local(INSTANCE_DAY, 12), "end": local(INSTANCE_DAY, 13)})
+    moved = await api.update(
+        instance,
+        {
+            "start": wall_time(INSTANCE_DAY, 12, zone=SERIES_ZONE),
+            "end": wall_time(INSTANCE_DAY, 13, zone=SERIES_ZONE),
+        },
+        UPDATE,
+    )
     assert moved["originalStart"]["localDateTime"] == {
         "year": 2030,
         "monthOfYear": 1,
@@ -139,7 +123,7 @@ async def test_instance_rows_say_where_the_series_put_them(api: Api) -> None:
     }
     assert moved["start"]["localDateTime"]["hourOfDay"] == 12
     assert "start" not in moved["inheritedFields"] and "end" not in moved["inheritedFields"]
-    plain = await get(api, instance_id(series["_id"], FIRST_MONDAY))
+    plain = await api.session(instance_id(series["_id"], FIRST_MONDAY), GET)
     assert plain["originalStart"]["timestamp"] == plain["start"]["timestamp"]
     assert {"start", "end"} <= set(plain["inheritedFields"])
     cancelled = (
@@ -183,7 +167,7 @@ async def test_limits_are_bad_user_input_and_write_nothing(api: Api, field: str,
 
 
 async def test_location_is_personal_data(api: Api) -> None:
-    created = await create_single(api, **VALUES)
+    created = await api.create_single(CREATE, **VALUES)
     body = await api.post(
         "query($id: ID!) { session(id: $id) { title location { name } } }", {"id": created["_id"]}
     )

@@ -8,19 +8,10 @@ from typing import Any
 import pytest
 
 from bookings_sessions.domain.recurrence import instance_id
+from tests.support.api import Api
+from tests.support.graphql import CREATE, UPDATE, sessions_query, wall_time, window
 
-from .conftest import Api
-from .queries import CREATE, UPDATE, wall_time
-from .test_listing import window
-
-LIST = """
-query List($filter: SessionFilterInput, $window: TimeWindow, $expand: Boolean!, $first: Int, $after: String) {
-  sessions(filter: $filter, window: $window, expandInstances: $expand, first: $first, after: $after) {
-    edges { node { _id title recurrenceType recurringSessionId } }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
+LIST = sessions_query("_id title recurrenceType recurringSessionId")
 NEW_YORK = "America/New_York"
 
 
@@ -46,7 +37,7 @@ async def create(api: Api, title: str, start: dict[str, object], end: dict[str, 
 
 
 def utc(day: int, hour: int) -> dict[str, object]:
-    return wall_time(2030, 1, day, hour, zone="UTC")
+    return wall_time(date(2030, 1, day), hour, zone="UTC")
 
 
 @pytest.mark.parametrize("expand", [True, False])
@@ -69,8 +60,8 @@ async def test_instances_overlap_too_and_a_late_class_shows_on_the_next_day(api:
     series = await create(
         api,
         "late class",
-        wall_time(2030, 1, 7, 23, zone="UTC"),
-        wall_time(2030, 1, 8, 1, zone="UTC"),
+        wall_time(date(2030, 1, 7), 23, zone="UTC"),
+        wall_time(date(2030, 1, 8), 1, zone="UTC"),
         recurrence="FREQ=WEEKLY;BYDAY=MO",
     )
     tuesday = window(datetime(2030, 1, 15, tzinfo=UTC), datetime(2030, 1, 16, tzinfo=UTC))
@@ -91,18 +82,21 @@ async def test_a_dst_day_in_new_york(api: Api) -> None:
     await create(
         api,
         "saturday late",
-        wall_time(2030, 3, 2, 23, zone=NEW_YORK),
-        wall_time(2030, 3, 3, 1, zone=NEW_YORK),
+        wall_time(date(2030, 3, 2), 23, zone=NEW_YORK),
+        wall_time(date(2030, 3, 3), 1, zone=NEW_YORK),
         recurrence="FREQ=WEEKLY;BYDAY=SA",
     )
     await create(
         api,
         "sunday night",
-        wall_time(2030, 3, 10, 22, zone=NEW_YORK),
-        wall_time(2030, 3, 10, 23, zone=NEW_YORK),
+        wall_time(date(2030, 3, 10), 22, zone=NEW_YORK),
+        wall_time(date(2030, 3, 10), 23, zone=NEW_YORK),
     )
     await create(
-        api, "monday", wall_time(2030, 3, 11, 0, zone=NEW_YORK), wall_time(2030, 3, 11, 1, zone=NEW_YORK)
+        api,
+        "monday",
+        wall_time(date(2030, 3, 11), 0, zone=NEW_YORK),
+        wall_time(date(2030, 3, 11), 1, zone=NEW_YORK),
     )
     sunday = window(datetime(2030, 3, 10, 5, tzinfo=UTC), datetime(2030, 3, 11, 4, tzinfo=UTC))
     assert await titles(api, window=sunday) == ["saturday late", "sunday night"]

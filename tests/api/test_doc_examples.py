@@ -12,23 +12,17 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bookings_sessions.domain.notifications import Notification, NotificationKind
 from bookings_sessions.domain.values import Participant
 from bookings_sessions.notifications.webhook import signature, webhook_body
+from tests.support.api import Api
+from tests.support.docs import API_DOC, FENCED
+from tests.support.graphql import UPDATE
+from tests.support.paths import DOCS, README
 
-from .conftest import ADMIN, Api, create_single, make_token
-from .queries import UPDATE
-
-ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
-API_DOC = ROOT / "docs" / "api.md"
-DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"```(graphql|json)\n(.*?)```", re.DOTALL)
-# Fenced blocks that start a line (blocks indented inside list items are prose, not examples).
-FENCED = re.compile(r"^```(\w*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
 def api_section(heading: str) -> str:
@@ -92,7 +86,7 @@ async def test_every_other_graphql_block_runs(api: Api) -> None:
     blocks = fenced_blocks("graphql")
     assert "notifications.md" in {name for name, _ in blocks}
     for name, query in blocks:
-        body = await api.post(query, token=make_token("BOOKINGS_ADMIN"))
+        body = await api.post(query, token=api.tokens.admin)
         assert "errors" not in body, (name, query, body)
 
 
@@ -100,7 +94,7 @@ async def test_the_readme_first_query_answers_as_described(api: Api) -> None:
     commands = [body for kind, body in FENCED.findall(README.read_text()) if kind == "sh" and "curl " in body]
     minted = re.search(r"bookings-sessions token((?: --role \w+)+)", README.read_text())
     assert minted is not None, "the README mints a token"
-    token = make_token(*minted.group(1).split()[1::2])
+    token = api.tokens.make(*minted.group(1).split()[1::2])
     answers: list[dict[str, Any]] = []
     for command in commands:
         sent = re.search(r"-d '(.*?)'", command, re.DOTALL)
@@ -147,9 +141,9 @@ def test_the_documented_signature_check_accepts_what_the_dispatcher_signs() -> N
 async def test_the_documented_error_answer_is_what_an_update_gets(api: Api) -> None:
     blocks = FENCED.findall(api_section("Errors"))
     (documented,) = [json.loads(body) for kind, body in blocks if kind == "json"]
-    created = await create_single(api)  # 15:00 to 16:00 UTC
+    created = await api.create_single()  # 15:00 to 16:00 UTC
     end_before_start = {"end": {"timestamp": "2020-12-30T14:00:00Z"}}
-    body = await api.post(UPDATE, {"id": created["_id"], "info": end_before_start}, ADMIN)
+    body = await api.post(UPDATE, {"id": created["_id"], "info": end_before_start}, api.tokens.admin)
     for error in body.get("errors", []):
         error.pop("locations", None)  # where in the query: not what the example is about
     assert body == documented

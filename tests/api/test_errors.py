@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from bookings_sessions.app import create_app
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-
-from .conftest import ADMIN, Api, settings_for
-from .conftest import create_single as create
-from .queries import CREATE, DELETE, GET, UPDATE, single_session_info, wall_time
+from tests.support.api import Api, SettingsFor, serving
+from tests.support.graphql import CREATE, DELETE, GET, UPDATE, create_mutation, single_session_info, wall_time
+from tests.support.tokens import Tokens
 
 LEAKS = ("Traceback", 'File "', "KeyError", "pymongo", "motor", "127.0.0.1", "ServerSelectionTimeout")
 
@@ -27,13 +25,13 @@ def assert_no_leak(body: dict[str, Any]) -> None:
         assert set(error.get("extensions", {})) <= {"code", "field", "reference"}, error
 
 
-async def stored(api: Api, session_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = (await api.data(GET, {"id": session_id}))["session"]
-    return found
+FEBRUARY_1 = date(2026, 2, 1)
 
 
-def wall(day: int, hour: int, minute: int = 0, month: int = 2, zone: str | None = None) -> dict[str, object]:
-    return wall_time(2026, month, day, hour, minute, zone)
+def impossible_date(month: int, day: int, hour: int = 10) -> dict[str, object]:
+    """A wall time on a date the calendar does not have (which `wall_time`, built on `date`, cannot be)."""
+    local = {"year": 2026, "monthOfYear": month, "dayOfMonth": day, "hourOfDay": hour, "minutesOfHour": 0}
+    return {"localDateTime": local}
 
 
 # --- BAD_USER_INPUT -------------------------------------------------------------------------------
@@ -41,11 +39,11 @@ def wall(day: int, hour: int, minute: int = 0, month: int = 2, zone: str | None 
 BAD_CREATES = [
     ({"end": {"timestamp": "2020-12-30T15:00:00Z"}}, "sessionInfo.end"),
     ({"end": {"timestamp": "2020-12-30T14:00:00Z"}}, "sessionInfo.end"),
-    ({"start": wall(30, 10), "end": wall(30, 11)}, "sessionInfo.start"),
-    ({"start": wall(1, 10, minute=60)}, "sessionInfo.start"),
-    ({"start": wall(1, 24)}, "sessionInfo.start"),
-    ({"start": wall(1, 10, month=13)}, "sessionInfo.start"),
-    ({"start": wall(1, 10, zone="Mars/Olympus")}, "sessionInfo.start.timeZone"),
+    ({"start": impossible_date(2, 30), "end": impossible_date(2, 30, hour=11)}, "sessionInfo.start"),
+    ({"start": wall_time(FEBRUARY_1, 10, minute=60)}, "sessionInfo.start"),
+    ({"start": wall_time(FEBRUARY_1, 24)}, "sessionInfo.start"),
+    ({"start": impossible_date(13, 1)}, "sessionInfo.start"),
+    ({"start": wall_time(FEBRUARY_1, 10, zone="Mars/Olympus")}, "sessionInfo.start.timeZone"),
     ({"start": {"timeZone": "UTC"}}, "sessionInfo.start"),
     ({"scheduleId": ""}, "sessionInfo.scheduleId"),
     ({"participants": [{"name": "Ada", "partySize": 0}]}, "sessionInfo.participants.0.partySize"),
@@ -56,7 +54,7 @@ BAD_CREATES = [
 async def test_bad_create_is_bad_user_input_naming_the_field(
     api: Api, overrides: dict[str, Any], field: str
 ) -> None:
-    body = await api.post(CREATE, {"info": single_session_info(**overrides)}, ADMIN)
+    body = await api.post(CREATE, {"info": single_session_info(**overrides)}, api.tokens.admin)
     assert body["data"] is None
     [error] = body["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
@@ -68,8 +66,8 @@ BAD_UPDATES = [
     ({"end": {"timestamp": "2020-12-30T15:00:00Z"}}, "sessionInfo.end"),
     ({"end": {"timestamp": "2020-12-30T14:00:00Z"}}, "sessionInfo.end"),
     ({"start": {"timestamp": "2020-12-30T17:00:00Z"}}, "sessionInfo.end"),
-    ({"start": wall(30, 10)}, "sessionInfo.start"),
-    ({"end": wall(1, 10, zone="")}, "sessionInfo.end.timeZone"),
+    ({"start": impossible_date(2, 30)}, "sessionInfo.start"),
+    ({"end": wall_time(FEBRUARY_1, 10, zone="")}, "sessionInfo.end.timeZone"),
     ({"status": None}, "sessionInfo.status"),
     ({"type": None}, "sessionInfo.type"),
     ({"scheduleId": None}, "sessionInfo.scheduleId"),
@@ -83,22 +81,22 @@ BAD_UPDATES = [
 async def test_bad_update_is_bad_user_input_and_writes_nothing(
     api: Api, info: dict[str, Any], field: str
 ) -> None:
-    session = await create(api)
-    body = await api.post(UPDATE, {"id": session["_id"], "info": info}, ADMIN)
+    session = await api.create_single()
+    body = await api.post(UPDATE, {"id": session["_id"], "info": info}, api.tokens.admin)
     assert body["data"] is None
     [error] = body["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
-    assert await stored(api, session["_id"]) == session
+    assert await api.session(session["_id"]) == session
 
 
 async def test_an_enum_value_that_does_not_exist_is_refused_before_anything_runs(api: Api) -> None:
-    session = await create(api)
-    body = await api.post(UPDATE, {"id": session["_id"], "info": {"status": "DELETED"}}, ADMIN)
+    session = await api.create_single()
+    body = await api.post(UPDATE, {"id": session["_id"], "info": {"status": "DELETED"}}, api.tokens.admin)
     assert body.get("data") is None
     [error] = body["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT"}
     assert "DELETED" in error["message"]
-    assert await stored(api, session["_id"]) == session
+    assert await api.session(session["_id"]) == session
 
 
 # --- NOT_FOUND ------------------------------------------------------------------------------------
@@ -119,7 +117,7 @@ async def test_unknown_ids_are_not_found(api: Api) -> None:
 
 
 async def test_a_write_that_never_wins_the_revision_guard_is_a_conflict(api: Api) -> None:
-    session = await create(api)
+    session = await api.create_single()
     collection = api.app.state.runtime.services.store.sessions
     # Reads as revision 1, but the guard {revision: 1} never matches a string: every attempt loses,
     # exactly as if another writer won each time.
@@ -141,7 +139,7 @@ async def test_unexpected_errors_are_masked_and_logged_with_a_reference(
     collection = api.app.state.runtime.client[api.app.state.runtime.settings.mongodb_database]["sessions"]
     await collection.insert_one({"_id": "corrupt", "scheduleId": "s", "revision": 1})  # no start/end
     with caplog.at_level(logging.ERROR, logger="bookings_sessions"):
-        body = await api.post(GET, {"id": "corrupt"}, ADMIN)
+        body = await api.post(GET, {"id": "corrupt"}, api.tokens.admin)
     assert body["data"] == {"session": None}
     [error] = body["errors"]
     assert error["extensions"]["code"] == "INTERNAL"
@@ -182,7 +180,7 @@ async def test_unexpected_errors_are_masked_and_logged_with_a_reference(
 async def test_bad_documents_carry_a_code(
     api: Api, query: str, variables: dict[str, Any], codes: set[str]
 ) -> None:
-    body = await api.post(query, variables, ADMIN)
+    body = await api.post(query, variables, api.tokens.admin)
     assert body.get("data") is None
     assert body["errors"]
     for error in body["errors"]:
@@ -222,30 +220,29 @@ class TestQueryDepthLimit:
         return {"max_query_depth": 2}
 
     async def test_a_query_deeper_than_the_limit_is_refused(self, api: Api) -> None:
-        shallow_create = "mutation($info: CreateSessionInfo!) { createSession(sessionInfo: $info) { _id } }"
-        session = (await api.data(shallow_create, {"info": single_session_info()}))["createSession"]
+        session = await api.create_single(create_mutation("_id"))
         deep = "query($id: ID!) { session(id: $id) { start { localDateTime { year } } } }"
-        body = await api.post(deep, {"id": session["_id"]}, ADMIN)
+        body = await api.post(deep, {"id": session["_id"]}, api.tokens.admin)
         assert body.get("data") is None
         assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         assert "depth" in body["errors"][0]["message"]
         shallow = "query($id: ID!) { session(id: $id) { start { timestamp } } }"
-        assert "errors" not in await api.post(shallow, {"id": session["_id"]}, ADMIN)
+        assert "errors" not in await api.post(shallow, {"id": session["_id"]}, api.tokens.admin)
 
 
 async def test_mutations_are_never_run_over_get(api: Api) -> None:
-    session = await create(api)
+    session = await api.create_single()
     mutation = f'mutation {{ deleteSession(sessionId: "{session["_id"]}") {{ status }} }}'
     response = await api.client.get(
-        "/graphql", params={"query": mutation}, headers={"Authorization": f"Bearer {ADMIN}"}
+        "/graphql", params={"query": mutation}, headers={"Authorization": f"Bearer {api.tokens.admin}"}
     )
     assert response.status_code == 405
     assert "POST" in response.headers.get("allow", "")
-    assert (await stored(api, session["_id"]))["status"] == "CONFIRMED"
+    assert (await api.session(session["_id"]))["status"] == "CONFIRMED"
 
 
 async def test_queries_work_over_get(api: Api) -> None:
-    session = await create(api)
+    session = await api.create_single()
     response = await api.client.get(
         "/graphql", params={"query": f'{{ session(id: "{session["_id"]}") {{ _id status }} }}'}
     )
@@ -256,32 +253,33 @@ async def test_queries_work_over_get(api: Api) -> None:
 # --- UNAVAILABLE ----------------------------------------------------------------------------------
 
 
-async def test_database_down_is_unavailable_with_a_short_message(tmp_path: Path) -> None:
+async def test_database_down_is_unavailable_with_a_short_message(
+    tmp_path: Path, settings_for: SettingsFor, tokens: Tokens
+) -> None:
     # A dedicated FerretDB: stopping the shared one would break every other test.
     database = EmbeddedFerretDB(tmp_path / "db")
     database.start()
     try:
-        app = create_app(settings_for(database.uri, "unavailable", tmp_path / "app"))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-                api = Api(client=client, app=app)
-                session = await create(api)
-                database.stop()
+        settings = settings_for(
+            mongodb_uri=database.uri, mongodb_database="unavailable", data_dir=tmp_path / "app"
+        )
+        async with serving(settings, tokens) as api:
+            session = await api.create_single()
+            database.stop()
 
-                for query, variables in (
-                    (GET, {"id": session["_id"]}),
-                    (UPDATE, {"id": session["_id"], "info": {"notes": "x"}}),
-                    (DELETE, {"id": session["_id"]}),
-                    (CREATE, {"info": single_session_info()}),
-                ):
-                    body = await api.post(query, variables, ADMIN)
-                    [error] = body["errors"]
-                    assert error["extensions"] == {"code": "UNAVAILABLE"}, body
-                    assert len(error["message"]) < 80
-                    assert_no_leak(body)
+            for query, variables in (
+                (GET, {"id": session["_id"]}),
+                (UPDATE, {"id": session["_id"], "info": {"notes": "x"}}),
+                (DELETE, {"id": session["_id"]}),
+                (CREATE, {"info": single_session_info()}),
+            ):
+                body = await api.post(query, variables, api.tokens.admin)
+                [error] = body["errors"]
+                assert error["extensions"] == {"code": "UNAVAILABLE"}, body
+                assert len(error["message"]) < 80
+                assert_no_leak(body)
 
-                assert (await client.get("/readyz")).status_code == 503
-                assert (await client.get("/healthz")).status_code == 200
+            assert (await api.client.get("/readyz")).status_code == 503
+            assert (await api.client.get("/healthz")).status_code == 200
     finally:
         database.stop()

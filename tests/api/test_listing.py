@@ -7,30 +7,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings_sessions.domain.recurrence import instance_id
-
-from .conftest import Api
-from .queries import CREATE, UPDATE
-from .test_recurring import local, weekly_series
-
-LIST = """
-query List($filter: SessionFilterInput, $window: TimeWindow, $expand: Boolean!, $first: Int, $after: String) {
-  sessions(filter: $filter, window: $window, expandInstances: $expand, first: $first, after: $after) {
-    edges { cursor node { _id tags status type start { timestamp } recurringSessionId } }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
-
-
-def window(start: datetime, end: datetime) -> dict[str, str]:
-    return {"from": start.isoformat(), "to": end.isoformat()}
+from tests.support.api import Api
+from tests.support.graphql import CREATE, SERIES_ZONE, SESSIONS, UPDATE, wall_time, window
 
 
 async def all_pages(api: Api, variables: dict[str, Any], first: int) -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = []
     after = None
     for _ in range(1000):  # bounded: a bug must not loop forever
-        page = (await api.data(LIST, {**variables, "first": first, "after": after}))["sessions"]
+        page = (await api.data(SESSIONS, {**variables, "first": first, "after": after}))["sessions"]
         nodes += [edge["node"] for edge in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             return nodes
@@ -39,7 +24,7 @@ async def all_pages(api: Api, variables: dict[str, Any], first: int) -> list[dic
 
 
 def expected_mondays_and_thursdays(first: date, start: datetime, end: datetime) -> list[datetime]:
-    zone = ZoneInfo("America/New_York")
+    zone = ZoneInfo(SERIES_ZONE)
     found = []
     day = first
     while True:
@@ -52,7 +37,7 @@ def expected_mondays_and_thursdays(first: date, start: datetime, end: datetime) 
 
 
 async def test_paging_five_years_of_an_unbounded_series(api: Api) -> None:
-    series = await weekly_series(api, "FREQ=WEEKLY;BYDAY=MO,TH", first=date(2030, 1, 7))
+    series = await api.create_series(rule="FREQ=WEEKLY;BYDAY=MO,TH", first=date(2030, 1, 7))
     start = datetime(2030, 1, 1, tzinfo=UTC)
     seen: list[dict[str, Any]] = []
     for year in range(5):
@@ -67,12 +52,12 @@ async def test_paging_five_years_of_an_unbounded_series(api: Api) -> None:
 
 
 async def test_singles_and_instances_interleave_by_start_then_id(api: Api) -> None:
-    await weekly_series(api, "FREQ=WEEKLY;BYDAY=MO", first=date(2030, 1, 7))
+    await api.create_series(rule="FREQ=WEEKLY;BYDAY=MO", first=date(2030, 1, 7))
     for day in (8, 14):  # a Tuesday, and the same instant as an instance
         info = {
             "scheduleId": "schedule-1",
-            "start": local(date(2030, 1, day), 10),
-            "end": local(date(2030, 1, day), 11),
+            "start": wall_time(date(2030, 1, day), 10, zone=SERIES_ZONE),
+            "end": wall_time(date(2030, 1, day), 11, zone=SERIES_ZONE),
         }
         await api.data(CREATE, {"info": info})
     nodes = await all_pages(
@@ -92,8 +77,8 @@ async def test_paging_stays_correct_while_documents_change(api: Api) -> None:
     for day in range(1, 11):
         info = {
             "scheduleId": "s",
-            "start": local(date(2030, 3, day), 9),
-            "end": local(date(2030, 3, day), 10),
+            "start": wall_time(date(2030, 3, day), 9, zone=SERIES_ZONE),
+            "end": wall_time(date(2030, 3, day), 10, zone=SERIES_ZONE),
         }
         await api.data(CREATE, {"info": info})
     variables = {
@@ -101,15 +86,19 @@ async def test_paging_stays_correct_while_documents_change(api: Api) -> None:
         "expand": True,
         "first": 4,
     }
-    first_page = (await api.data(LIST, {**variables, "after": None}))["sessions"]
+    first_page = (await api.data(SESSIONS, {**variables, "after": None}))["sessions"]
     # Meanwhile: a session is added before the cursor and another after it.
     for day in (2, 20):
-        info = {"scheduleId": "s", "start": local(date(2030, 3, day), 8), "end": local(date(2030, 3, day), 9)}
+        info = {
+            "scheduleId": "s",
+            "start": wall_time(date(2030, 3, day), 8, zone=SERIES_ZONE),
+            "end": wall_time(date(2030, 3, day), 9, zone=SERIES_ZONE),
+        }
         await api.data(CREATE, {"info": info})
     rest = []
     after = first_page["pageInfo"]["endCursor"]
     while after:
-        page = (await api.data(LIST, {**variables, "after": after}))["sessions"]
+        page = (await api.data(SESSIONS, {**variables, "after": after}))["sessions"]
         rest += [edge["node"] for edge in page["edges"]]
         after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
     first_ids = {edge["node"]["_id"] for edge in first_page["edges"]}
@@ -118,7 +107,7 @@ async def test_paging_stays_correct_while_documents_change(api: Api) -> None:
 
 
 async def test_filters_apply_to_singles_and_instances(api: Api) -> None:
-    series = await weekly_series(api, "FREQ=WEEKLY;BYDAY=MO", first=date(2030, 1, 7))
+    series = await api.create_series(rule="FREQ=WEEKLY;BYDAY=MO", first=date(2030, 1, 7))
     await api.data(UPDATE, {"id": instance_id(series["_id"], date(2030, 1, 14)), "info": {"tags": ["VIP"]}})
     await api.data(
         CREATE,
@@ -127,8 +116,8 @@ async def test_filters_apply_to_singles_and_instances(api: Api) -> None:
                 "scheduleId": "schedule-1",
                 "tags": ["VIP"],
                 "type": "WORKING_HOURS",
-                "start": local(date(2030, 1, 9), 10),
-                "end": local(date(2030, 1, 9), 11),
+                "start": wall_time(date(2030, 1, 9), 10, zone=SERIES_ZONE),
+                "end": wall_time(date(2030, 1, 9), 11, zone=SERIES_ZONE),
             }
         },
     )
@@ -138,8 +127,8 @@ async def test_filters_apply_to_singles_and_instances(api: Api) -> None:
             "info": {
                 "scheduleId": "other",
                 "tags": ["VIP"],
-                "start": local(date(2030, 1, 9), 12),
-                "end": local(date(2030, 1, 9), 13),
+                "start": wall_time(date(2030, 1, 9), 12, zone=SERIES_ZONE),
+                "end": wall_time(date(2030, 1, 9), 13, zone=SERIES_ZONE),
             }
         },
     )
@@ -156,7 +145,7 @@ async def test_filters_apply_to_singles_and_instances(api: Api) -> None:
 
 
 async def test_listing_without_expansion_returns_series_themselves(api: Api) -> None:
-    series = await weekly_series(api)
+    series = await api.create_series()
     nodes = await all_pages(api, {"expand": False}, first=10)
     assert [node["_id"] for node in nodes] == [series["_id"]]
 
@@ -178,6 +167,6 @@ async def test_window_and_paging_limits(api: Api) -> None:
         ),
     ]
     for variables, field in cases:
-        error = await api.error(LIST, variables)
+        error = await api.error(SESSIONS, variables)
         assert error["extensions"]["code"] == "BAD_USER_INPUT", (variables, error)
         assert error["extensions"]["field"] == field, (variables, error)

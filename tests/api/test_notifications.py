@@ -14,43 +14,12 @@ import pytest
 from bookings_sessions.domain.recurrence import instance_id
 from bookings_sessions.notifications.dispatcher import NO_WEBHOOK_WARNING
 from bookings_sessions.notifications.webhook import signature
+from tests.support.api import Api
+from tests.support.graphql import DELETE, NOTIFICATIONS, UPDATE
+from tests.support.receiver import WEBHOOK_SECRET, Receiver
 
-from ..notifications.receiver import Receiver
-from .conftest import ADMIN, SERVICE, STAFF, Api
-from .queries import single_session_info, wall_time
-
-SECRET = "api-webhook-secret"
 ALICE = {"id": "p-1", "name": "Alice", "email": "alice@example.com", "phone": None, "partySize": 2}
 BOB = {"id": "p-2", "name": "Bob", "email": None, "phone": "+1 555 0100", "partySize": 1}
-
-CREATE = """
-mutation Create($info: CreateSessionInfo!) { createSession(sessionInfo: $info) { _id revision notes } }
-"""
-UPDATE = """
-mutation Update($id: ID!, $info: UpdateSessionInfo!, $options: UpdateSessionOptions) {
-  updateSession(sessionId: $id, sessionInfo: $info, options: $options) { _id revision notes status }
-}
-"""
-DELETE = """
-mutation Delete($id: ID!, $options: DeleteSessionOptions) {
-  deleteSession(sessionId: $id, options: $options) { _id revision status }
-}
-"""
-GET = "query Get($id: ID!) { session(id: $id) { _id revision notes } }"
-NOTIFICATIONS = """
-query Notifications($sessionId: ID, $status: NotificationStatus, $first: Int! = 20, $after: String) {
-  notifications(sessionId: $sessionId, status: $status, first: $first, after: $after) {
-    edges {
-      cursor
-      node {
-        id sessionId kind message status attempts lastError createdDate sentDate nextAttemptDate
-        recipients { id name email phone partySize }
-      }
-    }
-    pageInfo { endCursor hasNextPage }
-  }
-}
-"""
 
 
 def notify(message: str | None = "See you in room 2", **extra: Any) -> dict[str, Any]:
@@ -59,7 +28,7 @@ def notify(message: str | None = "See you in room 2", **extra: Any) -> dict[str,
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    async with Receiver(SECRET) as running:
+    async with Receiver(WEBHOOK_SECRET) as running:
         yield running
 
 
@@ -73,17 +42,11 @@ def settings_overrides(request: pytest.FixtureRequest, receiver: Receiver) -> di
     }
     if getattr(request, "param", True):
         overrides["notification_webhook_url"] = receiver.url
-        overrides["notification_webhook_secret"] = SECRET
+        overrides["notification_webhook_secret"] = WEBHOOK_SECRET
     return overrides
 
 
 NO_WEBHOOK = pytest.mark.parametrize("settings_overrides", [False], indirect=True)
-
-
-async def create(api: Api, *participants: dict[str, Any]) -> str:
-    info = single_session_info(participants=list(participants))
-    session_id: str = (await api.data(CREATE, {"info": info}))["createSession"]["_id"]
-    return session_id
 
 
 async def notifications(api: Api, **variables: Any) -> list[dict[str, Any]]:
@@ -111,14 +74,14 @@ async def raw_state(api: Api, session_id: str) -> tuple[list[Any], int]:
 async def test_update_with_notify_is_delivered_signed_to_the_new_participants(
     api: Api, receiver: Receiver
 ) -> None:
-    session_id = await create(api, ALICE)
+    session_id = (await api.create_single(participants=[ALICE]))["_id"]
 
     await api.data(UPDATE, {"id": session_id, "info": {"participants": [ALICE, BOB]}, "options": notify()})
 
     await receiver.wait_for(lambda: len(receiver.acknowledged()) == 1)
     [request] = receiver.requests
     assert receiver.bad_signatures == 0
-    assert request.headers["x-signature-sha256"] == signature(request.body, SECRET)
+    assert request.headers["x-signature-sha256"] == signature(request.body, WEBHOOK_SECRET)
     body = request.json
     assert (body["sessionId"], body["kind"], body["message"]) == (session_id, "UPDATED", "See you in room 2")
     assert body["recipients"] == [ALICE, BOB]
@@ -131,7 +94,7 @@ async def test_update_with_notify_is_delivered_signed_to_the_new_participants(
 
 
 async def test_delete_with_notify_tells_participants_it_is_cancelled(api: Api, receiver: Receiver) -> None:
-    session_id = await create(api, ALICE)
+    session_id = (await api.create_single(participants=[ALICE]))["_id"]
 
     await api.data(DELETE, {"id": session_id, "options": notify("Cancelled, sorry")})
 
@@ -153,7 +116,7 @@ async def test_delete_with_notify_tells_participants_it_is_cancelled(api: Api, r
 async def test_nothing_is_recorded_without_notify_participants(
     api: Api, options: dict[str, Any] | None
 ) -> None:
-    session_id = await create(api, ALICE)
+    session_id = (await api.create_single(participants=[ALICE]))["_id"]
 
     await api.data(UPDATE, {"id": session_id, "info": {"notes": "changed"}, "options": options})
     await api.data(DELETE, {"id": session_id, "options": options})
@@ -164,8 +127,8 @@ async def test_nothing_is_recorded_without_notify_participants(
 
 @NO_WEBHOOK
 async def test_a_message_over_2000_characters_is_refused_and_nothing_is_written(api: Api) -> None:
-    session_id = await create(api, ALICE)
-    before = (await api.data(GET, {"id": session_id}))["session"]
+    session_id = (await api.create_single(participants=[ALICE]))["_id"]
+    before = await api.session(session_id)
 
     error = await api.error(
         UPDATE, {"id": session_id, "info": {"notes": "changed"}, "options": notify("x" * 2001)}
@@ -173,7 +136,7 @@ async def test_a_message_over_2000_characters_is_refused_and_nothing_is_written(
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == "options.participantNotification.message"
-    assert (await api.data(GET, {"id": session_id}))["session"] == before
+    assert await api.session(session_id) == before
     deleted = await api.error(DELETE, {"id": session_id, "options": notify("x" * 2001)})
     assert deleted["extensions"]["field"] == "options.participantNotification.message"
     assert await raw_state(api, session_id) == ([], 0)
@@ -185,8 +148,8 @@ async def test_a_message_over_2000_characters_is_refused_and_nothing_is_written(
 
 @NO_WEBHOOK
 async def test_a_notification_without_field_changes_is_still_recorded(api: Api) -> None:
-    session_id = await create(api, ALICE)
-    before = (await api.data(GET, {"id": session_id}))["session"]
+    session_id = (await api.create_single(participants=[ALICE]))["_id"]
+    before = await api.session(session_id)
 
     after = (
         await api.data(UPDATE, {"id": session_id, "info": {"notes": before["notes"]}, "options": notify()})
@@ -203,7 +166,7 @@ async def test_without_a_webhook_one_warning_at_start_and_notifications_stay_pen
 ) -> None:
     warnings = [r for r in caplog.get_records("setup") if r.getMessage() == NO_WEBHOOK_WARNING]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
-    session_id = await create(api, ALICE)
+    session_id = (await api.create_single(participants=[ALICE]))["_id"]
 
     await api.data(UPDATE, {"id": session_id, "info": {"notes": "x"}, "options": notify()})
     await wait_for_notifications(api, 1)
@@ -221,17 +184,21 @@ async def test_a_webhook_configured_means_no_warning(api: Api, caplog: pytest.Lo
 
 @NO_WEBHOOK
 async def test_notifications_are_for_admins_only(api: Api) -> None:
-    for token, code in ((None, "UNAUTHENTICATED"), (STAFF, "FORBIDDEN"), (SERVICE, "FORBIDDEN")):
+    for token, code in (
+        (None, "UNAUTHENTICATED"),
+        (api.tokens.staff, "FORBIDDEN"),
+        (api.tokens.service, "FORBIDDEN"),
+    ):
         body = await api.post(NOTIFICATIONS, {}, token=token)
         assert body["data"] == {"notifications": None}
         assert body["errors"][0]["extensions"]["code"] == code
-    assert (await api.post(NOTIFICATIONS, {}, token=ADMIN))["data"]["notifications"]["edges"] == []
+    assert (await api.post(NOTIFICATIONS, {}, token=api.tokens.admin))["data"]["notifications"]["edges"] == []
 
 
 @NO_WEBHOOK
 async def test_paging_filters_and_bad_arguments(api: Api) -> None:
-    first_session = await create(api, ALICE)
-    other_session = await create(api, BOB)
+    first_session = (await api.create_single(participants=[ALICE]))["_id"]
+    other_session = (await api.create_single(participants=[BOB]))["_id"]
     for number in range(5):
         await api.data(
             UPDATE, {"id": first_session, "info": {"notes": f"{number}"}, "options": notify(f"{number}")}
@@ -268,7 +235,7 @@ async def test_paging_filters_and_bad_arguments(api: Api) -> None:
 async def test_the_servers_dispatcher_never_undoes_a_concurrent_update(api: Api) -> None:
     """FerretDB 1.24 rewrites whole documents without locking; the dispatcher's pull of moved outbox
     entries shares the API's per-session lock, so no update (nor its notification) is lost."""
-    session_id = await create(api, ALICE)
+    session_id = (await api.create_single(participants=[ALICE]))["_id"]
     count = 40
 
     for number in range(count):
@@ -278,7 +245,7 @@ async def test_the_servers_dispatcher_never_undoes_a_concurrent_update(api: Api)
 
     shown = await wait_for_notifications(api, count, first=100)
     assert sorted(int(node["message"]) for node in shown) == list(range(count))
-    session = (await api.data(GET, {"id": session_id}))["session"]
+    session = await api.session(session_id)
     assert (session["notes"], session["revision"]) == (f"{count - 1}", 1 + count)
 
 
@@ -286,14 +253,7 @@ async def test_the_servers_dispatcher_never_undoes_a_concurrent_update(api: Api)
 async def test_notifying_about_an_untouched_instance_records_it_with_the_series_participants(
     api: Api,
 ) -> None:
-    series_info = {
-        "scheduleId": "s",
-        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
-        "start": wall_time(2030, 1, 7, 10, zone="UTC"),
-        "end": wall_time(2030, 1, 7, 11, zone="UTC"),
-        "participants": [ALICE],
-    }
-    series_id = (await api.data(CREATE, {"info": series_info}))["createSession"]["_id"]
+    series_id = (await api.create_series(zone="UTC", scheduleId="s", participants=[ALICE]))["_id"]
     instance = instance_id(series_id, date(2030, 1, 14))
     # Nothing changes and no exception exists yet: the notification alone is the write.
     updated = (await api.data(UPDATE, {"id": instance, "info": {}, "options": notify("Room changed")}))[

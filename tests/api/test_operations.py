@@ -11,9 +11,8 @@ import pytest
 
 from bookings_sessions.app import create_app
 from bookings_sessions.settings import Settings, SettingsError, load_settings
-from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-
-from .conftest import Api, settings_for
+from tests.support.api import Api, SettingsFor, serving
+from tests.support.tokens import Tokens
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
@@ -40,9 +39,9 @@ async def test_readyz_answers_ready_when_the_database_pings(api: Api) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "ready"})
 
 
-async def test_readyz_is_503_before_the_app_has_started(tmp_path: Path) -> None:
+async def test_readyz_is_503_before_the_app_has_started(settings_for: SettingsFor) -> None:
     # No lifespan: the store was never built.
-    app = create_app(settings_for("mongodb://127.0.0.1:1/", "never", tmp_path))
+    app = create_app(settings_for(mongodb_uri="mongodb://127.0.0.1:1/", mongodb_database="never"))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         assert (await client.get("/readyz")).status_code == 503
@@ -50,16 +49,13 @@ async def test_readyz_is_503_before_the_app_has_started(tmp_path: Path) -> None:
 
 
 async def test_the_pymongo_driver_app_closes_its_client(
-    ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path
+    settings_for: SettingsFor, tokens: Tokens, database_name: str
 ) -> None:
-    app = create_app(settings_for(ferretdb.uri, database_name, tmp_path, mongodb_driver="pymongo"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-                assert (await client.get("/readyz")).status_code == 200
-            await app.state.runtime.client.drop_database(database_name)
+        async with serving(settings_for(mongodb_driver="pymongo"), tokens) as api:
+            assert (await api.client.get("/readyz")).status_code == 200
+            await api.app.state.runtime.client.drop_database(database_name)
     never_awaited = [str(warning.message) for warning in caught if "never awaited" in str(warning.message)]
     assert never_awaited == []
 

@@ -2,42 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from tests.support.api import Api
+from tests.support.graphql import (
+    PARTICIPANT_FIELDS,
+    create_mutation,
+    session_query,
+    single_session_info,
+    update_mutation,
+)
 
-from .conftest import ADMIN, SERVICE, STAFF, Api
-from .queries import single_session_info
-
-PARTICIPANT_FIELDS = "participants { id name email phone partySize } totalNumberOfParticipants"
-
-CREATE = f"""
-mutation Create($info: CreateSessionInfo!) {{
-  createSession(sessionInfo: $info) {{ _id revision {PARTICIPANT_FIELDS} }}
-}}
-"""
-
-UPDATE = f"""
-mutation Update($id: ID!, $info: UpdateSessionInfo!) {{
-  updateSession(sessionId: $id, sessionInfo: $info) {{ _id revision {PARTICIPANT_FIELDS} }}
-}}
-"""
-
-GET = f"""
-query Get($id: ID!) {{ session(id: $id) {{ _id scheduleId tags {PARTICIPANT_FIELDS} }} }}
-"""
+CREATE = create_mutation(f"_id revision {PARTICIPANT_FIELDS}")
+UPDATE = update_mutation(f"_id revision {PARTICIPANT_FIELDS}")
+GET = session_query(f"_id scheduleId tags {PARTICIPANT_FIELDS}")
 
 ALICE = {"id": "p-1", "name": "Alice", "email": "alice@example.com", "phone": "+1 555 0100", "partySize": 2}
 BOB = {"id": "p-2", "name": "Bob", "email": "bob@example.com", "phone": None, "partySize": 3}
 CAROL = {"id": "p-3", "name": "Carol", "email": None, "phone": "+1 555 0101", "partySize": 1}
 
 
-async def create_with(api: Api, *participants: dict[str, Any]) -> dict[str, Any]:
-    info = single_session_info(participants=list(participants))
-    created: dict[str, Any] = (await api.data(CREATE, {"info": info}, token=ADMIN))["createSession"]
-    return created
-
-
 async def test_anonymous_read_gets_null_and_forbidden_for_participants_only(api: Api) -> None:
-    created = await create_with(api, ALICE, BOB)
+    created = await api.create_single(CREATE, participants=[ALICE, BOB])
 
     body = await api.post(GET, {"id": created["_id"]})
 
@@ -53,22 +37,22 @@ async def test_anonymous_read_gets_null_and_forbidden_for_participants_only(api:
 
 
 async def test_staff_admin_and_service_read_participants(api: Api) -> None:
-    created = await create_with(api, ALICE, BOB)
+    created = await api.create_single(CREATE, participants=[ALICE, BOB])
 
-    for token in (STAFF, ADMIN, SERVICE):
+    for token in (api.tokens.staff, api.tokens.admin, api.tokens.service):
         session = (await api.data(GET, {"id": created["_id"]}, token=token))["session"]
         assert session["participants"] == [ALICE, BOB]
 
 
 async def test_update_replaces_the_whole_array_and_null_clears_it(api: Api) -> None:
-    created = await create_with(api, ALICE, BOB)
+    created = await api.create_single(CREATE, participants=[ALICE, BOB])
 
     replaced = (await api.data(UPDATE, {"id": created["_id"], "info": {"participants": [CAROL]}}))[
         "updateSession"
     ]
     assert replaced["participants"] == [CAROL]
     assert replaced["totalNumberOfParticipants"] == 1
-    stored = (await api.data(GET, {"id": created["_id"]}, token=STAFF))["session"]
+    stored = (await api.data(GET, {"id": created["_id"]}, token=api.tokens.staff))["session"]
     assert stored["participants"] == [CAROL]
 
     untouched = (await api.data(UPDATE, {"id": created["_id"], "info": {"tags": ["GROUP"]}}))["updateSession"]
@@ -82,16 +66,16 @@ async def test_update_replaces_the_whole_array_and_null_clears_it(api: Api) -> N
 
 
 async def test_total_number_of_participants_sums_party_sizes(api: Api) -> None:
-    created = await create_with(api, ALICE, BOB, CAROL)
+    created = await api.create_single(CREATE, participants=[ALICE, BOB, CAROL])
     assert created["totalNumberOfParticipants"] == 2 + 3 + 1
 
-    defaulted = await create_with(api, {"name": "Dan"})
+    defaulted = await api.create_single(CREATE, participants=[{"name": "Dan"}])
     assert defaulted["participants"][0]["partySize"] == 1
     assert defaulted["totalNumberOfParticipants"] == 1
 
 
 async def test_party_size_below_one_is_bad_user_input_and_nothing_is_written(api: Api) -> None:
-    created = await create_with(api, ALICE)
+    created = await api.create_single(CREATE, participants=[ALICE])
 
     error = await api.error(
         UPDATE, {"id": created["_id"], "info": {"participants": [{**BOB, "partySize": 0}]}}
@@ -99,5 +83,5 @@ async def test_party_size_below_one_is_bad_user_input_and_nothing_is_written(api
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == "sessionInfo.participants.0.partySize"
-    stored = (await api.data(GET, {"id": created["_id"]}, token=STAFF))["session"]
+    stored = (await api.data(GET, {"id": created["_id"]}, token=api.tokens.staff))["session"]
     assert stored["participants"] == [ALICE]

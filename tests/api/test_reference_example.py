@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from .conftest import ADMIN, SERVICE, Api
-from .queries import CREATE, UPDATE, single_session_info
+from tests.support.api import Api
+from tests.support.graphql import UPDATE
 
 
 async def test_service_with_suppress_auth_updates_notes_and_nothing_else(api: Api) -> None:
-    created = (await api.data(CREATE, {"info": single_session_info()}, token=ADMIN))["createSession"]
+    created = await api.create_single()
 
     updated = (
         await api.data(
             UPDATE,
             {"id": created["_id"], "info": {"notes": "An updated note"}, "options": {"suppressAuth": True}},
-            token=SERVICE,
+            token=api.tokens.service,
         )
     )["updateSession"]
 

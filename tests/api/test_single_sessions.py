@@ -2,44 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
 
-import httpx
 import pytest
 
-from bookings_sessions.app import create_app
-from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+from tests.support.api import Api, SettingsFor, serving
+from tests.support.graphql import (
+    CREATE,
+    DELETE,
+    PARTICIPANT_FIELDS,
+    SESSION_FIELDS,
+    UPDATE,
+    session_query,
+    single_session_info,
+    update_mutation,
+    wall_time,
+)
+from tests.support.tokens import Tokens
 
-from .conftest import ADMIN, Api, settings_for
-from .conftest import create_single as create
-from .queries import CREATE, DELETE, GET, SESSION_FIELDS, UPDATE, single_session_info
-from .queries import wall_time as wall
-
-PARTICIPANT_FIELDS = "participants { id name email phone partySize } totalNumberOfParticipants"
-GET_ALL = f"query Get($id: ID!) {{ session(id: $id) {{ {SESSION_FIELDS} {PARTICIPANT_FIELDS} }} }}"
-UPDATE_ALL = f"""
-mutation Update($id: ID!, $info: UpdateSessionInfo!) {{
-  updateSession(sessionId: $id, sessionInfo: $info) {{ {SESSION_FIELDS} {PARTICIPANT_FIELDS} }}
-}}
-"""
+GET_ALL = session_query(f"{SESSION_FIELDS} {PARTICIPANT_FIELDS}")
+UPDATE_ALL = update_mutation(f"{SESSION_FIELDS} {PARTICIPANT_FIELDS}")
 ADA = {"id": "p1", "name": "Ada", "email": "ada@example.com", "phone": "+44 20 1234", "partySize": 2}
 BOB = {"id": "p2", "name": "Bob", "email": None, "phone": None, "partySize": 1}
 
 
 def instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-async def get(api: Api, session_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = (await api.data(GET_ALL, {"id": session_id}))["session"]
-    return found
-
-
-async def update(api: Api, session_id: str, **info: Any) -> dict[str, Any]:
-    updated: dict[str, Any] = (await api.data(UPDATE_ALL, {"id": session_id, "info": info}))["updateSession"]
-    return updated
 
 
 def without(session: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -50,7 +39,7 @@ def without(session: dict[str, Any], *names: str) -> dict[str, Any]:
 
 
 async def test_create_returns_the_whole_session_with_bookkeeping(api: Api) -> None:
-    created = await create(api)
+    created = await api.create_single()
     assert created["_id"]
     assert created["scheduleId"] == "4b21a5af-3b69-42ce-a3ba-9cf60d7b4422"
     assert created["scheduleOwnerId"] == "49c7fac5-227c-44d0-a4f3-c1a5c511edf1"
@@ -65,8 +54,8 @@ async def test_create_returns_the_whole_session_with_bookkeeping(api: Api) -> No
 
 
 async def test_get_returns_what_create_returned(api: Api) -> None:
-    created = await create(api, participants=[ADA])
-    found = await get(api, created["_id"])
+    created = await api.create_single(participants=[ADA])
+    found = await api.session(created["_id"], GET_ALL)
     assert without(found, "participants", "totalNumberOfParticipants") == created
     assert found["participants"] == [ADA]
     assert found["totalNumberOfParticipants"] == 2
@@ -82,7 +71,7 @@ async def test_defaults_for_optional_fields(api: Api) -> None:
 
 
 async def test_create_stores_both_timestamp_and_wall_time(api: Api) -> None:
-    created = await create(api)
+    created = await api.create_single()
     assert instant(created["start"]["timestamp"]) == instant("2020-12-30T15:00:00Z")
     assert created["start"]["timeZone"] == "UTC"
     assert created["start"]["localDateTime"] == {
@@ -95,8 +84,9 @@ async def test_create_stores_both_timestamp_and_wall_time(api: Api) -> None:
 
 
 async def test_create_with_wall_time_in_a_given_zone(api: Api) -> None:
-    created = await create(
-        api, start=wall(2026, 3, 8, 2, 30, "America/New_York"), end=wall(2026, 3, 8, 4, 0, "America/New_York")
+    created = await api.create_single(
+        start=wall_time(date(2026, 3, 8), 2, 30, "America/New_York"),
+        end=wall_time(date(2026, 3, 8), 4, 0, "America/New_York"),
     )
     # 02:30 does not exist that night in New York: resolved like zoneinfo's fold=0 (EST).
     assert instant(created["start"]["timestamp"]) == instant("2026-03-08T07:30:00Z")
@@ -109,80 +99,81 @@ async def test_create_with_wall_time_in_a_given_zone(api: Api) -> None:
 
 
 async def test_update_bumps_revision_and_updated_date_only(api: Api) -> None:
-    created = await create(api)
-    updated = await update(api, created["_id"], notes="changed")
+    created = await api.create_single()
+    updated = await api.update(created["_id"], {"notes": "changed"}, UPDATE_ALL)
     assert updated["revision"] == 2
     assert updated["createdDate"] == created["createdDate"]
     assert instant(updated["updatedDate"]) > instant(created["updatedDate"])
-    again = await update(api, created["_id"], tags=["X"])
+    again = await api.update(created["_id"], {"tags": ["X"]}, UPDATE_ALL)
     assert again["revision"] == 3
     assert instant(again["updatedDate"]) >= instant(updated["updatedDate"])
 
 
 async def test_unchanged_fields_are_untouched(api: Api) -> None:
-    created = await create(api, participants=[ADA])
-    before = await get(api, created["_id"])
-    updated = await update(api, created["_id"], scheduleOwnerId="someone-else")
+    created = await api.create_single(participants=[ADA])
+    before = await api.session(created["_id"], GET_ALL)
+    updated = await api.update(created["_id"], {"scheduleOwnerId": "someone-else"}, UPDATE_ALL)
     assert without(updated, "scheduleOwnerId", "revision", "updatedDate") == without(
         before, "scheduleOwnerId", "revision", "updatedDate"
     )
     assert updated["scheduleOwnerId"] == "someone-else"
-    assert await get(api, created["_id"]) == updated
+    assert await api.session(created["_id"], GET_ALL) == updated
 
 
 async def test_an_update_with_the_stored_values_writes_nothing(api: Api) -> None:
-    created = await create(api)
-    same = await update(api, created["_id"], notes="A first note", tags=["INDIVIDUAL"], type="EVENT")
+    created = await api.create_single()
+    same = await api.update(
+        created["_id"], {"notes": "A first note", "tags": ["INDIVIDUAL"], "type": "EVENT"}, UPDATE_ALL
+    )
     assert same["revision"] == 1
     assert same["updatedDate"] == created["updatedDate"]
 
 
 async def test_an_empty_update_writes_nothing(api: Api) -> None:
-    created = await create(api)
-    assert (await update(api, created["_id"]))["revision"] == 1
+    created = await api.create_single()
+    assert (await api.update(created["_id"], {}, UPDATE_ALL))["revision"] == 1
 
 
 async def test_arrays_given_replace_the_stored_arrays(api: Api) -> None:
-    created = await create(api, tags=["A", "B", "C"], participants=[ADA, BOB])
-    updated = await update(api, created["_id"], tags=["C", "D"], participants=[BOB])
+    created = await api.create_single(tags=["A", "B", "C"], participants=[ADA, BOB])
+    updated = await api.update(created["_id"], {"tags": ["C", "D"], "participants": [BOB]}, UPDATE_ALL)
     assert updated["tags"] == ["C", "D"]
     assert updated["participants"] == [BOB]
     assert updated["totalNumberOfParticipants"] == 1
-    assert (await get(api, created["_id"]))["tags"] == ["C", "D"]
+    assert (await api.session(created["_id"], GET_ALL))["tags"] == ["C", "D"]
 
 
 async def test_empty_array_empties_and_absent_array_keeps(api: Api) -> None:
-    created = await create(api, tags=["A"], participants=[ADA])
-    kept = await update(api, created["_id"], notes="x")
+    created = await api.create_single(tags=["A"], participants=[ADA])
+    kept = await api.update(created["_id"], {"notes": "x"}, UPDATE_ALL)
     assert (kept["tags"], kept["participants"]) == (["A"], [ADA])
-    emptied = await update(api, created["_id"], tags=[], participants=[])
+    emptied = await api.update(created["_id"], {"tags": [], "participants": []}, UPDATE_ALL)
     assert (emptied["tags"], emptied["participants"]) == ([], [])
 
 
 async def test_null_clears_notes_and_schedule_owner(api: Api) -> None:
-    created = await create(api)
-    cleared = await update(api, created["_id"], notes=None, scheduleOwnerId=None)
+    created = await api.create_single()
+    cleared = await api.update(created["_id"], {"notes": None, "scheduleOwnerId": None}, UPDATE_ALL)
     assert (cleared["notes"], cleared["scheduleOwnerId"]) == (None, None)
-    found = await get(api, created["_id"])
+    found = await api.session(created["_id"], GET_ALL)
     assert (found["notes"], found["scheduleOwnerId"]) == (None, None)
     assert found["tags"] == ["INDIVIDUAL"]
 
 
 async def test_moving_a_session_later_in_one_update(api: Api) -> None:
-    created = await create(api)
-    moved = await update(
-        api,
+    created = await api.create_single()
+    moved = await api.update(
         created["_id"],
-        start={"timestamp": "2020-12-31T15:00:00Z"},
-        end={"timestamp": "2020-12-31T16:30:00Z"},
+        {"start": {"timestamp": "2020-12-31T15:00:00Z"}, "end": {"timestamp": "2020-12-31T16:30:00Z"}},
+        UPDATE_ALL,
     )
     assert instant(moved["start"]["timestamp"]) == instant("2020-12-31T15:00:00Z")
     assert moved["end"]["localDateTime"]["minutesOfHour"] == 30
 
 
 async def test_changing_only_end_is_checked_against_the_stored_start(api: Api) -> None:
-    created = await create(api)
-    longer = await update(api, created["_id"], end={"timestamp": "2020-12-30T18:00:00Z"})
+    created = await api.create_single()
+    longer = await api.update(created["_id"], {"end": {"timestamp": "2020-12-30T18:00:00Z"}}, UPDATE_ALL)
     assert instant(longer["end"]["timestamp"]) == instant("2020-12-30T18:00:00Z")
     assert instant(longer["start"]["timestamp"]) == instant("2020-12-30T15:00:00Z")
 
@@ -191,26 +182,26 @@ async def test_changing_only_end_is_checked_against_the_stored_start(api: Api) -
 
 
 async def test_delete_is_a_soft_cancel(api: Api) -> None:
-    created = await create(api)
+    created = await api.create_single()
     deleted = (await api.data(DELETE, {"id": created["_id"]}))["deleteSession"]
     assert deleted["status"] == "CANCELLED"
     assert deleted["revision"] == 2
     assert without(deleted, "status", "revision", "updatedDate") == without(
         created, "status", "revision", "updatedDate"
     )
-    found = (await api.data(GET, {"id": created["_id"]}))["session"]
+    found = await api.session(created["_id"])
     assert found == deleted
 
 
 async def test_deleting_twice_changes_nothing_the_second_time(api: Api) -> None:
-    created = await create(api)
+    created = await api.create_single()
     first = (await api.data(DELETE, {"id": created["_id"]}))["deleteSession"]
     second = (await api.data(DELETE, {"id": created["_id"]}))["deleteSession"]
     assert second == first
 
 
 async def test_a_cancelled_session_can_be_confirmed_again(api: Api) -> None:
-    created = await create(api)
+    created = await api.create_single()
     await api.data(DELETE, {"id": created["_id"]})
     restored = (await api.data(UPDATE, {"id": created["_id"], "info": {"status": "CONFIRMED"}}))[
         "updateSession"
@@ -227,58 +218,55 @@ class TestBusinessZoneLondon:
         return {"business_time_zone": "Europe/London"}
 
     async def test_wall_time_without_zone_is_in_the_business_zone(self, api: Api) -> None:
-        created = await create(api, start=wall(2026, 7, 1, 10), end=wall(2026, 7, 1, 11, 30))
+        created = await api.create_single(
+            start=wall_time(date(2026, 7, 1), 10), end=wall_time(date(2026, 7, 1), 11, 30)
+        )
         assert created["start"]["timeZone"] == created["end"]["timeZone"] == "Europe/London"
         assert instant(created["start"]["timestamp"]) == instant("2026-07-01T09:00:00Z")  # BST
         assert created["start"]["localDateTime"]["hourOfDay"] == 10
         assert created["end"]["localDateTime"]["minutesOfHour"] == 30
 
     async def test_winter_wall_time_is_gmt(self, api: Api) -> None:
-        created = await create(api, start=wall(2026, 1, 15, 10), end=wall(2026, 1, 15, 11))
+        created = await api.create_single(
+            start=wall_time(date(2026, 1, 15), 10), end=wall_time(date(2026, 1, 15), 11)
+        )
         assert instant(created["start"]["timestamp"]) == instant("2026-01-15T10:00:00Z")
 
     async def test_timestamp_without_zone_is_shown_in_the_business_zone(self, api: Api) -> None:
-        created = await create(api)  # timestamps, no zone
+        created = await api.create_single()  # timestamps, no zone
         assert created["start"]["timeZone"] == "Europe/London"
         assert instant(created["start"]["timestamp"]) == instant("2020-12-30T15:00:00Z")
         assert created["start"]["localDateTime"]["hourOfDay"] == 15  # GMT in December
 
-        summer = await create(
-            api, start={"timestamp": "2026-07-01T09:00:00Z"}, end={"timestamp": "2026-07-01T10:00:00Z"}
+        summer = await api.create_single(
+            start={"timestamp": "2026-07-01T09:00:00Z"}, end={"timestamp": "2026-07-01T10:00:00Z"}
         )
         assert summer["start"]["localDateTime"]["hourOfDay"] == 10
 
     async def test_explicit_zone_wins_and_is_kept(self, api: Api) -> None:
-        created = await create(
-            api,
-            start=wall(2026, 7, 1, 10, zone="Asia/Kolkata"),
-            end=wall(2026, 7, 1, 11, zone="Asia/Kolkata"),
+        created = await api.create_single(
+            start=wall_time(date(2026, 7, 1), 10, zone="Asia/Kolkata"),
+            end=wall_time(date(2026, 7, 1), 11, zone="Asia/Kolkata"),
         )
         assert created["start"]["timeZone"] == "Asia/Kolkata"
         assert instant(created["start"]["timestamp"]) == instant("2026-07-01T04:30:00Z")
 
     async def test_patching_a_wall_time_uses_the_business_zone(self, api: Api) -> None:
-        created = await create(api, start=wall(2026, 7, 1, 10), end=wall(2026, 7, 1, 11))
-        updated = await update(api, created["_id"], end=wall(2026, 7, 1, 12))
+        created = await api.create_single(
+            start=wall_time(date(2026, 7, 1), 10), end=wall_time(date(2026, 7, 1), 11)
+        )
+        updated = await api.update(created["_id"], {"end": wall_time(date(2026, 7, 1), 12)}, UPDATE_ALL)
         assert instant(updated["end"]["timestamp"]) == instant("2026-07-01T11:00:00Z")
         assert updated["start"] == created["start"]
 
     async def test_a_session_keeps_its_zone_after_the_business_zone_changes(
-        self, api: Api, ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path
+        self, api: Api, settings_for: SettingsFor, tokens: Tokens
     ) -> None:
-        created = await create(api, start=wall(2026, 7, 1, 10), end=wall(2026, 7, 1, 11))
-        # A second app on the same database, now configured for New York.
-        other = create_app(
-            settings_for(ferretdb.uri, database_name, tmp_path, business_time_zone="America/New_York")
+        created = await api.create_single(
+            start=wall_time(date(2026, 7, 1), 10), end=wall_time(date(2026, 7, 1), 11)
         )
-        async with other.router.lifespan_context(other):
-            transport = httpx.ASGITransport(app=other)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-                response = await client.post(
-                    "/graphql",
-                    json={"query": GET, "variables": {"id": created["_id"]}},
-                    headers={"Authorization": f"Bearer {ADMIN}"},
-                )
-        found = response.json()["data"]["session"]
+        # A second app on the same database, now configured for New York.
+        async with serving(settings_for(business_time_zone="America/New_York"), tokens) as other:
+            found = await other.session(created["_id"])
         assert found["start"] == created["start"]
         assert found["start"]["timeZone"] == "Europe/London"

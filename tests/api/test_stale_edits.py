@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bookings_sessions.domain.recurrence import instance_id
+from tests.support.api import Api
+from tests.support.graphql import DELETE, INSTANCE_DAY, UPDATE, session_query
 
-from .conftest import Api, create_single
-from .queries import DELETE, UPDATE
-from .test_recurring import INSTANCE_DAY, weekly_series
+READ = session_query("revision tags status recurrenceType")
 
 
 async def stale(api: Api, query: str, variables: dict[str, Any], current: int) -> None:
@@ -18,9 +18,7 @@ async def stale(api: Api, query: str, variables: dict[str, Any], current: int) -
 
 
 async def read(api: Api, session_id: str) -> dict[str, Any]:
-    query = "query($id: ID!) { session(id: $id) { revision tags status recurrenceType } }"
-    found: dict[str, Any] = (await api.data(query, {"id": session_id}))["session"]
-    return found
+    return await api.session(session_id, READ)
 
 
 async def edit(api: Api, session_id: str, tags: list[str], expected: int) -> dict[str, Any]:
@@ -54,15 +52,15 @@ async def check_session(api: Api, session_id: str) -> None:
 
 
 async def test_single_session(api: Api) -> None:
-    await check_session(api, (await create_single(api))["_id"])
+    await check_session(api, (await api.create_single())["_id"])
 
 
 async def test_series(api: Api) -> None:
-    await check_session(api, (await weekly_series(api))["_id"])
+    await check_session(api, (await api.create_series())["_id"])
 
 
 async def test_virtual_and_stored_instances(api: Api) -> None:
-    series = await weekly_series(api)
+    series = await api.create_series()
     instance = instance_id(series["_id"], INSTANCE_DAY)
     # Virtual: the instance shows its series' revision; a series edit makes that stale.
     await edit(api, series["_id"], ["series-edit"], 1)
@@ -73,7 +71,7 @@ async def test_virtual_and_stored_instances(api: Api) -> None:
 
 
 async def test_a_first_exception_never_repeats_a_revision_the_instance_showed(api: Api) -> None:
-    series = await weekly_series(api)
+    series = await api.create_series()
     instance = instance_id(series["_id"], INSTANCE_DAY)
     # Both tabs read revision 1 (the series'); the first edit stores the exception: it must not be 1.
     await edit(api, instance, ["first-tab"], 1)
@@ -81,6 +79,6 @@ async def test_a_first_exception_never_repeats_a_revision_the_instance_showed(ap
 
 
 async def test_a_current_revision_with_nothing_to_change_answers_as_read(api: Api) -> None:
-    session = await create_single(api, tags=["same"])
+    session = await api.create_single(tags=["same"])
     same = await edit(api, session["_id"], ["same"], 1)
     assert same["revision"] == 1

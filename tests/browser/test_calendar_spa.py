@@ -10,6 +10,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +20,17 @@ import pytest
 from bookings_sessions.settings import SettingsError, load_settings
 from bookings_sessions.spa import DEFAULT_SPA_DIR
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-
-from ..api.conftest import ADMIN
-from ..api.queries import CREATE, wall_time
-from ..live_server import ARTIFACTS, LiveServer, run_node, start_server, stop_server
-from .test_graphiql import BROWSER_ACCEPT, chromium_path
+from tests.support.browser import BROWSER_ACCEPT, chromium_path
+from tests.support.graphql import CREATE, session_query, sessions_query, wall_time
+from tests.support.live_server import LiveServer, run_node, running_server
+from tests.support.paths import ARTIFACTS
+from tests.support.tokens import Tokens
 
 WEEK = "2030-01-07"  # a Monday
 WINDOW = {"from": "2030-01-07T00:00:00Z", "to": "2030-01-14T00:00:00Z"}
-WEEK_IDS = """
-query WeekIds($scheduleId: String!, $window: TimeWindow!) {
-  sessions(filter: { scheduleId: $scheduleId }, window: $window, expandInstances: true, first: 500) {
-    edges { node { _id } }
-  }
-}
-"""
+WEEK_IDS = sessions_query("_id")
 DASH = "\u2013"  # the en dash between times, as the page shows them
-SESSION_NOTES = "query Notes($id: ID!) { session(id: $id) { notes revision } }"
+SESSION_NOTES = session_query("notes revision")
 
 
 @pytest.fixture(scope="session")
@@ -51,20 +46,22 @@ def create(server: LiveServer, schedule: str, start: str, end: str, notes: str) 
 
 
 def week_ids(server: LiveServer, schedule: str) -> set[str]:
-    edges = server.data(WEEK_IDS, {"scheduleId": schedule, "window": WINDOW})["sessions"]["edges"]
+    variables = {"filter": {"scheduleId": schedule}, "window": WINDOW, "expand": True, "first": 500}
+    edges = server.data(WEEK_IDS, variables)["sessions"]["edges"]
     return {edge["node"]["_id"] for edge in edges}
 
 
 def drive(server: LiveServer, scenario: str, schedules: list[str], **config: Any) -> Any:
     ARTIFACTS.mkdir(exist_ok=True)
+    admin = server.tokens.admin
     settings = {
         "scenario": scenario,
         "appUrl": f"{server.url}/app/",
         "graphqlUrl": server.graphql_url,
         "chromium": chromium_path(),
         "artifacts": str(ARTIFACTS),
-        "token": ADMIN,
-        "writerToken": ADMIN,
+        "token": admin,
+        "writerToken": admin,
         "schedules": schedules,
         "week": WEEK,
         **config,
@@ -86,8 +83,8 @@ def test_the_week_shows_the_sessions_the_api_returns(live_server: LiveServer, sp
     create(live_server, first, "2030-01-10T14:00:00Z", "2030-01-10T15:30:00Z", "Group class")
     series_info = {
         "scheduleId": first,
-        "start": wall_time(2030, 1, 7, 11),
-        "end": wall_time(2030, 1, 7, 12),
+        "start": wall_time(date(2030, 1, 7), 11),
+        "end": wall_time(date(2030, 1, 7), 12),
         "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
     }
     series = live_server.data(CREATE, {"info": series_info})["createSession"]["_id"]
@@ -133,13 +130,10 @@ def test_an_edit_in_one_window_appears_in_another_without_reload(
 
 
 @pytest.fixture
-def fresh_server(ferretdb: EmbeddedFerretDB, tmp_path: Path) -> Iterator[LiveServer]:
+def fresh_server(ferretdb: EmbeddedFerretDB, tmp_path: Path, tokens: Tokens) -> Iterator[LiveServer]:
     """A server of its own: its persisted-query store starts empty whatever ran before."""
-    server = start_server(ferretdb.uri, tmp_path / "server")
-    try:
+    with running_server(ferretdb.uri, tmp_path / "server", tokens) as server:
         yield server
-    finally:
-        stop_server(server)
 
 
 def sha256(text: str) -> str:

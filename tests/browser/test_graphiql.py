@@ -3,24 +3,16 @@ subscription run."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 
 import httpx
 
-from ..api.conftest import ADMIN, STAFF
-from ..api.queries import CREATE, single_session_info
-from ..live_server import ARTIFACTS, LiveServer, run_node
+from tests.support.browser import BROWSER_ACCEPT, chromium_path
+from tests.support.graphql import CREATE, session_query, single_session_info
+from tests.support.live_server import LiveServer, run_node
+from tests.support.paths import ARTIFACTS
 
-SESSION_NOTES = "query Notes($id: ID!) { session(id: $id) { notes } }"
-BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium")
-    assert path, "Debian's chromium is required: `make test` installs it (apt-get install -y chromium)"
-    return path
+SESSION_NOTES = session_query("notes")
 
 
 def test_graphiql_runs_a_query_with_a_bearer_token_from_the_headers_tab(live_server: LiveServer) -> None:
@@ -31,7 +23,14 @@ def test_graphiql_runs_a_query_with_a_bearer_token_from_the_headers_tab(live_ser
     screenshot = ARTIFACTS / "graphiql.png"
     screenshot.unlink(missing_ok=True)
 
-    report = run_node("graphiql.mjs", live_server.graphql_url, chromium_path(), str(screenshot), STAFF, query)
+    report = run_node(
+        "graphiql.mjs",
+        live_server.graphql_url,
+        chromium_path(),
+        str(screenshot),
+        live_server.tokens.staff,
+        query,
+    )
 
     assert report["status"] == 200
     assert report["consoleErrors"] == [] and report["pageErrors"] == [], report
@@ -69,14 +68,15 @@ def test_graphiql_subscription_receives_a_mutation_made_over_http(live_server: L
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "graphiql-subscription.png"
     screenshot.unlink(missing_ok=True)
+    staff = live_server.tokens.staff  # the same token is sent and then looked for in connection_init
 
     report = run_node(
         "graphiql-subscription.mjs",
         live_server.graphql_url,
         chromium_path(),
         str(screenshot),
-        STAFF,
-        ADMIN,
+        staff,
+        live_server.tokens.admin,
         schedule,
         session_id,
     )
@@ -85,7 +85,7 @@ def test_graphiql_subscription_receives_a_mutation_made_over_http(live_server: L
     assert report["cspViolations"] == [] and report["failedRequests"] == [], report
     # One same-origin socket, authenticated by the Headers tab's token in connection_init.
     assert report["socketUrls"] == [live_server.ws_url], report
-    assert report["connectionInit"]["payload"] == {"Authorization": f"Bearer {STAFF}"}
+    assert report["connectionInit"]["payload"] == {"Authorization": f"Bearer {staff}"}
     result = report["result"]
     assert f'"notes": "{report["notes"]}"' in result and session_id in result, result
     # What the page showed is what the server stored.

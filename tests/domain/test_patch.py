@@ -28,7 +28,8 @@ def at(hour: int, minute: int = 0, day: int = 15) -> dict[str, Any]:
     return {"timestamp": datetime(2026, 6, day, hour, minute, tzinfo=UTC)}
 
 
-def session(**info: Any) -> Session:
+def new_session(**info: Any) -> Session:
+    """A single session as creating it makes it: from client input, through the domain's own rules."""
     data: dict[str, Any] = {
         "schedule_id": "schedule-1",
         "schedule_owner_id": "owner-1",
@@ -55,7 +56,7 @@ def plan(current: Session, **fields: Any) -> dict[str, Any]:
 
 
 def test_new_session_starts_at_revision_1_with_equal_dates() -> None:
-    created = session()
+    created = new_session()
     assert created.revision == 1
     assert created.created_date == created.updated_date == CREATED
     assert created.status is SessionStatus.CONFIRMED
@@ -84,7 +85,7 @@ def test_new_session_without_zone_stores_the_business_zone() -> None:
 @pytest.mark.parametrize("end", [at(10), at(9, 59), at(10, day=14)])
 def test_new_session_end_must_be_after_start(end: dict[str, Any]) -> None:
     with pytest.raises(BadUserInput) as caught:
-        session(end=end)
+        new_session(end=end)
     assert caught.value.field == "end"
 
 
@@ -101,56 +102,56 @@ def test_bad_input_values_name_the_domain_path() -> None:
 
 
 def test_absent_fields_are_unchanged() -> None:
-    assert plan(session()) == {}
+    assert plan(new_session()) == {}
 
 
 def test_only_changed_fields_are_planned() -> None:
-    current = session()
+    current = new_session()
     changes = plan(current, notes="A first note", tags=["INDIVIDUAL"], schedule_owner_id="owner-2")
     assert changes == {"schedule_owner_id": "owner-2"}
 
 
 def test_a_given_array_replaces_the_whole_array() -> None:
-    current = session(tags=("A", "B", "C"))
+    current = new_session(tags=("A", "B", "C"))
     changes = plan(current, tags=["C"])
     assert changes == {"tags": ("C",)}
     assert apply_changes(current, changes, now=LATER).tags == ("C",)
 
 
 def test_given_participants_replace_all_participants() -> None:
-    current = session()
+    current = new_session()
     changes = plan(current, participants=[{"name": "Bob"}])
     updated = apply_changes(current, changes, now=LATER)
     assert updated.participants == (Participant(name="Bob"),)
 
 
 def test_an_empty_array_empties_it() -> None:
-    current = session()
+    current = new_session()
     assert plan(current, tags=[]) == {"tags": ()}
 
 
 def test_null_on_an_array_empties_it() -> None:
-    current = session()
+    current = new_session()
     changes = plan(current, tags=None, participants=None)
     assert changes == {"tags": (), "participants": ()}
 
 
 @pytest.mark.parametrize("name", ["notes", "schedule_owner_id"])
 def test_explicit_null_clears_a_nullable_field(name: str) -> None:
-    current = session()
+    current = new_session()
     changes = plan(current, **{name: None})
     assert changes == {name: None}
     assert getattr(apply_changes(current, changes, now=LATER), name) is None
 
 
 def test_null_on_an_already_empty_field_is_no_change() -> None:
-    assert plan(session(notes=None), notes=None) == {}
+    assert plan(new_session(notes=None), notes=None) == {}
 
 
 @pytest.mark.parametrize("name", ["schedule_id", "status", "type", "start", "end", "recurrence"])
 def test_null_on_a_non_nullable_field_is_bad_input(name: str) -> None:
     with pytest.raises(BadUserInput) as caught:
-        plan(session(), **{name: None})
+        plan(new_session(), **{name: None})
     assert caught.value.code == "BAD_USER_INPUT"
     assert caught.value.field == name
 
@@ -160,36 +161,36 @@ def test_null_on_a_non_nullable_field_is_bad_input(name: str) -> None:
 
 def test_end_before_the_stored_start_is_refused() -> None:
     with pytest.raises(BadUserInput) as caught:
-        plan(session(), end=at(9))
+        plan(new_session(), end=at(9))
     assert caught.value.field == "end"
 
 
 def test_start_after_the_stored_end_is_refused() -> None:
     with pytest.raises(BadUserInput) as caught:
-        plan(session(), start=at(11, 30))
+        plan(new_session(), start=at(11, 30))
     assert caught.value.field == "end"
 
 
 def test_end_equal_to_start_is_refused() -> None:
     with pytest.raises(BadUserInput):
-        plan(session(), end=at(10))
+        plan(new_session(), end=at(10))
 
 
 def test_moving_both_past_the_old_end_is_fine() -> None:
-    changes = plan(session(), start=at(14), end=at(15))
+    changes = plan(new_session(), start=at(14), end=at(15))
     assert set(changes) == {"start", "end"}
     assert changes["start"].utc == datetime(2026, 6, 15, 14, 0, tzinfo=UTC)
 
 
 def test_same_instant_in_another_zone_is_a_change() -> None:
     # The zone is part of the session (its wall time is shown in it), so it is written.
-    changes = plan(session(), start={**at(10), "time_zone": "Europe/Berlin"})
+    changes = plan(new_session(), start={**at(10), "time_zone": "Europe/Berlin"})
     assert changes["start"].zone == "Europe/Berlin"
     assert changes["start"].local == datetime(2026, 6, 15, 12, 0)
 
 
 def test_wall_time_patch_uses_the_business_zone() -> None:
-    current = session()
+    current = new_session()
     changes = plan_patch(
         current,
         patch(
@@ -207,7 +208,7 @@ def test_wall_time_patch_uses_the_business_zone() -> None:
 
 
 def series() -> Session:
-    return session(notes=None).model_copy(
+    return new_session(notes=None).model_copy(
         update={"kind": SessionKind.SERIES, "recurrence": "FREQ=WEEKLY;BYDAY=MO"}
     )
 
@@ -224,12 +225,12 @@ def test_clearing_notes_on_a_series_is_no_change() -> None:
 
 def test_a_single_session_cannot_become_recurring() -> None:
     with pytest.raises(BadUserInput) as caught:
-        plan(session(), recurrence="FREQ=WEEKLY;BYDAY=MO")
+        plan(new_session(), recurrence="FREQ=WEEKLY;BYDAY=MO")
     assert caught.value.field == "recurrence"
 
 
 def test_planning_never_modifies_the_current_session() -> None:
-    current = session()
+    current = new_session()
     before = current.model_dump()
     plan(current, notes=None, tags=["x"], start=at(12), end=at(13))
     with pytest.raises(BadUserInput):
@@ -241,7 +242,7 @@ def test_planning_never_modifies_the_current_session() -> None:
 
 
 def test_apply_bumps_revision_and_updated_date_only() -> None:
-    current = session()
+    current = new_session()
     updated = apply_changes(current, {"notes": "n"}, now=LATER)
     assert updated.revision == current.revision + 1
     assert updated.updated_date == LATER
@@ -253,7 +254,7 @@ def test_apply_bumps_revision_and_updated_date_only() -> None:
 
 def test_cancel_is_a_status_change_and_idempotent() -> None:
     # deleteSession is this patch: a soft status change that a second delete leaves alone.
-    current = session()
+    current = new_session()
     cancel = SessionPatch.from_given({"status": SessionStatus.CANCELLED})
     changes = plan_patch(current, cancel, business_zone="UTC")
     assert changes == {"status": SessionStatus.CANCELLED}
@@ -282,7 +283,7 @@ patches = st.fixed_dictionaries(
 
 @given(fields=patches)
 def test_planning_the_same_patch_again_yields_no_changes(fields: dict[str, Any]) -> None:
-    current = session()
+    current = new_session()
     try:
         changes = plan(current, **fields)
     except BadUserInput:
@@ -294,7 +295,7 @@ def test_planning_the_same_patch_again_yields_no_changes(fields: dict[str, Any])
 
 @given(fields=patches)
 def test_planned_changes_are_given_and_different(fields: dict[str, Any]) -> None:
-    current = session()
+    current = new_session()
     try:
         changes = plan(current, **fields)
     except BadUserInput:

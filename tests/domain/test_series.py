@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bookings_sessions.domain.commands import NewSession, SessionPatch
+from bookings_sessions.domain.commands import SessionPatch
 from bookings_sessions.domain.series import (
     Series,
     StartMode,
@@ -15,39 +15,10 @@ from bookings_sessions.domain.series import (
     instances_in_window,
     nominal_occurrences,
 )
-from bookings_sessions.domain.series_patch import new_series, plan_instance_update, plan_series_update
-from bookings_sessions.domain.timezones import CalendarDateTimeIn, LocalDateTime
+from bookings_sessions.domain.series_patch import plan_instance_update, plan_series_update
+from tests.support.domain import SERIES_CREATED, calendar_time, make_series
 
 ZONES = ["America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata"]
-CREATED = datetime(2029, 12, 1, tzinfo=UTC)
-
-
-def wall(day: date, hour: int, minute: int = 0, zone: str | None = None) -> CalendarDateTimeIn:
-    return CalendarDateTimeIn(
-        local_date_time=LocalDateTime(
-            year=day.year,
-            month_of_year=day.month,
-            day_of_month=day.day,
-            hour_of_day=hour,
-            minutes_of_hour=minute,
-        ),
-        time_zone=zone,
-    )
-
-
-def make_series(
-    first: date,
-    rule: str = "FREQ=WEEKLY;BYDAY=MO,TH",
-    zone: str = "Europe/London",
-    hours: tuple[int, int] = (10, 11),
-) -> Series:
-    command = NewSession(
-        schedule_id="s",
-        recurrence=rule,
-        start=wall(first, hours[0], zone=zone),
-        end=wall(first, hours[1], zone=zone),
-    )
-    return new_series(command, session_id="series1", business_zone="UTC", now=CREATED)
 
 
 def starts(series: Series, lower: datetime, upper: datetime) -> list[tuple[date, int]]:
@@ -67,7 +38,10 @@ def test_series_update_changes_exactly_the_instances_not_yet_started(
     series = make_series(first, "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU", zone=zone, hours=(9, 10))
     now = datetime(2030, 1, 6, tzinfo=UTC) + timedelta(hours=update_offset_hours)
     patch = SessionPatch.from_given(
-        {"start": wall(first, new_hour, zone=zone), "end": wall(first, new_hour + 1, zone=zone)}
+        {
+            "start": calendar_time(first, new_hour, zone=zone),
+            "end": calendar_time(first, new_hour + 1, zone=zone),
+        }
     )
     updated = plan_series_update(series, patch, business_zone="UTC", now=now)
     if new_hour == 9:
@@ -125,18 +99,18 @@ def test_instance_rules_follow_the_seed_table() -> None:
         series,
         day,
         None,
-        SessionPatch.from_given({"start": wall(day, 9, 30, zone)}),
+        SessionPatch.from_given({"start": calendar_time(day, 9, 30, zone)}),
         business_zone="UTC",
-        now=CREATED,
+        now=SERIES_CREATED,
     )
     assert moved is not None and moved.start_mode is StartMode.FIXED
     stretched = plan_instance_update(
         series,
         day,
         None,
-        SessionPatch.from_given({"end": wall(day, 12, 0, zone)}),
+        SessionPatch.from_given({"end": calendar_time(day, 12, 0, zone)}),
         business_zone="UTC",
-        now=CREATED,
+        now=SERIES_CREATED,
     )
     assert stretched is not None and stretched.start_mode is StartMode.DURATION
     assert stretched.duration_minutes == 120
@@ -144,9 +118,9 @@ def test_instance_rules_follow_the_seed_table() -> None:
         series,
         day,
         moved,
-        SessionPatch.from_given({"start": wall(day, 10, 0, zone)}),
+        SessionPatch.from_given({"start": calendar_time(day, 10, 0, zone)}),
         business_zone="UTC",
-        now=CREATED,
+        now=SERIES_CREATED,
     )
     assert back is not None and back.start_mode is StartMode.FOLLOW
     shown = instance_session(series, day, back)

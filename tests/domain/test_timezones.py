@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +19,7 @@ from bookings_sessions.domain.timezones import (
     utc_to_local,
     zone_or_error,
 )
+from tests.support.domain import calendar_time
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Zones with odd rules: 30-minute DST (Lord Howe), +12:45/+13:45 (Chatham), southern DST, no DST.
@@ -34,22 +35,12 @@ ZONES = [
 ]
 
 
-def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> LocalDateTime:
-    return LocalDateTime(
-        year=year, month_of_year=month, day_of_month=day, hour_of_day=hour, minutes_of_hour=minute
-    )
-
-
-def wall(value: LocalDateTime, zone: str | None = None) -> CalendarDateTimeIn:
-    return CalendarDateTimeIn(local_date_time=value, time_zone=zone)
-
-
 # --- DST ------------------------------------------------------------------------------------------
 
 
 def test_spring_forward_gap_resolves_like_fold_0() -> None:
     # 02:30 does not exist on 2026-03-08 in New York; fold=0 applies the offset before the jump (EST).
-    resolved = resolve_time(wall(local(2026, 3, 8, 2, 30), "America/New_York"), "UTC", "start")
+    resolved = resolve_time(calendar_time(date(2026, 3, 8), 2, 30, "America/New_York"), "UTC", "start")
     assert resolved.utc == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
     assert resolved.local == datetime(2026, 3, 8, 2, 30)  # the wall time asked for is what is stored
     assert resolved.zone == "America/New_York"
@@ -59,16 +50,14 @@ def test_spring_forward_gap_resolves_like_fold_0() -> None:
 
 def test_fall_back_overlap_resolves_to_the_first_occurrence_edt() -> None:
     # 01:30 happens twice on 2026-11-01 in New York; fold=0 is the first one, still on EDT (UTC-4).
-    resolved = resolve_time(wall(local(2026, 11, 1, 1, 30), "America/New_York"), "UTC", "start")
+    resolved = resolve_time(calendar_time(date(2026, 11, 1), 1, 30, "America/New_York"), "UTC", "start")
     assert resolved.utc == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
     assert resolved.utc != datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # the EST one, an hour later
 
 
 def test_gap_and_overlap_are_resolved_the_same_way_every_time() -> None:
-    gap = local(2026, 3, 8, 2, 30)
-    assert {resolve_time(wall(gap, "America/New_York"), "UTC", "s").utc for _ in range(5)} == {
-        datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
-    }
+    gap = calendar_time(date(2026, 3, 8), 2, 30, "America/New_York")
+    assert {resolve_time(gap, "UTC", "s").utc for _ in range(5)} == {datetime(2026, 3, 8, 7, 30, tzinfo=UTC)}
 
 
 def test_instants_on_either_side_of_the_overlap_read_back_as_the_same_wall_time() -> None:
@@ -80,15 +69,15 @@ def test_instants_on_either_side_of_the_overlap_read_back_as_the_same_wall_time(
 
 
 def test_wall_time_without_zone_uses_and_stores_the_business_zone() -> None:
-    resolved = resolve_time(wall(local(2026, 7, 1, 10, 0)), "Europe/London", "start")
+    resolved = resolve_time(calendar_time(date(2026, 7, 1), 10, 0), "Europe/London", "start")
     assert resolved.zone == "Europe/London"
     assert resolved.utc == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)  # BST
-    winter = resolve_time(wall(local(2026, 1, 15, 10, 0)), "Europe/London", "start")
+    winter = resolve_time(calendar_time(date(2026, 1, 15), 10, 0), "Europe/London", "start")
     assert winter.utc == datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 
 
 def test_explicit_zone_wins_over_the_business_zone() -> None:
-    resolved = resolve_time(wall(local(2026, 7, 1, 10, 0), "Asia/Kolkata"), "Europe/London", "s")
+    resolved = resolve_time(calendar_time(date(2026, 7, 1), 10, 0, "Asia/Kolkata"), "Europe/London", "s")
     assert resolved.zone == "Asia/Kolkata"
     assert resolved.utc == datetime(2026, 7, 1, 4, 30, tzinfo=UTC)
 
@@ -116,7 +105,8 @@ def test_naive_timestamp_is_taken_as_utc() -> None:
 
 def test_timestamp_and_wall_time_must_agree() -> None:
     agreeing = CalendarDateTimeIn(
-        timestamp=datetime(2026, 7, 1, 9, 0, tzinfo=UTC), local_date_time=local(2026, 7, 1, 10, 0)
+        timestamp=datetime(2026, 7, 1, 9, 0, tzinfo=UTC),
+        local_date_time=LocalDateTime.from_naive(datetime(2026, 7, 1, 10, 0)),
     )
     assert resolve_time(agreeing, "Europe/London", "s").utc == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
     disagreeing = agreeing.model_copy(update={"timestamp": datetime(2026, 7, 1, 10, 0, tzinfo=UTC)})
@@ -134,7 +124,7 @@ def test_neither_timestamp_nor_wall_time_is_refused() -> None:
 @pytest.mark.parametrize("name", ["Mars/Olympus", "", "../../etc/passwd", "/etc/localtime", "Europe/"])
 def test_unknown_zone_is_bad_input_naming_the_field(name: str) -> None:
     with pytest.raises(BadUserInput) as caught:
-        resolve_time(wall(local(2026, 1, 1), name), "UTC", "start")
+        resolve_time(calendar_time(date(2026, 1, 1), zone=name), "UTC", "start")
     assert caught.value.code == "BAD_USER_INPUT"
     assert caught.value.field == "start.time_zone"
     assert "unknown time zone" in caught.value.message
@@ -142,7 +132,7 @@ def test_unknown_zone_is_bad_input_naming_the_field(name: str) -> None:
 
 def test_unknown_business_zone_is_reported_on_the_time_zone_field() -> None:
     with pytest.raises(BadUserInput) as caught:
-        resolve_time(wall(local(2026, 1, 1)), "Nowhere/Land", "start")
+        resolve_time(calendar_time(date(2026, 1, 1)), "Nowhere/Land", "start")
     assert caught.value.field == "start.time_zone"
 
 
@@ -156,30 +146,38 @@ def test_known_zone_is_returned() -> None:
 @pytest.mark.parametrize(
     ("value", "mentions"),
     [
-        (local(2026, 2, 30), "not a calendar date"),
-        (local(2026, 2, 29), "not a calendar date"),  # 2026 is not a leap year
-        (local(2026, 4, 31), "not a calendar date"),
-        (local(2026, 1, 0), "not a calendar date"),
-        (local(2026, 13, 1), "month_of_year"),
-        (local(2026, 0, 1), "month_of_year"),
-        (local(2026, 1, 1, 24, 0), "hour_of_day"),
-        (local(2026, 1, 1, -1, 0), "hour_of_day"),
-        (local(2026, 1, 1, 10, 60), "minutes_of_hour"),
-        (local(2026, 1, 1, 10, -1), "minutes_of_hour"),
-        (local(0, 1, 1), "year"),
-        (local(10000, 1, 1), "year"),
+        ((2026, 2, 30, 0, 0), "not a calendar date"),
+        ((2026, 2, 29, 0, 0), "not a calendar date"),  # 2026 is not a leap year
+        ((2026, 4, 31, 0, 0), "not a calendar date"),
+        ((2026, 1, 0, 0, 0), "not a calendar date"),
+        ((2026, 13, 1, 0, 0), "month_of_year"),
+        ((2026, 0, 1, 0, 0), "month_of_year"),
+        ((2026, 1, 1, 24, 0), "hour_of_day"),
+        ((2026, 1, 1, -1, 0), "hour_of_day"),
+        ((2026, 1, 1, 10, 60), "minutes_of_hour"),
+        ((2026, 1, 1, 10, -1), "minutes_of_hour"),
+        ((0, 1, 1, 0, 0), "year"),
+        ((10000, 1, 1, 0, 0), "year"),
     ],
 )
-def test_impossible_wall_times_are_bad_input_naming_the_field(value: LocalDateTime, mentions: str) -> None:
+def test_impossible_wall_times_are_bad_input_naming_the_field(
+    value: tuple[int, int, int, int, int], mentions: str
+) -> None:
+    year, month, day, hour, minute = value  # as a client may send it: no calendar checked yet
+    local = LocalDateTime(
+        year=year, month_of_year=month, day_of_month=day, hour_of_day=hour, minutes_of_hour=minute
+    )
     with pytest.raises(BadUserInput) as caught:
-        resolve_time(wall(value, "UTC"), "UTC", "start")
+        resolve_time(CalendarDateTimeIn(local_date_time=local, time_zone="UTC"), "UTC", "start")
     assert caught.value.field == "start"
     assert mentions in caught.value.message
     assert caught.value.message.startswith("local_date_time")
 
 
 def test_leap_day_exists_in_a_leap_year() -> None:
-    assert resolve_time(wall(local(2028, 2, 29, 12)), "UTC", "s").utc == datetime(2028, 2, 29, 12, tzinfo=UTC)
+    assert resolve_time(calendar_time(date(2028, 2, 29), 12), "UTC", "s").utc == datetime(
+        2028, 2, 29, 12, tzinfo=UTC
+    )
 
 
 # --- properties -----------------------------------------------------------------------------------
@@ -228,7 +226,9 @@ def test_gap_wall_times_move_forward_by_the_length_of_the_gap(
 
 @given(value=wall_times, zone_name=st.sampled_from(ZONES))
 def test_resolved_time_keeps_the_wall_time_and_zone_asked_for(value: datetime, zone_name: str) -> None:
-    resolved = resolve_time(wall(LocalDateTime.from_naive(value), zone_name), "UTC", "s")
+    resolved = resolve_time(
+        CalendarDateTimeIn(local_date_time=LocalDateTime.from_naive(value), time_zone=zone_name), "UTC", "s"
+    )
     assert resolved.local == value
     assert resolved.zone == zone_name
     assert resolved.utc.tzinfo is not None

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from pymongo import monitoring
-from starlette.applications import Starlette
 
-from bookings_sessions.app import create_app
 from bookings_sessions.domain.recurrence import instance_id
-from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-
-from ..api.conftest import ADMIN, STAFF, settings_for
-from ..api.queries import CREATE, single_session_info, wall_time
-from ..live_server import LiveServer, run_node
+from tests.support.api import Api
+from tests.support.graphql import CREATE, ENTITIES, single_session_info, weekly_series_info
+from tests.support.live_server import LiveServer, run_node
 
 
 def create_sessions(server: LiveServer, count: int) -> list[dict[str, Any]]:
@@ -37,28 +31,15 @@ def test_service_sdl_is_a_federation_v2_subgraph(live_server: LiveServer) -> Non
     assert "directive @requiresRole" in sdl
 
 
-def weekly_series(server: LiveServer) -> dict[str, Any]:
-    def local(day: date, hour: int) -> dict[str, object]:
-        return wall_time(day.year, day.month, day.day, hour, zone="Europe/Berlin")
-
-    info = {
-        "scheduleId": "federated-schedule",
-        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
-        "start": local(date(2030, 1, 7), 10),
-        "end": local(date(2030, 1, 7), 11),
-    }
-    created: dict[str, Any] = server.data(CREATE, {"info": info})["createSession"]
-    return created
-
-
 def test_gateway_resolves_session_entities_in_one_subgraph_request(live_server: LiveServer) -> None:
     singles = [session["_id"] for session in create_sessions(live_server, 3)]
-    series = weekly_series(live_server)
+    info = weekly_series_info(zone="Europe/Berlin", scheduleId="federated-schedule")
+    series = live_server.data(CREATE, {"info": info})["createSession"]
     # Virtual instances: never stored, resolved from the series by their deterministic ids.
     instances = [instance_id(series["_id"], date(2030, 1, 14)), instance_id(series["_id"], date(2030, 7, 1))]
     ids = [*singles, series["_id"], *instances]
 
-    report = run_node("federation.mjs", live_server.graphql_url, STAFF, *ids)
+    report = run_node("federation.mjs", live_server.graphql_url, live_server.tokens.staff, *ids)
 
     assert "errors" not in report["result"], report["result"]
     bookings = report["result"]["data"]["bookings"]
@@ -106,43 +87,17 @@ def find_commands(database_name: str) -> Iterator[FindCommands]:
         _FIND_COMMANDS.database = None
 
 
-@pytest.fixture
-async def app(ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path) -> AsyncIterator[Starlette]:
-    # The client is created at start, after the listener above is registered, so it reports to it.
-    app = create_app(settings_for(ferretdb.uri, database_name, tmp_path))
-    async with app.router.lifespan_context(app):
-        yield app
-        await app.state.runtime.client.drop_database(database_name)
+# The `api` fixture's app creates its database client when it starts, after the listener above is
+# registered, so that client reports to it.
 
 
-ENTITIES = """
-query Entities($representations: [_Any!]!) {
-  _entities(representations: $representations) { ... on Session { _id notes } }
-}
-"""
+async def test_entities_load_in_one_database_round_trip(api: Api, find_commands: FindCommands) -> None:
+    ids = [(await api.create_single(notes=f"n{index}"))["_id"] for index in range(3)]
+    find_commands.finds.clear()
 
+    representations = [{"__typename": "Session", "_id": session_id} for session_id in [*ids, "missing"]]
+    body = await api.post(ENTITIES, {"representations": representations}, api.tokens.staff)
 
-async def test_entities_load_in_one_database_round_trip(app: Starlette, find_commands: FindCommands) -> None:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        ids = []
-        for index in range(3):
-            response = await client.post(
-                "/graphql",
-                json={"query": CREATE, "variables": {"info": single_session_info(notes=f"n{index}")}},
-                headers={"Authorization": f"Bearer {ADMIN}"},
-            )
-            ids.append(response.json()["data"]["createSession"]["_id"])
-        find_commands.finds.clear()
-
-        representations = [{"__typename": "Session", "_id": session_id} for session_id in [*ids, "missing"]]
-        response = await client.post(
-            "/graphql",
-            json={"query": ENTITIES, "variables": {"representations": representations}},
-            headers={"Authorization": f"Bearer {STAFF}"},
-        )
-
-    body = response.json()
     assert "errors" not in body, body
     assert [entity and entity["_id"] for entity in body["data"]["_entities"]] == [*ids, None]
     assert [entity["notes"] for entity in body["data"]["_entities"][:3]] == ["n0", "n1", "n2"]
@@ -150,38 +105,16 @@ async def test_entities_load_in_one_database_round_trip(app: Starlette, find_com
 
 
 async def test_entities_with_virtual_instances_load_in_one_database_round_trip(
-    app: Starlette, find_commands: FindCommands
+    api: Api, find_commands: FindCommands
 ) -> None:
-    def local(day: date, hour: int) -> dict[str, object]:
-        return wall_time(day.year, day.month, day.day, hour, zone="UTC")
+    series_id = (await api.create_series(zone="UTC", scheduleId="s"))["_id"]
+    single_id = (await api.create_single())["_id"]
+    instance_ids = [instance_id(series_id, date(2030, 1, 7) + timedelta(weeks=n)) for n in (1, 2, 3)]
+    find_commands.finds.clear()
 
-    series_info = {
-        "scheduleId": "s",
-        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
-        "start": local(date(2030, 1, 7), 10),
-        "end": local(date(2030, 1, 7), 11),
-    }
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        admin = {"Authorization": f"Bearer {ADMIN}"}
-        created = []
-        for info in (series_info, single_session_info()):
-            response = await client.post(
-                "/graphql", json={"query": CREATE, "variables": {"info": info}}, headers=admin
-            )
-            created.append(response.json()["data"]["createSession"]["_id"])
-        series_id, single_id = created
-        instance_ids = [instance_id(series_id, date(2030, 1, 7) + timedelta(weeks=n)) for n in (1, 2, 3)]
-        find_commands.finds.clear()
+    representations = [{"__typename": "Session", "_id": i} for i in [single_id, *instance_ids]]
+    body = await api.post(ENTITIES, {"representations": representations}, api.tokens.staff)
 
-        representations = [{"__typename": "Session", "_id": i} for i in [single_id, *instance_ids]]
-        response = await client.post(
-            "/graphql",
-            json={"query": ENTITIES, "variables": {"representations": representations}},
-            headers={"Authorization": f"Bearer {STAFF}"},
-        )
-
-    body = response.json()
     assert "errors" not in body, body
     assert [entity["_id"] for entity in body["data"]["_entities"]] == [single_id, *instance_ids]
     assert len(find_commands.finds) == 1, [find.get("filter") for find in find_commands.finds]

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 from bookings_sessions.schema import build_schema
-
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
+from tests.support.paths import SCHEMA_FILE
 
 
 def test_schema_graphql_matches_the_code() -> None:

@@ -1,6 +1,6 @@
 """Connections that never finish their request headers are closed; beyond MAX_CONNECTIONS a request gets 503.
 
-A server of its own with a 1 s header timeout and room for two connections (tests/live_server.py).
+A server of its own with a 1 s header timeout and room for two connections (tests/support/live_server.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-
-from ..live_server import LiveServer, running_server
+from tests.support.live_server import LiveServer, running_server
+from tests.support.tokens import Tokens
 
 HEADER_TIMEOUT = 1
 MAX_CONNECTIONS = 2
@@ -30,11 +30,12 @@ PATIENCE = 15.0
 
 @pytest.fixture(scope="module")
 def limited_server(
-    ferretdb: EmbeddedFerretDB, tmp_path_factory: pytest.TempPathFactory
+    ferretdb: EmbeddedFerretDB, tmp_path_factory: pytest.TempPathFactory, tokens: Tokens
 ) -> Iterator[LiveServer]:
     with running_server(
         ferretdb.uri,
         Path(tmp_path_factory.mktemp("limited-server")),
+        tokens,
         HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
         MAX_CONNECTIONS=str(MAX_CONNECTIONS),
     ) as server:

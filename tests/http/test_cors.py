@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,9 +11,7 @@ import pytest
 
 from bookings_sessions.app import create_app
 from bookings_sessions.settings import SettingsError, load_settings
-from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-
-from ..api.conftest import settings_for
+from tests.support.api import SettingsFor
 
 SPA = "https://spa.example"
 PREFLIGHT = {
@@ -27,10 +24,10 @@ ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
-def client_for(ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path) -> ClientFactory:
+def client_for(settings_for: SettingsFor) -> ClientFactory:
     @asynccontextmanager
     async def client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings_for(ferretdb.uri, database_name, tmp_path, **overrides))
+        app = create_app(settings_for(**overrides))
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://api.example") as http:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from ..api.conftest import ADMIN
-from ..live_server import LiveServer, run_node
+from tests.support.live_server import LiveServer, run_node
+from tests.support.paths import DOCS_DIR
 
-CLIENTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "clients.md"
+CLIENTS_DOC = DOCS_DIR / "clients.md"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
@@ -59,7 +58,9 @@ def test_mutations_over_get_are_refused_with_405_and_nothing_is_written(live_ser
     before = live_server.count_documents()
 
     response = httpx.get(
-        live_server.graphql_url, params={"query": mutation}, headers={"Authorization": f"Bearer {ADMIN}"}
+        live_server.graphql_url,
+        params={"query": mutation},
+        headers={"Authorization": f"Bearer {live_server.tokens.admin}"},
     )
 
     assert response.status_code == 405

@@ -11,9 +11,7 @@ from pydantic import SecretStr
 from bookings_sessions.auth import LEEWAY_SECONDS, sign_token
 from bookings_sessions.domain.callers import Role
 from bookings_sessions.settings import Settings
-
-from ..api.conftest import ADMIN, SECRET, STAFF
-from ..live_server import LiveServer, run_node
+from tests.support.live_server import LiveServer, run_node
 
 # The server accepts a token until `exp` + the verification leeway; this one is accepted for ~6 s more.
 SECONDS_LEFT = 6
@@ -22,14 +20,14 @@ SECONDS_LEFT = 6
 def subscribe(server: LiveServer, subscriber: str, *flags: str) -> dict[str, Any]:
     schedule = f"schedule-{uuid.uuid4().hex[:8]}"
     result: dict[str, Any] = run_node(
-        "subscribe.mjs", server.ws_url, server.graphql_url, subscriber, ADMIN, schedule, *flags
+        "subscribe.mjs", server.ws_url, server.graphql_url, subscriber, server.tokens.admin, schedule, *flags
     )
     assert {session["scheduleId"] for session in result["sessions"]} <= {schedule}, result
     return result
 
 
 def test_graphql_ws_receives_a_change_with_its_notes(live_server: LiveServer) -> None:
-    result = subscribe(live_server, STAFF)
+    result = subscribe(live_server, live_server.tokens.staff)
 
     assert result["errors"] == [] and result["closed"] is None, result
     change = [session for session in result["sessions"] if session["_id"] == result["changeId"]]
@@ -39,7 +37,7 @@ def test_graphql_ws_receives_a_change_with_its_notes(live_server: LiveServer) ->
 def test_the_server_ends_a_subscription_when_its_token_expires(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
-    settings = Settings(jwt_secret=SecretStr(SECRET), data_dir=tmp_path)
+    settings = Settings(jwt_secret=SecretStr(live_server.tokens.secret), data_dir=tmp_path)
     short_lived = sign_token(
         settings, [Role.BOOKINGS_STAFF], subject="short-lived", ttl_seconds=SECONDS_LEFT - LEEWAY_SECONDS
     )

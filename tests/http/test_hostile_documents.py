@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from graphql import get_introspection_query
 
-from ..api.conftest import Api
+from tests.support.api import Api
+from tests.support.paths import DOCS_DIR
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-SECURITY_DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+SECURITY_DOC = DOCS_DIR / "security.md"
 
 
 async def post(api: Api, document: str, variables: dict[str, Any] | None = None) -> httpx.Response:

@@ -14,9 +14,8 @@ from starlette.types import ASGIApp, Message
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from ..api.conftest import ADMIN, Api
-from ..api.conftest import create_single as create
-from ..live_server import LiveServer
+from tests.support.api import Api
+from tests.support.live_server import LiveServer
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON_BODY = {"Content-Type": "application/json"}
@@ -203,11 +202,11 @@ BAD_REPRESENTATIONS = {
 async def test_a_malformed_representation_is_bad_user_input_without_a_traceback(
     api: Api, caplog: pytest.LogCaptureFixture, representation: object, named: str
 ) -> None:
-    session = await create(api)
+    session = await api.create_single()
     representations = [{"__typename": "Session", "_id": session["_id"]}, representation]
 
     with caplog.at_level(logging.ERROR):
-        body = await api.post(ENTITIES, {"representations": representations}, ADMIN)
+        body = await api.post(ENTITIES, {"representations": representations}, api.tokens.admin)
 
     assert body["data"] == {"_entities": [{"_id": session["_id"]}, None]}
     [error] = body["errors"]

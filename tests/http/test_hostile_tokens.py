@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
 import pytest
 
-from ..api.conftest import SECRET, Api, make_token
+from tests.support.api import Api
+from tests.support.tokens import SECRET, Tokens
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 PUBLIC = "{ __typename }"
@@ -19,12 +21,15 @@ def signed(**claims: Any) -> str:
     return jwt.encode({"sub": "tester", "iat": now, "exp": now + 600, **claims}, SECRET, "HS256")
 
 
-BAD_HEADERS = {
-    "expired": f"Bearer {make_token('BOOKINGS_ADMIN', ttl=-3600)}",
-    "forged": f"Bearer {make_token('BOOKINGS_ADMIN', secret='not-the-server-secret-0123456789abcdef')}",
-    "garbage": "Bearer not.a.jwt",
-    "blank": "Bearer ",
-    "basic-scheme": "Basic dXNlcjpwYXNz",
+# Each minted when its test runs, so only what it names is wrong with it (a forged token never expires first).
+BAD_HEADERS: dict[str, Callable[[Tokens], str]] = {
+    "expired": lambda tokens: f"Bearer {tokens.make('BOOKINGS_ADMIN', ttl=-3600)}",
+    "forged": lambda tokens: (
+        f"Bearer {tokens.make('BOOKINGS_ADMIN', secret='not-the-server-secret-0123456789abcdef')}"
+    ),
+    "garbage": lambda _: "Bearer not.a.jwt",
+    "blank": lambda _: "Bearer ",
+    "basic-scheme": lambda _: "Basic dXNlcjpwYXNz",
 }
 
 BAD_ROLES = {
@@ -45,11 +50,12 @@ async def ask(api: Api, authorization: str | None, accept: str, method: str = "P
     return await api.client.post("/graphql", json={"query": PUBLIC}, headers=headers)
 
 
-@pytest.mark.parametrize("authorization", BAD_HEADERS.values(), ids=list(BAD_HEADERS))
+@pytest.mark.parametrize("header", BAD_HEADERS.values(), ids=list(BAD_HEADERS))
 @pytest.mark.parametrize("method", ["POST", "GET"])
 async def test_a_bad_token_is_refused_even_for_public_fields(
-    api: Api, authorization: str, method: str
+    api: Api, header: Callable[[Tokens], str], method: str
 ) -> None:
+    authorization = header(api.tokens)
     strict = await ask(api, authorization, GRAPHQL_RESPONSE, method)
     legacy = await ask(api, authorization, "application/json", method)
 
@@ -80,7 +86,7 @@ async def test_no_token_stays_anonymous_and_good_tokens_pass(api: Api) -> None:
     anonymous = await ask(api, None, GRAPHQL_RESPONSE)
     no_roles = await ask(api, f"Bearer {signed(roles=[])}", GRAPHQL_RESPONSE)
     no_roles_claim = await ask(api, f"Bearer {signed()}", GRAPHQL_RESPONSE)
-    admin = await ask(api, f"Bearer {make_token('BOOKINGS_ADMIN', 'SERVICE')}", GRAPHQL_RESPONSE)
+    admin = await ask(api, f"Bearer {api.tokens.make('BOOKINGS_ADMIN', 'SERVICE')}", GRAPHQL_RESPONSE)
 
     for response in (anonymous, no_roles, no_roles_claim, admin):
         assert response.status_code == 200

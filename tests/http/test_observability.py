@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,15 +15,14 @@ from starlette.applications import Starlette
 
 from bookings_sessions.app import create_app
 from bookings_sessions.observability import JsonFormatter, Metrics, RequestInfo, _current, current_request
-from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-
-from ..api.conftest import STAFF, settings_for
-from ..live_server import LiveServer
+from tests.support.api import SettingsFor
+from tests.support.live_server import LiveServer
+from tests.support.tokens import Tokens
 
 
 @pytest.fixture
-async def app(ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path) -> AsyncIterator[Starlette]:
-    app = create_app(settings_for(ferretdb.uri, database_name, tmp_path))
+async def app(settings_for: SettingsFor) -> AsyncIterator[Starlette]:
+    app = create_app(settings_for())
     async with app.router.lifespan_context(app):
         yield app
 
@@ -47,7 +45,9 @@ def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
     return found
 
 
-async def test_metrics_count_and_time_operations_by_name_and_code(client: httpx.AsyncClient) -> None:
+async def test_metrics_count_and_time_operations_by_name_and_code(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
     for _ in range(2):
         await client.post("/graphql", json={"query": "query Ping { __typename }"})
     await client.post("/graphql", json={"query": "query Broken { nope }"})
@@ -55,7 +55,7 @@ async def test_metrics_count_and_time_operations_by_name_and_code(client: httpx.
     await client.post(
         "/graphql",
         json={"query": 'query Missing { session(id: "nope") { _id } }'},
-        headers={"Authorization": f"Bearer {STAFF}"},
+        headers={"Authorization": f"Bearer {tokens.staff}"},
     )
 
     response = await client.get("/metrics")

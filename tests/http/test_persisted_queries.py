@@ -6,22 +6,22 @@ import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bookings_sessions.app import create_app
-from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-
-from ..api.conftest import ADMIN, settings_for
-from ..api.queries import CREATE, single_session_info
-from ..live_server import LiveServer
+from tests.support.api import Api, SettingsFor, serving
+from tests.support.graphql import CREATE, single_session_info
+from tests.support.live_server import LiveServer
+from tests.support.tokens import Tokens
 
 # What Apollo Client's HttpLink sends; graphql-response+json makes request errors 400, except these.
 APOLLO_ACCEPT = "application/graphql-response+json,application/json;q=0.9"
-AUTH = {"Authorization": f"Bearer {ADMIN}", "Accept": APOLLO_ACCEPT}
+
+
+def auth(tokens: Tokens) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.admin}", "Accept": APOLLO_ACCEPT}
 
 
 def sha256(query: str) -> str:
@@ -38,12 +38,12 @@ def unique_query() -> str:
 
 
 def post(server: LiveServer, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(server.graphql_url, json=body, headers=AUTH, timeout=10)
+    return httpx.post(server.graphql_url, json=body, headers=auth(server.tokens), timeout=10)
 
 
 def get(server: LiveServer, params: dict[str, Any]) -> httpx.Response:
     encoded = {key: json.dumps(value) if isinstance(value, dict) else value for key, value in params.items()}
-    return httpx.get(server.graphql_url, params=encoded, headers=AUTH, timeout=10)
+    return httpx.get(server.graphql_url, params=encoded, headers=auth(server.tokens), timeout=10)
 
 
 def error_of(response: httpx.Response) -> dict[str, Any]:
@@ -149,22 +149,18 @@ def test_a_mutation_found_by_hash_is_still_refused_over_get(live_server: LiveSer
 
 @pytest.fixture
 async def small_store_app(
-    ferretdb: EmbeddedFerretDB, database_name: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = settings_for(ferretdb.uri, database_name, tmp_path, persisted_queries_cache_size=request.param)
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-        await app.state.runtime.client.drop_database(database_name)
+    settings_for: SettingsFor, tokens: Tokens, database_name: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Api]:
+    async with serving(settings_for(persisted_queries_cache_size=request.param), tokens) as running:
+        yield running
+        await running.app.state.runtime.client.drop_database(database_name)
 
 
-async def run(client: httpx.AsyncClient, query: str, send_query: bool) -> dict[str, Any]:
+async def run(app: Api, query: str, send_query: bool) -> dict[str, Any]:
     body: dict[str, Any] = {"extensions": persisted(sha256(query))}
     if send_query:
         body["query"] = query
-    response = await client.post("/graphql", json=body, headers=AUTH)
+    response = await app.client.post("/graphql", json=body, headers=auth(app.tokens))
     assert response.status_code == 200
     result: dict[str, Any] = response.json()
     return result
@@ -176,7 +172,7 @@ def code_of(body: dict[str, Any]) -> str | None:
 
 # Each document below is 40 bytes: the store holds two of them, not three.
 @pytest.mark.parametrize("small_store_app", [100], indirect=True)
-async def test_the_store_is_a_byte_bounded_lru(small_store_app: httpx.AsyncClient) -> None:
+async def test_the_store_is_a_byte_bounded_lru(small_store_app: Api) -> None:
     first, second, third = (f"query Q{n} {{ __typename       __typename }}" for n in range(3))
     assert {len(q) for q in (first, second, third)} == {40}
     await run(small_store_app, first, send_query=True)
@@ -195,12 +191,12 @@ async def test_the_store_is_a_byte_bounded_lru(small_store_app: httpx.AsyncClien
 
 
 @pytest.mark.parametrize("small_store_app", [0], indirect=True)
-async def test_size_zero_turns_persisted_queries_off(small_store_app: httpx.AsyncClient) -> None:
+async def test_size_zero_turns_persisted_queries_off(small_store_app: Api) -> None:
     query = "{ __typename }"
 
     registering = await run(small_store_app, query, send_query=True)
     by_hash = await run(small_store_app, query, send_query=False)
-    plain = await small_store_app.post("/graphql", json={"query": query})
+    plain = await small_store_app.client.post("/graphql", json={"query": query})
 
     assert code_of(registering) == code_of(by_hash) == "PERSISTED_QUERY_NOT_SUPPORTED"
     assert by_hash["errors"][0]["message"] == "PersistedQueryNotSupported"

@@ -7,33 +7,14 @@ import json
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from ..api.conftest import ADMIN, STAFF
-from ..api.queries import CREATE, DELETE, UPDATE, single_session_info
-from ..live_server import LiveServer
+from tests.support.graphql import CREATE, DELETE, SESSION_UPDATED, UPDATE, single_session_info
+from tests.support.live_server import LiveServer
 
 PROTOCOL = "graphql-transport-ws"
-SUBSCRIPTION = """
-subscription Updates($scheduleId: String) {
-  sessionUpdated(scheduleId: $scheduleId) { _id scheduleId status notes revision }
-}
-"""
-
-
-async def post(server: LiveServer, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    async with httpx.AsyncClient() as client:
-        response = await client.post(
-            server.graphql_url,
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {ADMIN}"},
-        )
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 async def receive(socket: ClientConnection, wait: float = 5.0) -> dict[str, Any]:
@@ -53,11 +34,11 @@ async def subscribe_and_wait_until_live(socket: ClientConnection, server: LiveSe
     variables = {"scheduleId": schedule}
     await socket.send(
         json.dumps(
-            {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": variables}}
+            {"id": "1", "type": "subscribe", "payload": {"query": SESSION_UPDATED, "variables": variables}}
         )
     )
     for _attempt in range(50):
-        await post(server, CREATE, {"info": single_session_info(scheduleId=schedule, notes="probe")})
+        await server.data_async(CREATE, {"info": single_session_info(scheduleId=schedule, notes="probe")})
         try:
             message = await receive(socket, wait=0.2)
         except TimeoutError:
@@ -73,17 +54,17 @@ async def subscribe_and_wait_until_live(socket: ClientConnection, server: LiveSe
 
 async def test_staff_receive_every_change_to_their_schedule(live_server: LiveServer) -> None:
     schedule = f"schedule-{uuid.uuid4().hex[:8]}"
-    socket = await open_connection(live_server, STAFF)
+    socket = await open_connection(live_server, live_server.tokens.staff)
     try:
         assert (await receive(socket))["type"] == "connection_ack"
         await subscribe_and_wait_until_live(socket, live_server, schedule)
 
-        created = (await post(live_server, CREATE, {"info": single_session_info(scheduleId=schedule)}))[
+        created = (await live_server.data_async(CREATE, {"info": single_session_info(scheduleId=schedule)}))[
             "createSession"
         ]
-        await post(live_server, CREATE, {"info": single_session_info(scheduleId="some-other-schedule")})
-        await post(live_server, UPDATE, {"id": created["_id"], "info": {"notes": "moved"}})
-        await post(live_server, DELETE, {"id": created["_id"]})
+        await live_server.data_async(CREATE, {"info": single_session_info(scheduleId="some-other-schedule")})
+        await live_server.data_async(UPDATE, {"id": created["_id"], "info": {"notes": "moved"}})
+        await live_server.data_async(DELETE, {"id": created["_id"]})
 
         events = [await receive(socket) for _ in range(3)]
         assert all(event["type"] == "next" and event["id"] == "1" for event in events), events
@@ -105,7 +86,7 @@ async def test_anonymous_subscribers_are_refused(live_server: LiveServer) -> Non
     socket = await open_connection(live_server, None)
     try:
         assert (await receive(socket))["type"] == "connection_ack"
-        await socket.send(json.dumps({"id": "a", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
+        await socket.send(json.dumps({"id": "a", "type": "subscribe", "payload": {"query": SESSION_UPDATED}}))
 
         message = await receive(socket)
 

@@ -16,9 +16,8 @@ import httpx
 
 from bookings_sessions.domain.notifications import Notification
 from bookings_sessions.notifications.dispatcher import Dispatcher
-
-from .conftest import SECRET, Db, config, eventually, running
-from .receiver import Receiver, Request
+from tests.support.dispatching import Db, config, eventually, running
+from tests.support.receiver import WEBHOOK_SECRET, Receiver, Request
 
 SESSIONS = 30
 PER_SESSION = 2
@@ -53,7 +52,7 @@ async def test_two_dispatchers_on_separate_connections_deliver_each_notification
     ids = await many_notifications(db)
 
     async with (
-        Receiver(SECRET, a_little_slow) as receiver,
+        Receiver(WEBHOOK_SECRET, a_little_slow) as receiver,
         db.outbox_on_own_connection() as outbox_a,
         db.outbox_on_own_connection() as outbox_b,
     ):
@@ -80,7 +79,7 @@ async def dispatch_process(db: Db, url: str, log: Path) -> AsyncIterator[asyncio
         "MONGODB_URI": db.ferretdb.uri,
         "MONGODB_DATABASE": db.name,
         "NOTIFICATION_WEBHOOK_URL": url,
-        "NOTIFICATION_WEBHOOK_SECRET": SECRET,
+        "NOTIFICATION_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "NOTIFICATION_POLL_SECONDS": "0.02",
         "NOTIFICATION_LEASE_SECONDS": "5",
         "NOTIFICATION_HTTP_TIMEOUT_SECONDS": "2",
@@ -108,7 +107,7 @@ async def test_the_dispatch_command_and_a_server_dispatcher_share_the_work_exact
     ids = await many_notifications(db)
     log = tmp_path / "dispatch.log"
 
-    async with Receiver(SECRET, a_little_slow) as receiver:
+    async with Receiver(WEBHOOK_SECRET, a_little_slow) as receiver:
         async with dispatch_process(db, receiver.url, log) as process:
             await receiver.wait_for(lambda: len(receiver.requests) > 0, within=30)
             in_process = CountingDispatcher(db.outbox, config(receiver.url))

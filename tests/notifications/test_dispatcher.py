@@ -9,9 +9,8 @@ from datetime import timedelta
 from bookings_sessions.notifications.dispatcher import Dispatcher
 from bookings_sessions.notifications.webhook import signature
 from bookings_sessions.storage.clock import utc_now
-
-from .conftest import SECRET, Db, config, eventually, running
-from .receiver import Receiver, Request
+from tests.support.dispatching import Db, config, eventually, running
+from tests.support.receiver import WEBHOOK_SECRET, Receiver, Request
 
 
 async def status_of(db: Db, notification_id: str) -> str | None:
@@ -21,7 +20,7 @@ async def status_of(db: Db, notification_id: str) -> str | None:
 
 async def test_delivers_signed_json_with_an_idempotency_key(db: Db) -> None:
     nid = await db.notify("s1", message="Class moved to room 2")
-    async with Receiver(SECRET) as receiver, running(Dispatcher(db.outbox, config(receiver.url))):
+    async with Receiver(WEBHOOK_SECRET) as receiver, running(Dispatcher(db.outbox, config(receiver.url))):
         await receiver.wait_for(lambda: bool(receiver.answered))
         await eventually(lambda: _is(db, nid, "SENT"))
 
@@ -29,7 +28,7 @@ async def test_delivers_signed_json_with_an_idempotency_key(db: Db) -> None:
     assert receiver.bad_signatures == 0
     assert request.method == "POST" and request.path == "/hooks/sessions"
     assert request.headers["content-type"] == "application/json"
-    assert request.headers["x-signature-sha256"] == signature(request.body, SECRET)
+    assert request.headers["x-signature-sha256"] == signature(request.body, WEBHOOK_SECRET)
     assert request.key == nid
     body = request.json
     assert body["id"] == nid and body["sessionId"] == "s1" and body["kind"] == "UPDATED"
@@ -52,7 +51,10 @@ async def test_failing_twice_then_succeeding_is_delivered_once_after_three_attem
         return 500 if earlier < 2 else 200
 
     nid = await db.notify("s1")
-    async with Receiver(SECRET, flaky) as receiver, running(Dispatcher(db.outbox, config(receiver.url))):
+    async with (
+        Receiver(WEBHOOK_SECRET, flaky) as receiver,
+        running(Dispatcher(db.outbox, config(receiver.url))),
+    ):
         await eventually(lambda: _is(db, nid, "SENT"))
         await asyncio.sleep(0.2)  # a few more polls: nothing more may arrive
 
@@ -70,7 +72,7 @@ async def test_gives_up_after_max_attempts_and_keeps_the_notification(db: Db) ->
 
     nid = await db.notify("s1")
     async with (
-        Receiver(SECRET, down) as receiver,
+        Receiver(WEBHOOK_SECRET, down) as receiver,
         running(Dispatcher(db.outbox, config(receiver.url, max_attempts=3))),
     ):
         await eventually(lambda: _is(db, nid, "FAILED"))
@@ -83,7 +85,7 @@ async def test_gives_up_after_max_attempts_and_keeps_the_notification(db: Db) ->
 
 
 async def test_unreachable_receiver_is_an_attempt_with_the_error_recorded(db: Db) -> None:
-    async with Receiver(SECRET) as receiver:
+    async with Receiver(WEBHOOK_SECRET) as receiver:
         url = receiver.url  # closed below: nothing listens there any more
     nid = await db.notify("s1")
 
@@ -107,7 +109,7 @@ async def test_cancelled_mid_delivery_and_restarted_delivers_and_loses_nothing(d
 
     nid = await db.notify("s1")
     other = await db.notify("s2")
-    async with Receiver(SECRET, blocks_first) as receiver:
+    async with Receiver(WEBHOOK_SECRET, blocks_first) as receiver:
         # A long lease: only the lease handed back on cancellation lets the restart deliver in time.
         slow_lease = config(receiver.url, lease=timedelta(seconds=60), http_timeout_seconds=30)
         first = asyncio.create_task(Dispatcher(db.outbox, slow_lease).run())
@@ -139,7 +141,7 @@ async def test_a_dead_dispatchers_lease_expires_and_another_takes_over(db: Db) -
     # Claimed by a dispatcher that then died: no delivery, no release.
     assert await db.outbox.claim(seen, owner="dead", now=utc_now(), lease=timedelta(seconds=0.5))
 
-    async with Receiver(SECRET) as receiver, running(Dispatcher(db.outbox, config(receiver.url))):
+    async with Receiver(WEBHOOK_SECRET) as receiver, running(Dispatcher(db.outbox, config(receiver.url))):
         await receiver.wait_for(lambda: receiver.acknowledged() == {nid: 1})
         await eventually(lambda: _is(db, nid, "SENT"))
 

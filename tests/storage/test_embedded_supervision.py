@@ -1,6 +1,6 @@
 """`serve` without MONGODB_URI supervises its FerretDB child: killed, it is reaped and started again.
 
-A live server with the embedded store (tests/live_server.py); the child's pid comes from the start log
+A live server with the embedded store (tests/support/live_server.py); the child's pid comes from the start log
 line, as an operator would find it.
 """
 
@@ -14,8 +14,9 @@ from typing import Any
 
 import httpx
 
-from ..api.queries import CREATE, GET, single_session_info
-from ..live_server import LiveServer, running_server
+from tests.support.graphql import CREATE, GET, single_session_info
+from tests.support.live_server import LiveServer, running_server
+from tests.support.tokens import Tokens
 
 ATTEMPTS = 300  # readiness probes, 0.1 s apart at most: a bound on the test, never a speed requirement
 
@@ -40,8 +41,10 @@ def is_zombie_child(pid: int, parent: int) -> bool:
     return state == "Z" and parent_pid == parent
 
 
-def test_a_killed_embedded_database_is_reaped_restarted_and_serves_again(tmp_path: Path) -> None:
-    with running_server("", tmp_path) as server:  # no MONGODB_URI: the embedded store
+def test_a_killed_embedded_database_is_reaped_restarted_and_serves_again(
+    tmp_path: Path, tokens: Tokens
+) -> None:
+    with running_server("", tmp_path, tokens) as server:  # no MONGODB_URI: the embedded store
         [first_pid] = ferretdb_pids(server)
         before = server.data(CREATE, {"info": single_session_info(notes="before the crash")})["createSession"]
 

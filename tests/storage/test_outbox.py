@@ -9,35 +9,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bookings_sessions.domain.commands import NotificationRequest
-from bookings_sessions.domain.model import Session
 from bookings_sessions.domain.notifications import NotificationStatus, outbox_entries
-from bookings_sessions.domain.timezones import SessionTime
 from bookings_sessions.domain.values import Participant
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.documents import outbox_entry_to_doc
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.outbox import OutboxStore
 from bookings_sessions.storage.store import SessionStore
+from tests.support.domain import make_session
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 NOTIFY = NotificationRequest(notify_participants=True, message="See you there")
 
 
-def make_session(session_id: str) -> Session:
-    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    return Session(
-        id=session_id,
-        schedule_id="schedule-1",
-        start=SessionTime(utc=start, local=start.replace(tzinfo=None), zone="UTC"),
-        end=SessionTime(
-            utc=start + timedelta(hours=1), local=start.replace(tzinfo=None, hour=10), zone="UTC"
-        ),
-        participants=(Participant(id="p1", name="Ada", email="ada@example.com", party_size=2),),
-        revision=1,
-        created_date=T0,
-        updated_date=T0,
-    )
+ADA = Participant(id="p1", name="Ada", email="ada@example.com", party_size=2)
 
 
 async def notify_update(
@@ -61,7 +47,7 @@ async def raw_outbox(store: SessionStore, session_id: str) -> list[dict[str, Any
 async def test_the_entry_is_written_with_the_change_then_moved_once(store: SessionStore) -> None:
     outbox = OutboxStore(store.db)
     await outbox.ensure_indexes()
-    await store.insert(make_session("s1"))
+    await store.insert(make_session("s1", now=T0, participants=(ADA,)))
     entry = await notify_update(store, "s1", {"notes": "changed"})
 
     assert [item["id"] for item in await raw_outbox(store, "s1")] == [entry["id"]]
@@ -87,7 +73,7 @@ async def test_the_entry_is_written_with_the_change_then_moved_once(store: Sessi
 
 async def test_a_crash_between_insert_and_pull_neither_loses_nor_doubles(store: SessionStore) -> None:
     outbox = OutboxStore(store.db)
-    await store.insert(make_session("s1"))
+    await store.insert(make_session("s1", now=T0, participants=(ADA,)))
     first = await notify_update(store, "s1", {"notes": "one"})
     second = await notify_update(store, "s1", {"notes": "two"})
     # As if a dispatcher inserted the first entry and died before pulling it from the session.
@@ -110,7 +96,7 @@ async def outbox_doc(store: SessionStore, session_id: str, entry_id: str) -> dic
 async def test_pull_all_removes_exactly_the_entries_read(store: SessionStore) -> None:
     """The FerretDB facts `move_outbox` relies on: `$pullAll` of the entries read removes those and
     keeps any pushed since; `$pull` with a condition is silently ignored (so we do not use it)."""
-    await store.insert(make_session("s1"))
+    await store.insert(make_session("s1", now=T0, participants=(ADA,)))
     first = await notify_update(store, "s1", {"notes": "one"})
     read = await raw_outbox(store, "s1")
     second = await notify_update(store, "s1", {"notes": "two"})
@@ -125,7 +111,7 @@ async def test_pull_all_removes_exactly_the_entries_read(store: SessionStore) ->
 async def pending(outbox: OutboxStore, store: SessionStore, count: int, now: datetime = T0) -> list[str]:
     ids = []
     for number in range(count):
-        await store.insert(make_session(f"s{number}"))
+        await store.insert(make_session(f"s{number}", now=T0, participants=(ADA,)))
         ids.append((await notify_update(store, f"s{number}", {"notes": "x"}, now=now))["id"])
     await outbox.move_outbox(limit=100)
     return ids
@@ -215,8 +201,8 @@ async def test_release_makes_it_claimable_at_once(store: SessionStore) -> None:
 
 async def test_pages_newest_first_filtered_by_session_and_status(store: SessionStore) -> None:
     outbox = OutboxStore(store.db)
-    await store.insert(make_session("a"))
-    await store.insert(make_session("b"))
+    await store.insert(make_session("a", now=T0, participants=(ADA,)))
+    await store.insert(make_session("b", now=T0, participants=(ADA,)))
     ids = []
     for minute in range(5):
         ids.append(
@@ -255,7 +241,7 @@ async def test_pages_newest_first_filtered_by_session_and_status(store: SessionS
 
 async def test_the_pull_happens_under_the_callers_lock_for_that_session(store: SessionStore) -> None:
     outbox = OutboxStore(store.db)
-    await store.insert(make_session("s1"))
+    await store.insert(make_session("s1", now=T0, participants=(ADA,)))
     await notify_update(store, "s1", {"notes": "x"})
     held: list[str] = []
 

@@ -2,45 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
-from bookings_sessions.domain.commands import NewSession, SessionPatch
-from bookings_sessions.domain.series_patch import new_series, plan_instance_update, plan_series_update
-from bookings_sessions.domain.timezones import CalendarDateTimeIn, LocalDateTime
+from bookings_sessions.domain.commands import SessionPatch
+from bookings_sessions.domain.series_patch import plan_instance_update, plan_series_update
 from bookings_sessions.storage.store import SessionStore
+from tests.support.domain import SERIES_CREATED, calendar_time, make_series
 
-NOW = datetime(2029, 12, 1, tzinfo=UTC)
-
-
-def wall(day: date, hour: int) -> CalendarDateTimeIn:
-    return CalendarDateTimeIn(
-        local_date_time=LocalDateTime(
-            year=day.year, month_of_year=day.month, day_of_month=day.day, hour_of_day=hour
-        ),
-        time_zone="Europe/Paris",
-    )
-
-
-def series_command() -> NewSession:
-    return NewSession(
-        schedule_id="s",
-        recurrence="FREQ=WEEKLY;BYDAY=MO;UNTIL=20300401T000000Z",
-        start=wall(date(2030, 1, 7), 10),
-        end=wall(date(2030, 1, 7), 11),
-        tags=("A",),
-    )
+UNTIL_APRIL = "FREQ=WEEKLY;BYDAY=MO;UNTIL=20300401T000000Z"
 
 
 async def test_series_round_trip_and_compare_and_swap(store: SessionStore) -> None:
-    series = new_series(series_command(), session_id="series-1", business_zone="UTC", now=NOW)
+    series = make_series(
+        date(2030, 1, 7), UNTIL_APRIL, zone="Europe/Paris", session_id="series-1", tags=("A",)
+    )
     await store.insert_series(series)
     assert await store.load("series-1") == series
 
     first = plan_series_update(
-        series, SessionPatch.from_given({"tags": ("B",)}), business_zone="UTC", now=NOW
+        series, SessionPatch.from_given({"tags": ("B",)}), business_zone="UTC", now=SERIES_CREATED
     )
     second = plan_series_update(
-        series, SessionPatch.from_given({"tags": ("C",)}), business_zone="UTC", now=NOW
+        series, SessionPatch.from_given({"tags": ("C",)}), business_zone="UTC", now=SERIES_CREATED
     )
     assert first is not None and second is not None
     assert await store.replace_series(first, series.revision)
@@ -50,11 +33,18 @@ async def test_series_round_trip_and_compare_and_swap(store: SessionStore) -> No
 
 
 async def test_instance_exception_insert_then_guarded_replace(store: SessionStore) -> None:
-    series = new_series(series_command(), session_id="series-2", business_zone="UTC", now=NOW)
+    series = make_series(
+        date(2030, 1, 7), UNTIL_APRIL, zone="Europe/Paris", session_id="series-2", tags=("A",)
+    )
     await store.insert_series(series)
     day = date(2030, 1, 14)
     moved = plan_instance_update(
-        series, day, None, SessionPatch(start=wall(day, 9)), business_zone="UTC", now=NOW
+        series,
+        day,
+        None,
+        SessionPatch(start=calendar_time(day, 9, zone="Europe/Paris")),
+        business_zone="UTC",
+        now=SERIES_CREATED,
     )
     assert moved is not None
     assert await store.save_override(moved, None)
@@ -62,7 +52,12 @@ async def test_instance_exception_insert_then_guarded_replace(store: SessionStor
     assert await store.get_override(moved.id) == moved
 
     back = plan_instance_update(
-        series, day, moved, SessionPatch(start=wall(day, 10)), business_zone="UTC", now=NOW
+        series,
+        day,
+        moved,
+        SessionPatch(start=calendar_time(day, 10, zone="Europe/Paris")),
+        business_zone="UTC",
+        now=SERIES_CREATED,
     )
     assert back is not None and back.start is None
     assert not await store.save_override(back, moved.revision + 5)

@@ -9,46 +9,16 @@ from typing import Any
 import pytest
 
 from bookings_sessions.domain.errors import Conflict, Unavailable
-from bookings_sessions.domain.model import Session
 from bookings_sessions.domain.notifications import Notification, NotificationKind
-from bookings_sessions.domain.timezones import SessionTime
-from bookings_sessions.domain.values import Participant, SessionStatus, SessionType
+from bookings_sessions.domain.values import Participant, SessionStatus
 from bookings_sessions.storage.client import create_client
 from bookings_sessions.storage.documents import outbox_entry_to_doc
 from bookings_sessions.storage.ferretdb import free_loopback_port
 from bookings_sessions.storage.store import SessionStore
+from tests.support.domain import CREATED, make_session, session_time
 
 # BSON dates hold milliseconds: the values used here are exact at that precision.
-CREATED = datetime(2026, 1, 1, 8, 0, 0, 123000, tzinfo=UTC)
 LATER = CREATED + timedelta(hours=1, milliseconds=5)
-
-
-def time(hour: int, zone: str = "Europe/London") -> SessionTime:
-    # June in London is BST (UTC+1).
-    return SessionTime(
-        utc=datetime(2026, 6, 15, hour - 1, 0, tzinfo=UTC), local=datetime(2026, 6, 15, hour, 0), zone=zone
-    )
-
-
-def make_session(session_id: str = "s1", **fields: Any) -> Session:
-    values: dict[str, Any] = {
-        "id": session_id,
-        "schedule_id": "schedule-1",
-        "schedule_owner_id": "owner-1",
-        "tags": ("INDIVIDUAL", "GROUP"),
-        "notes": "A first note",
-        "type": SessionType.WORKING_HOURS,
-        "start": time(10),
-        "end": time(11),
-        "participants": (
-            Participant(id="p1", name="Ada", email="ada@example.com", phone="+1", party_size=3),
-        ),
-        "revision": 1,
-        "created_date": CREATED,
-        "updated_date": CREATED,
-        **fields,
-    }
-    return Session(**values)
 
 
 async def raw(store: SessionStore, session_id: str) -> dict[str, Any]:
@@ -112,7 +82,10 @@ async def test_patch_sets_unsets_and_bumps_revision(store: SessionStore) -> None
 async def test_patch_writes_times_and_participants_as_documents(store: SessionStore) -> None:
     await store.insert(make_session())
     updated = await store.patch(
-        "s1", 1, {"start": time(12, "UTC"), "participants": (Participant(name="Bob"),)}, now=LATER
+        "s1",
+        1,
+        {"start": session_time(datetime(2026, 6, 15, 12), "UTC"), "participants": (Participant(name="Bob"),)},
+        now=LATER,
     )
     assert updated is not None
     doc = await raw(store, "s1")

@@ -36,6 +36,9 @@ class Request:
         return parsed
 
 
+# What the dispatchers under test sign with; the receiver checks each request against it.
+WEBHOOK_SECRET = "webhook-secret-for-tests"
+
 # policy(request, how many requests with this key came before it) -> status to answer
 Policy = Callable[[Request, int], Awaitable[int]]
 

@@ -1,7 +1,6 @@
 """A real `bookings-sessions serve` process on a free loopback port, and real Node clients against it.
 
-The tests in tests/federation, tests/http and tests/browser import :func:`live_server` into their
-conftest; each directory gets its own server (session-scoped), against the session's FerretDB.
+The `live_server` fixture (tests/conftest.py) starts one for the whole run, against the run's FerretDB.
 """
 
 from __future__ import annotations
@@ -21,16 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from pymongo import MongoClient
 
-from bookings_sessions.storage.ferretdb import EmbeddedFerretDB, free_loopback_port
+from bookings_sessions.storage.ferretdb import free_loopback_port
 
-from .api.conftest import ADMIN, SECRET
+from .paths import NODE_DIR
+from .tokens import AS_ADMIN, SECRET, AsAdmin, Tokens
 
-ROOT = Path(__file__).resolve().parents[1]
-NODE_DIR = ROOT / "tests" / "node"
-ARTIFACTS = ROOT / "test-artifacts"
 START_TIMEOUT = 30.0
 
 
@@ -40,6 +36,7 @@ class LiveServer:
     log_path: Path
     database: str
     process: subprocess.Popen[bytes]
+    tokens: Tokens
     env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -50,15 +47,35 @@ class LiveServer:
     def ws_url(self) -> str:
         return "ws" + self.graphql_url.removeprefix("http")
 
-    def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = ADMIN) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | AsAdmin | None = AS_ADMIN
+    ) -> Any:
+        """The whole response body (as an admin unless told otherwise)."""
+        sent = self.tokens.resolve(token)
+        headers = {"Authorization": f"Bearer {sent}"} if sent else {}
         response = httpx.post(
             self.graphql_url, json={"query": query, "variables": variables or {}}, headers=headers, timeout=10
         )
         return response.json()
 
-    def data(self, query: str, variables: dict[str, Any] | None = None, token: str | None = ADMIN) -> Any:
+    def data(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | AsAdmin | None = AS_ADMIN
+    ) -> Any:
         body = self.post(query, variables, token)
+        assert "errors" not in body, body
+        return body["data"]
+
+    async def data_async(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | AsAdmin | None = AS_ADMIN
+    ) -> Any:
+        """`data`, without blocking the event loop (for tests that hold a WebSocket open meanwhile)."""
+        sent = self.tokens.resolve(token)
+        headers = {"Authorization": f"Bearer {sent}"} if sent else {}
+        async with httpx.AsyncClient() as client:
+            response = await client.post(
+                self.graphql_url, json={"query": query, "variables": variables or {}}, headers=headers
+            )
+        body = response.json()
         assert "errors" not in body, body
         return body["data"]
 
@@ -85,7 +102,7 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
 
 
-def start_server(uri: str, work_dir: Path, **env_overrides: str) -> LiveServer:
+def start_server(uri: str, work_dir: Path, tokens: Tokens, **env_overrides: str) -> LiveServer:
     database = f"live_{uuid.uuid4().hex[:12]}"
     work_dir.mkdir(parents=True, exist_ok=True)
     env = {
@@ -120,7 +137,7 @@ def start_server(uri: str, work_dir: Path, **env_overrides: str) -> LiveServer:
                 stderr=log_file,
                 preexec_fn=_die_with_parent,
             )
-        server = LiveServer(f"http://127.0.0.1:{port}", log_path, database, process, env)
+        server = LiveServer(f"http://127.0.0.1:{port}", log_path, database, process, tokens, env)
         if _wait_ready(server):
             return server
         stop_server(server)
@@ -149,24 +166,23 @@ def stop_server(server: LiveServer) -> None:
             server.process.wait()
 
 
+def drop_database(server: LiveServer) -> None:
+    if not server.env["MONGODB_URI"]:
+        return  # the server ran its own embedded store
+    client: MongoClient[dict[str, Any]] = MongoClient(server.env["MONGODB_URI"])
+    client.drop_database(server.database)
+    client.close()
+
+
 @contextlib.contextmanager
-def running_server(uri: str, work_dir: Path, **env_overrides: str) -> Iterator[LiveServer]:
+def running_server(uri: str, work_dir: Path, tokens: Tokens, **env_overrides: str) -> Iterator[LiveServer]:
     """A server for the block, stopped afterwards and its database dropped (with MONGODB_URI set)."""
-    server = start_server(uri, work_dir, **env_overrides)
+    server = start_server(uri, work_dir, tokens, **env_overrides)
     try:
         yield server
     finally:
         stop_server(server)
-        if server.env["MONGODB_URI"]:
-            client: MongoClient[dict[str, Any]] = MongoClient(server.env["MONGODB_URI"])
-            client.drop_database(server.database)
-            client.close()
-
-
-@pytest.fixture(scope="session")
-def live_server(ferretdb: EmbeddedFerretDB, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with running_server(ferretdb.uri, tmp_path_factory.mktemp("live-server")) as server:
-        yield server
+        drop_database(server)
 
 
 def run_node(script: str, *args: str, timeout: float = 120.0) -> Any:
