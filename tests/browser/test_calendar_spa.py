@@ -22,7 +22,7 @@ from bookings_sessions.spa import DEFAULT_SPA_DIR
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from tests.support.browser import BROWSER_ACCEPT, chromium_path
 from tests.support.graphql import CREATE, session_query, sessions_query, wall_time
-from tests.support.live_server import LiveServer, run_node, running_server
+from tests.support.live_server import LiveServer, run_node, running_server, start_server, stop_server
 from tests.support.paths import ARTIFACTS
 from tests.support.tokens import Tokens
 
@@ -31,6 +31,7 @@ WINDOW = {"from": "2030-01-07T00:00:00Z", "to": "2030-01-14T00:00:00Z"}
 WEEK_IDS = sessions_query("_id")
 DASH = "\u2013"  # the en dash between times, as the page shows them
 SESSION_NOTES = session_query("notes revision")
+SESSION_TITLE = session_query("title revision")
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +40,9 @@ def spa_build() -> Path:
     return DEFAULT_SPA_DIR
 
 
-def create(server: LiveServer, schedule: str, start: str, end: str, notes: str) -> str:
+def create(server: LiveServer, schedule: str, start: str, end: str, notes: str, **more: Any) -> str:
     info = {"scheduleId": schedule, "start": {"timestamp": start}, "end": {"timestamp": end}, "notes": notes}
+    info.update(more)
     session_id: str = server.data(CREATE, {"info": info})["createSession"]["_id"]
     return session_id
 
@@ -51,7 +53,14 @@ def week_ids(server: LiveServer, schedule: str) -> set[str]:
     return {edge["node"]["_id"] for edge in edges}
 
 
-def drive(server: LiveServer, scenario: str, schedules: list[str], **config: Any) -> Any:
+def drive(
+    server: LiveServer,
+    scenario: str,
+    schedules: list[str],
+    *,
+    replicas: tuple[LiveServer, ...] = (),
+    **config: Any,
+) -> Any:
     ARTIFACTS.mkdir(exist_ok=True)
     admin = server.tokens.admin
     settings = {
@@ -70,7 +79,11 @@ def drive(server: LiveServer, scenario: str, schedules: list[str], **config: Any
     assert report["consoleErrors"] == [] and report["pageErrors"] == [], report
     assert report["cspViolations"] == [] and report["failedRequests"] == [], report
     # Nothing the page loaded or called came from another host: no CDN, fonts, analytics.
-    origins = (f"{server.url}/", "ws" + server.url.removeprefix("http") + "/")
+    origins = tuple(
+        origin
+        for served in (server, *replicas)
+        for origin in (f"{served.url}/", "ws" + served.url.removeprefix("http") + "/")
+    )
     assert report["requestedUrls"], report
     assert [url for url in report["requestedUrls"] if not url.startswith(origins)] == [], report
     return report
@@ -78,11 +91,30 @@ def drive(server: LiveServer, scenario: str, schedules: list[str], **config: Any
 
 def test_the_week_shows_the_sessions_the_api_returns(live_server: LiveServer, spa_build: Path) -> None:
     first, second = f"room-{uuid.uuid4().hex[:6]}", f"coach-{uuid.uuid4().hex[:6]}"
-    checkup = create(live_server, first, "2030-01-08T09:00:00Z", "2030-01-08T10:00:00Z", "Checkup")
+    checkup = create(
+        live_server,
+        first,
+        "2030-01-08T09:00:00Z",
+        "2030-01-08T10:00:00Z",
+        "Bring last year's results",
+        title="Checkup",
+        location={"type": "BUSINESS", "name": "Room 3", "address": "1 Harbour St"},
+    )
     create(live_server, first, "2030-01-08T09:30:00Z", "2030-01-08T10:30:00Z", "Overlapping visit")
-    create(live_server, first, "2030-01-10T14:00:00Z", "2030-01-10T15:30:00Z", "Group class")
+    group = create(
+        live_server,
+        first,
+        "2030-01-10T14:00:00Z",
+        "2030-01-10T15:30:00Z",
+        "Mats provided",
+        title="Group class",
+        location={"type": "CUSTOM", "name": "Studio B"},
+        capacity=12,
+        participants=[{"name": "Ann", "partySize": 2}, {"name": "Bo"}],
+    )
     series_info = {
         "scheduleId": first,
+        "title": "Stand-up",
         "start": wall_time(date(2030, 1, 7), 11),
         "end": wall_time(date(2030, 1, 7), 12),
         "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
@@ -99,11 +131,17 @@ def test_the_week_shows_the_sessions_the_api_returns(live_server: LiveServer, sp
     assert report["weekLabel"] == f"2030-01-07 {DASH} 2030-01-13"
     cards = {card["id"]: card for card in report["cards"]}
     assert f"09:00{DASH}10:00" in cards[checkup]["text"] and "Checkup" in cards[checkup]["text"]
+    assert "Room 3, 1 Harbour St" in cards[checkup]["text"] and "left" not in cards[checkup]["text"]
     assert "top: 432px" in cards[checkup]["style"]  # 9 hours of 48 px
+    # Title, location and spots left (capacity 12, a party of two and one of one).
+    assert "Group class\nStudio B\n9 spots left" in cards[group]["text"]
     instances = [card for card in report["cards"] if "↻" in card["text"]]
-    assert len(instances) == 2 and all(f"11:00{DASH}12:00" in card["text"] for card in instances)
+    assert len(instances) == 2
+    assert all(f"11:00{DASH}12:00" in card["text"] and "Stand-up" in card["text"] for card in instances)
     assert series not in cards  # the series itself is not on the calendar, its instances are
-    assert report["panelNotes"] == "Checkup"  # the side panel opened on the clicked session
+    # The side panel opened on the clicked session.
+    assert (report["panelTitle"], report["panelNotes"]) == ("Checkup", "Bring last year's results")
+    assert "Room 3, 1 Harbour St" in report["panelFacts"] and "Spots" not in report["panelFacts"]
     assert (ARTIFACTS / "calendar-week.png").stat().st_size > 10_000
 
 
@@ -127,6 +165,60 @@ def test_an_edit_in_one_window_appears_in_another_without_reload(
     stored = live_server.data(SESSION_NOTES, {"id": session_id})["session"]
     assert stored["notes"] == report["secondDraft"]
     assert stored["revision"] == 4  # created, first save, second save, the second window's save
+
+
+@pytest.fixture
+def replica(
+    live_server: LiveServer, ferretdb: EmbeddedFerretDB, tmp_path: Path, tokens: Tokens
+) -> Iterator[LiveServer]:
+    """A second server process on the live server's database, as a second replica behind a balancer."""
+    server = start_server(ferretdb.uri, tmp_path / "replica", tokens, MONGODB_DATABASE=live_server.database)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+def test_a_stale_edit_shows_the_conflict_and_succeeds_after_retry(
+    live_server: LiveServer, replica: LiveServer, spa_build: Path
+) -> None:
+    schedule = f"stale-{uuid.uuid4().hex[:6]}"
+    session_id = create(
+        live_server, schedule, "2030-01-10T10:00:00Z", "2030-01-10T11:00:00Z", "Notes", title="Original"
+    )
+
+    # The first context works through live_server, the second through the replica: the second hears
+    # nothing of the first one's save (live updates are per process) and saves the revision it read.
+    report = drive(
+        live_server,
+        "conflict",
+        [schedule],
+        replicas=(replica,),
+        sessionId=session_id,
+        secondAppUrl=f"{replica.url}/app/",
+    )
+
+    assert report["readRevision"] == report["revisionSent"] == "1"
+    refused, retried = report["secondSaves"]
+    assert refused == {
+        "options": {"expectedRevision": 1},
+        "info": {"title": report["secondTitle"]},
+        "code": "CONFLICT",
+    }
+    # The page showed the first context's value next to its own, and blocked a plain Save meanwhile.
+    assert (report["theirs"], report["yours"]) == (report["firstTitle"], report["secondTitle"])
+    assert "Your save was refused" in report["notice"] and "revision 1 → 2" in report["notice"]
+    assert report["saveBlocked"] is True
+    # The retry named the first context's revision, and went through.
+    assert retried == {
+        "options": {"expectedRevision": 2},
+        "info": {"title": report["secondTitle"]},
+        "code": None,
+    }
+    assert report["noticeGone"] is True
+    stored = live_server.data(SESSION_TITLE, {"id": session_id})["session"]
+    assert stored == {"title": report["secondTitle"], "revision": 3}  # created, first save, the retry
+    assert (ARTIFACTS / "calendar-conflict.png").stat().st_size > 10_000
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
-// Drives the example calendar SPA (/app) in headless Chromium, as people would, in one of three scenarios.
+// Drives the example calendar SPA (/app) in headless Chromium, as people would, in one of four scenarios.
 //
 // Usage: node calendar-spa.mjs '<json config>'
-//   config: { scenario: "week" | "live" | "apq", appUrl, graphqlUrl, chromium, artifacts, token,
-//             writerToken, schedules: [..], week: "YYYY-MM-DD", expectedCards, sessionId (opened in the side
-//             panel), probeSessionId }
+//   config: { scenario: "week" | "live" | "apq" | "conflict", appUrl, graphqlUrl, chromium, artifacts,
+//             token, writerToken, schedules: [..], week: "YYYY-MM-DD", expectedCards, sessionId (opened in
+//             the side panel), probeSessionId, secondAppUrl (conflict: the second context's server) }
 // Prints one JSON line: the scenario's report, plus what every browser context requested and any console
 // errors, page errors, failed requests and CSP violations.
 import { join } from 'node:path';
@@ -15,20 +15,21 @@ if (!config.scenario) throw new Error("usage: node calendar-spa.mjs '<json confi
 const UPDATE_NOTES = `mutation Notes($id: ID!, $notes: String) {
   updateSession(sessionId: $id, sessionInfo: { notes: $notes }) { _id }
 }`;
-const pageUrl = `${config.appUrl}?schedules=${encodeURIComponent(config.schedules.join(','))}&week=${config.week}`;
+const calendarUrl = (appUrl) =>
+  `${appUrl}?schedules=${encodeURIComponent(config.schedules.join(','))}&week=${config.week}`;
 
 const browser = await launchBrowser(config.chromium);
 const watched = [];
 
 /** A fresh browser context (its own session storage: its own sign-in), on the calendar, signed in. */
-async function signedInPage(beforeLoad = () => {}) {
+async function signedInPage(beforeLoad = () => {}, appUrl = config.appUrl) {
   const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1440, height: 900 } });
   const seen = await watchContext(context);
   beforeLoad(context);
   watched.push(seen);
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
-  await page.goto(pageUrl);
+  await page.goto(calendarUrl(appUrl));
   await page.getByLabel('Bearer token').fill(config.token);
   await page.getByRole('button', { name: 'Use token' }).click();
   await page.getByTestId('week').waitFor();
@@ -68,8 +69,17 @@ async function week() {
   await card(page, config.sessionId).click();
   await page.getByTestId('session-panel').waitFor();
   const panelNotes = await page.getByLabel('Notes').inputValue();
+  const panelTitle = await page.getByLabel('Title').inputValue();
+  const panelFacts = await page.locator('.facts').innerText();
   await page.screenshot({ path: join(config.artifacts, 'calendar-week.png') });
-  return { ids: await cardIds(page), cards, panelNotes, weekLabel: await page.getByTestId('week-label').innerText() };
+  return {
+    ids: await cardIds(page),
+    cards,
+    panelNotes,
+    panelTitle,
+    panelFacts,
+    weekLabel: await page.getByTestId('week-label').innerText(),
+  };
 }
 
 async function live() {
@@ -156,7 +166,73 @@ async function apq() {
   return { exchanges: await Promise.all(exchanges) };
 }
 
-const scenarios = { week, live, apq };
+/** Every updateSession a context sends, as it was answered (APQ's "hash unknown" round trips left out). */
+function recordSaves(context, saves) {
+  context.on('requestfinished', async (request) => {
+    const body = request.postData() ? JSON.parse(request.postData()) : null;
+    if (new URL(request.url()).pathname !== '/graphql' || body?.operationName !== 'UpdateSession') return;
+    const saved = (async () => {
+      const answer = await (await request.response()).json();
+      const code = answer.errors?.[0]?.extensions?.code ?? null;
+      if (code === 'PERSISTED_QUERY_NOT_FOUND') return null;
+      return { options: body.variables.options ?? null, info: body.variables.info, code };
+    })();
+    saves.push(saved);
+  });
+}
+
+// The issue's stale edit. The two contexts use two server processes on one database, as two replicas
+// behind a load balancer would: live updates cover writes made through the socket's own process, so the
+// second context honestly never hears of the first one's save and still holds the revision it read.
+async function conflict() {
+  const first = await signedInPage();
+  const secondSaves = [];
+  const second = await signedInPage((context) => recordSaves(context, secondSaves), config.secondAppUrl);
+  for (const page of [first, second]) {
+    await card(page, config.sessionId).click();
+    await page.getByTestId('session-panel').waitFor();
+  }
+  await second.locator('[data-testid="socket-state"][data-state="live"]').waitFor();
+  const readRevision = await second.getByTestId('session-form').getAttribute('data-revision');
+
+  // The second context starts its own edit; the first saves another one meanwhile.
+  const secondTitle = `Second window's title ${Date.now()}`;
+  await second.getByLabel('Title').fill(secondTitle);
+  const firstTitle = `First window's title ${Date.now()}`;
+  await first.getByLabel('Title').fill(firstTitle);
+  await first.getByRole('button', { name: 'Save' }).click();
+  await first.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+
+  // The second saves its stale form: refused, and shown the first one's value next to its own.
+  const revisionSent = await second.getByTestId('session-form').getAttribute('data-revision');
+  await second.getByRole('button', { name: 'Save' }).click();
+  const notice = second.locator('[data-testid="changed-elsewhere"][data-conflict="true"]');
+  await notice.waitFor();
+  const shown = {
+    notice: await notice.innerText(),
+    theirs: await second.getByTestId('theirs-title').innerText(),
+    yours: await second.getByTestId('yours-title').innerText(),
+    saveBlocked: await second.getByRole('button', { name: 'Save' }).isDisabled(),
+  };
+  await second.screenshot({ path: join(config.artifacts, 'calendar-conflict.png') });
+
+  // Retry: saved on top of the first one's revision.
+  await second.getByRole('button', { name: 'Retry with mine' }).click();
+  await second.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+  await second.getByTestId('panel-title').filter({ hasText: secondTitle }).waitFor();
+  await second.screenshot({ path: join(config.artifacts, 'calendar-conflict-retried.png') });
+  return {
+    firstTitle,
+    secondTitle,
+    readRevision,
+    revisionSent,
+    ...shown,
+    noticeGone: (await second.getByTestId('changed-elsewhere').count()) === 0,
+    secondSaves: (await Promise.all(secondSaves)).filter(Boolean),
+  };
+}
+
+const scenarios = { week, live, apq, conflict };
 try {
   const report = await scenarios[config.scenario]();
   const seen = { consoleErrors: [], pageErrors: [], failedRequests: [], requestedUrls: [], cspViolations: [] };

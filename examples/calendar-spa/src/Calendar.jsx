@@ -1,7 +1,6 @@
-import { ApolloProvider, useQuery } from '@apollo/client/react';
+import { ApolloProvider } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
 import { createApolloClient } from './apollo.js';
-import { UPDATE_OPTIONS_FIELDS } from './operations.js';
 import { SessionPanel } from './SessionPanel.jsx';
 import { Toolbar } from './Toolbar.jsx';
 import { useCalendarLocation } from './url-state.js';
@@ -27,7 +26,6 @@ export function Calendar({ token, onSignOut }) {
 function CalendarPage({ token, socket, onSignOut }) {
   const { schedules, weekStart, setSchedules, setWeekStart } = useCalendarLocation();
   const [selectedId, setSelectedId] = useState(null);
-  const supportsExpectedRevision = useExpectedRevisionSupport();
   return (
     <div className="calendar">
       <Toolbar
@@ -49,18 +47,10 @@ function CalendarPage({ token, socket, onSignOut }) {
           <SessionPanel
             key={selectedId}
             sessionId={selectedId}
-            supportsExpectedRevision={supportsExpectedRevision}
             onClose={() => setSelectedId(null)}
           />
         )}
       </div>
     </div>
   );
-}
-
-// LATER(expectedRevision): true once the server's UpdateSessionOptions has expectedRevision; then every
-// save says which revision it edits and a stale one is refused with CONFLICT (see SessionPanel).
-function useExpectedRevisionSupport() {
-  const { data } = useQuery(UPDATE_OPTIONS_FIELDS, { errorPolicy: 'ignore' });
-  return Boolean(data?.__type?.inputFields?.some((field) => field.name === 'expectedRevision'));
 }

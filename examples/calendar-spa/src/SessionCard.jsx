@@ -1,3 +1,4 @@
+import { locationLabel, spotsLeft } from './session-text.js';
 import { formatTime } from './week.js';
 
 export function SessionCard({ session, selected, colour, style, onSelect }) {
@@ -17,7 +18,7 @@ export function SessionCard({ session, selected, colour, style, onSelect }) {
       data-revision={session.revision}
       onClick={() => onSelect(session._id)}
       aria-pressed={selected}
-      title={`${formatTime(start)}–${formatTime(end)} ${session.title ?? session.notes ?? ''}`.trim()}
+      title={`${formatTime(start)}–${formatTime(end)} ${session.title || session.notes || ''}`.trim()}
     >
       <span className="card-time">
         {session.recurringSessionId && (
@@ -27,13 +28,16 @@ export function SessionCard({ session, selected, colour, style, onSelect }) {
         )}
         {formatTime(start)}–{formatTime(end)}
       </span>
-      {/* LATER(fields): `title` heads the card once the schema has it; until then the notes do. */}
-      <span className="card-title">{session.title ?? (session.notes || 'Session')}</span>
-      {/* LATER(fields): location { type name address } and capacity / remainingCapacity. */}
-      {session.location?.name && <span className="card-location">{session.location.name}</span>}
-      {session.capacity != null && (
-        <span className="card-spots">
-          {session.remainingCapacity ?? '?'} of {session.capacity} spots left
+      {/* The title heads the card; a session without one is known by its notes. */}
+      <span className="card-title">{session.title || session.notes || 'Session'}</span>
+      {session.location && (
+        <span className="card-location" data-testid="card-location">
+          {locationLabel(session.location)}
+        </span>
+      )}
+      {session.remainingCapacity != null && (
+        <span className="card-spots" data-testid="card-spots">
+          {spotsLeft(session.remainingCapacity)}
         </span>
       )}
     </button>

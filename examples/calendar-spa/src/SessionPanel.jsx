@@ -2,13 +2,15 @@ import { useApolloClient, useFragment, useMutation } from '@apollo/client/react'
 import { useEffect, useState } from 'react';
 import { explain, firstError } from './errors.js';
 import { SESSION, SESSION_FIELDS, UPDATE_SESSION } from './operations.js';
+import { locationLabel, spotsLeft } from './session-text.js';
 import { fromInputValue, toInputValue } from './week.js';
 
-const EDITABLE = ['notes', 'start', 'end'];
+const EDITABLE = ['title', 'notes', 'start', 'end'];
 
-/** The form's values for a session, and the revision they were read at. */
+/** The form's values for a session, and the revision they were read at (sent back as expectedRevision). */
 function draftOf(session) {
   const values = {
+    title: session.title ?? '',
     notes: session.notes ?? '',
     start: toInputValue(session.start.timestamp),
     end: toInputValue(session.end.timestamp),
@@ -16,14 +18,29 @@ function draftOf(session) {
   return { revision: session.revision, base: values, values };
 }
 
-const isDirty = (draft) => EDITABLE.some((name) => draft.values[name] !== draft.base[name]);
+const touched = (draft, name) => draft.values[name] !== draft.base[name];
+const isDirty = (draft) => EDITABLE.some((name) => touched(draft, name));
+
+/**
+ * My edits moved onto their newer session: the fields I changed keep my values, every other field takes
+ * theirs (so the next save does not put back what they changed), and the revision becomes theirs.
+ */
+function rebase(draft, session) {
+  const theirs = draftOf(session);
+  const values = {};
+  for (const name of EDITABLE) values[name] = touched(draft, name) ? draft.values[name] : theirs.values[name];
+  return { revision: theirs.revision, base: theirs.base, values };
+}
 
 /** Only what the user changed: a field someone else changed meanwhile keeps their value. */
 function changesOf(draft, session) {
   const info = {};
-  if (draft.values.notes !== draft.base.notes) info.notes = draft.values.notes || null;
+  // An emptied title or notes clears the field (an instance's title then follows its series again).
+  for (const name of ['title', 'notes']) {
+    if (touched(draft, name)) info[name] = draft.values[name] || null;
+  }
   for (const name of ['start', 'end']) {
-    if (draft.values[name] !== draft.base[name]) {
+    if (touched(draft, name)) {
       // The session keeps its own time zone; the instant comes from the browser's wall time.
       info[name] = { timestamp: fromInputValue(draft.values[name]), timeZone: session[name].timeZone };
     }
@@ -31,7 +48,7 @@ function changesOf(draft, session) {
   return info;
 }
 
-export function SessionPanel({ sessionId, supportsExpectedRevision, onClose }) {
+export function SessionPanel({ sessionId, onClose }) {
   const client = useApolloClient();
   const { data: session, complete } = useFragment({
     fragment: SESSION_FIELDS,
@@ -45,7 +62,8 @@ export function SessionPanel({ sessionId, supportsExpectedRevision, onClose }) {
   const [updateSession, { loading: saving }] = useMutation(UPDATE_SESSION);
 
   // A live update (someone else's save) arrives through the cache. With nothing typed the form simply
-  // follows it; with unsaved edits it is shown as a change to look at (ChangedElsewhere below).
+  // follows it; with unsaved edits the draft keeps the revision it was read at (never refreshed behind the
+  // user's back) and the change is shown to look at (ChangedElsewhere below).
   const revision = complete ? session.revision : null;
   useEffect(() => {
     if (revision === null) return;
@@ -70,8 +88,8 @@ export function SessionPanel({ sessionId, supportsExpectedRevision, onClose }) {
   async function save(currentDraft) {
     setProblem(null);
     const info = changesOf(currentDraft, session);
-    // LATER(expectedRevision): the server refuses a save whose revision is not the stored one (CONFLICT).
-    const options = supportsExpectedRevision ? { expectedRevision: currentDraft.revision } : undefined;
+    // The revision the form was filled from: if anyone saved since, the server refuses with CONFLICT.
+    const options = { expectedRevision: currentDraft.revision };
     try {
       const { data } = await updateSession({ variables: { id: sessionId, info, options } });
       setDraft(draftOf(data.updateSession));
@@ -79,23 +97,33 @@ export function SessionPanel({ sessionId, supportsExpectedRevision, onClose }) {
       setSaved(true);
     } catch (error) {
       const detail = firstError(error);
-      if (detail.code === 'CONFLICT') {
-        // LATER(expectedRevision): fetch their version (extensions.currentRevision says which it is);
-        // the cache update brings it into this panel, and ChangedElsewhere lets the user retry on top.
-        setConflict(true);
-        await client.query({ query: SESSION, variables: { id: sessionId }, fetchPolicy: 'network-only' });
-      } else {
-        setProblem(detail);
-      }
+      if (detail.code === 'CONFLICT') await showTheirs(currentDraft, detail);
+      else setProblem(detail);
     }
   }
 
+  // Refused as stale: read their version (into the cache, hence into this panel). The draft keeps its old
+  // revision, so ChangedElsewhere shows theirs next to mine and "Retry with mine" saves on top of theirs.
+  async function showTheirs(currentDraft, detail) {
+    const { data } = await client.query({
+      query: SESSION,
+      variables: { id: sessionId },
+      fetchPolicy: 'network-only',
+      errorPolicy: 'all',
+    });
+    const current = data?.session;
+    if (!current) setProblem({ ...detail, code: 'NOT_FOUND' });
+    else if (current.revision === currentDraft.revision) setProblem(detail); // contention, not a stale form
+    else setConflict(true);
+  }
+
   const dirty = isDirty(draft);
-  const changedElsewhere = dirty && session.revision !== draft.revision;
+  // While a save is in flight its own live update may arrive first: that is not someone else's change.
+  const changedElsewhere = dirty && !saving && session.revision !== draft.revision;
   return (
     <aside className="panel" aria-label="Session" data-testid="session-panel" data-session-id={sessionId}>
       <header>
-        <h2>{session.title ?? 'Session'}</h2>
+        <h2 data-testid="panel-title">{session.title || 'Session'}</h2>
         <button type="button" className="close" onClick={onClose} aria-label="Close">
           ×
         </button>
@@ -115,18 +143,17 @@ export function SessionPanel({ sessionId, supportsExpectedRevision, onClose }) {
         )}
         <dt>Participants</dt>
         <dd>{session.totalNumberOfParticipants}</dd>
-        {/* LATER(fields): location { type name address } and capacity / remainingCapacity. */}
         {session.location && (
           <>
             <dt>Location</dt>
-            <dd>{[session.location.name, session.location.address].filter(Boolean).join(', ')}</dd>
+            <dd data-testid="panel-location">{locationLabel(session.location)}</dd>
           </>
         )}
         {session.capacity != null && (
           <>
             <dt>Spots</dt>
-            <dd>
-              {session.remainingCapacity} of {session.capacity} left
+            <dd data-testid="panel-spots">
+              {spotsLeft(session.remainingCapacity)} of {session.capacity}
             </dd>
           </>
         )}
@@ -142,8 +169,8 @@ export function SessionPanel({ sessionId, supportsExpectedRevision, onClose }) {
             setDraft(draftOf(session));
           }}
           onMine={() => {
-            // Rebase: keep my values, now meant as an edit of their revision.
-            const rebased = { ...draft, revision: session.revision, base: draftOf(session).base };
+            // Keep my values, now meant as an edit of their revision: an explicit choice, never automatic.
+            const rebased = rebase(draft, session);
             setDraft(rebased);
             if (conflict) save(rebased);
           }}
@@ -152,12 +179,15 @@ export function SessionPanel({ sessionId, supportsExpectedRevision, onClose }) {
 
       <form
         className="edit"
+        data-testid="session-form"
+        data-revision={draft.revision}
         onSubmit={(event) => {
           event.preventDefault();
           save(draft);
         }}
       >
-        {/* LATER(fields): a title input beside the notes once Session has `title`. */}
+        <label htmlFor="title">Title</label>
+        <input id="title" type="text" maxLength={200} value={draft.values.title} onChange={edit('title')} />
         <label htmlFor="notes">Notes</label>
         <textarea id="notes" rows={4} value={draft.values.notes} onChange={edit('notes')} />
         <label htmlFor="start">Start</label>
@@ -186,12 +216,14 @@ export function SessionPanel({ sessionId, supportsExpectedRevision, onClose }) {
 
 /**
  * Someone else saved this session while it was being edited here: show their values next to mine and let
- * the user pick. Reached two ways: a live update arriving under unsaved edits (works today), or a save
- * refused with CONFLICT (LATER(expectedRevision)), after which "Keep mine" saves again on their revision.
+ * the user pick. Reached two ways: a live update arriving under unsaved edits (then "Keep mine" rebases and
+ * the user saves), or a save refused with CONFLICT (then "Retry with mine" saves again on their revision).
+ * "Yours" is what would be saved: my changed fields, theirs for the rest.
  */
 function ChangedElsewhere({ session, draft, conflict, onTheirs, onMine }) {
   const theirs = draftOf(session).values;
-  const rows = EDITABLE.filter((name) => theirs[name] !== draft.base[name] || draft.values[name] !== draft.base[name]);
+  const yours = rebase(draft, session).values;
+  const rows = EDITABLE.filter((name) => theirs[name] !== draft.base[name] || touched(draft, name));
   return (
     <div className="changed-elsewhere" role="alert" data-testid="changed-elsewhere" data-conflict={conflict}>
       <p>
@@ -211,7 +243,7 @@ function ChangedElsewhere({ session, draft, conflict, onTheirs, onMine }) {
             <tr key={name}>
               <th>{name}</th>
               <td data-testid={`theirs-${name}`}>{theirs[name] || '—'}</td>
-              <td data-testid={`yours-${name}`}>{draft.values[name] || '—'}</td>
+              <td data-testid={`yours-${name}`}>{yours[name] || '—'}</td>
             </tr>
           ))}
         </tbody>

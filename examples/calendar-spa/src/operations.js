@@ -2,10 +2,9 @@
 // server knows it, so they are written once here and never built from strings at run time.
 import { gql } from '@apollo/client';
 
-// The fields a calendar shows and edits. `notes` needs a staff, admin or service token.
-// LATER(fields): when the schema has them, add here
-//   title  location { type name address }  capacity  remainingCapacity
-// SessionCard and SessionPanel already show them when they are present.
+// The fields a calendar shows and edits, the same everywhere so no update leaves a session half-filled.
+// `notes` and `location` need a staff, admin or service token (for others they come back null, with a
+// FORBIDDEN field error the week's errorPolicy 'all' tolerates). `revision` goes back with every save.
 export const SESSION_FIELDS = gql`
   fragment CalendarSession on Session {
     _id
@@ -13,7 +12,16 @@ export const SESSION_FIELDS = gql`
     status
     type
     revision
+    title
     notes
+    location {
+      type
+      name
+      address
+    }
+    capacity
+    remainingCapacity
+    recurrenceType
     recurrence
     recurringSessionId
     start {
@@ -75,16 +83,4 @@ export const UPDATE_SESSION = gql`
     }
   }
   ${SESSION_FIELDS}
-`;
-
-// LATER(expectedRevision): whether the server takes UpdateSessionOptions.expectedRevision yet. Asked once;
-// with introspection off the answer is "no" and edits are last-writer-wins, as before.
-export const UPDATE_OPTIONS_FIELDS = gql`
-  query UpdateOptionsFields {
-    __type(name: "UpdateSessionOptions") {
-      inputFields {
-        name
-      }
-    }
-  }
 `;
