@@ -11,10 +11,9 @@ from strawberry.types import Info
 from ..domain.callers import Role
 from ..domain.notifications import Notification as DomainNotification
 from ..domain.notifications import NotificationKind, NotificationStatus
-from ..domain.paging import Page
 from ..service.notifications import DEFAULT_PAGE, MAX_PAGE, list_notifications
 from .directives import requires_role
-from .types import PageInfo, Participant, edges_of
+from .types import Connection, Participant
 
 NotificationKindEnum = strawberry.enum(NotificationKind, name="NotificationKind")
 NotificationStatusEnum = strawberry.enum(
@@ -57,23 +56,9 @@ class Notification:
         )
 
 
-@strawberry.type
-class NotificationEdge:
-    cursor: str
-    node: Notification
-
-
 @strawberry.type(description="A page of notifications, newest first.")
-class NotificationConnection:
-    edges: list[NotificationEdge]
-    page_info: PageInfo
-
-    @classmethod
-    def from_page(cls, page: Page[DomainNotification]) -> NotificationConnection:
-        edges = edges_of(
-            page, lambda cursor, item: NotificationEdge(cursor=cursor, node=Notification.from_domain(item))
-        )
-        return cls(edges=edges, page_info=PageInfo.from_page(page))
+class NotificationConnection(Connection[Notification]):
+    pass
 
 
 @strawberry.type
@@ -98,4 +83,4 @@ class NotificationsQuery:
             first=first,
             after=after,
         )
-        return NotificationConnection.from_page(page)
+        return NotificationConnection.of(page, Notification.from_domain)

@@ -51,7 +51,7 @@ class Query:
             first,
             after,
         )
-        return SessionConnection.from_page(page)
+        return SessionConnection.of(page, Session.from_domain)
 
 
 @strawberry.type

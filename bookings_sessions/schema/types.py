@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -191,28 +191,31 @@ class PageInfo:
 
 
 Item = TypeVar("Item")
-Edge = TypeVar("Edge")
-
-
-def edges_of(page: Page[Item], edge: Callable[[str, Item], Edge]) -> list[Edge]:
-    """One edge per item, with its cursor: the Relay shape every paged field shares."""
-    return [edge(cursor, item) for item, cursor in zip(page.items, page.cursors, strict=True)]
+Node = TypeVar("Node")
 
 
 @strawberry.type
-class SessionEdge:
+class Edge(Generic[Node]):
     cursor: str
-    node: Session
+    node: Node
 
 
-@strawberry.type(description="A page of sessions, sorted by start then id.")
-class SessionConnection:
-    edges: list[SessionEdge]
+@strawberry.type
+class Connection(Generic[Node]):
+    """The Relay shape every paged field shares: edges with cursors, and where the page ends."""
+
+    edges: list[Edge[Node]]
     page_info: PageInfo
 
     @classmethod
-    def from_page(cls, page: Page[DomainSession]) -> SessionConnection:
-        edges = edges_of(
-            page, lambda cursor, item: SessionEdge(cursor=cursor, node=Session.from_domain(item))
-        )
+    def of(cls, page: Page[Item], node: Callable[[Item], Node]) -> Self:
+        edges = [
+            Edge(cursor=cursor, node=node(item))
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ]
         return cls(edges=edges, page_info=PageInfo.from_page(page))
+
+
+@strawberry.type(description="A page of sessions, sorted by start then id.")
+class SessionConnection(Connection[Session]):
+    pass
