@@ -65,7 +65,8 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
         awaiting_headers = self._header_timer is not None
         super().data_received(data)
         # Bytes that did not complete the headers are all header bytes (a body only follows complete
-        # headers), so the count is exact and a body in the same packet never counts.
+        # headers), so a body in the same read never counts. A read that completes the headers is not
+        # counted: at most one read (256 KiB) past the limit gets through, instead of no bound at all.
         if awaiting_headers and self._header_timer is not None and not self.transport.is_closing():
             self._header_bytes += len(data)
             if self._header_bytes > self.max_header_bytes:
