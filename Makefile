@@ -26,8 +26,9 @@ install-dev: $(VENV)/.installed-dev
 ferretdb:
 	scripts/build-ferretdb.sh
 
-# Real clients the tests drive (Apollo Gateway, graphql-http audits, Playwright): exact versions from the
-# lock file; --ignore-scripts, so no install step downloads anything (Playwright drives Debian's chromium).
+# Real clients the tests drive (Apollo Gateway, graphql-http audits, graphql-ws, Playwright): exact
+# versions from the lock file; --ignore-scripts, so no install step downloads anything (Playwright
+# drives Debian's chromium).
 NODE_DIR := tests/node
 $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error

@@ -15,7 +15,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app
-    from .http.connections import HeaderTimeoutProtocol, uvicorn_limit_concurrency
+    from .http.connections import HeaderLimitsProtocol, uvicorn_limit_concurrency
     from .observability import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
@@ -33,7 +33,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # WebSocket messages are bounded like request bodies; uvicorn refuses bigger frames (close 1009)
         # before buffering them. The app checks again for servers started otherwise.
         ws_max_size=settings.max_request_bytes,
-        http=HeaderTimeoutProtocol.with_timeout(settings.header_timeout_seconds),
+        http=HeaderLimitsProtocol.configured(settings.header_timeout_seconds, settings.max_header_bytes),
         limit_concurrency=uvicorn_limit_concurrency(settings.max_connections),
     )
     return 0

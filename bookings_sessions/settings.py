@@ -57,8 +57,10 @@ class Settings(BaseSettings):
     notification_backoff_base_seconds: float = Field(default=2.0, gt=0, le=3600)
     notification_backoff_cap_seconds: float = Field(default=600.0, gt=0, le=86_400)
     # Connections (docs/operations.md): a client has this long to finish its request headers
-    # (and a WebSocket to send connection_init); beyond MAX_CONNECTIONS open connections, requests get 503.
+    # (and a WebSocket to send connection_init), at most this many header bytes; beyond MAX_CONNECTIONS
+    # open connections, requests get 503.
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    max_header_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
 
     @field_validator("notification_webhook_url")

@@ -1,10 +1,13 @@
-"""uvicorn's HTTP protocol with a request-header timeout and the connection cap applied to upgrades too.
+"""uvicorn's HTTP protocol with a request-header timeout and size cap, and the connection cap on upgrades.
 
 uvicorn (0.54) has no header timeout: its keep-alive timer starts only after a first response and stops
 at the first byte of the next request, so a socket that sends nothing, or trickles header lines, is kept
 forever (the probe in issue 13 used up every file descriptor that way). Here the server waits at most
 `header_timeout` seconds for complete request headers, counted from when it starts waiting (connection
 made, or previous response sent); then it closes the connection, answering 408 if a request had begun.
+
+Nor does its httptools parser bound the size of the headers (16 MB of them were read into memory):
+more than `max_header_bytes` of a request before the end of its headers is answered 431.
 
 `limit_concurrency` (MAX_CONNECTIONS) answers plain requests 503 but lets WebSocket upgrades through;
 here an upgrade beyond the cap gets the same 503.
@@ -25,6 +28,7 @@ def _closing_response(status: bytes, reason: bytes) -> bytes:
 
 
 REQUEST_TIMEOUT: Final = _closing_response(b"408", b"Request Timeout")
+HEADERS_TOO_LARGE: Final = _closing_response(b"431", b"Request Header Fields Too Large")
 SERVICE_UNAVAILABLE: Final = _closing_response(b"503", b"Service Unavailable")
 
 
@@ -33,18 +37,21 @@ def uvicorn_limit_concurrency(max_connections: int) -> int:
     return max_connections + 1
 
 
-class HeaderTimeoutProtocol(HttpToolsProtocol):
+class HeaderLimitsProtocol(HttpToolsProtocol):
     header_timeout: ClassVar[float] = 10.0
+    max_header_bytes: ClassVar[int] = 65536
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
         self._request_begun = False
+        self._header_bytes = 0
 
     @classmethod
-    def with_timeout(cls, seconds: float) -> type[HeaderTimeoutProtocol]:
-        """uvicorn builds the protocol itself: the setting travels as a class attribute."""
-        return type(cls.__name__, (cls,), {"header_timeout": seconds})
+    def configured(cls, header_timeout: float, max_header_bytes: int) -> type[HeaderLimitsProtocol]:
+        """uvicorn builds the protocol itself: the settings travel as class attributes."""
+        limits = {"header_timeout": header_timeout, "max_header_bytes": max_header_bytes}
+        return type(cls.__name__, (cls,), limits)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -53,6 +60,20 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_waiting()
         super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        awaiting_headers = self._header_timer is not None
+        super().data_received(data)
+        # Bytes that did not complete the headers are all header bytes (a body only follows complete
+        # headers), so a body in the same read never counts. A read that completes the headers is not
+        # counted: at most one read (256 KiB) past the limit gets through, instead of no bound at all.
+        if awaiting_headers and self._header_timer is not None and not self.transport.is_closing():
+            self._header_bytes += len(data)
+            if self._header_bytes > self.max_header_bytes:
+                self._stop_waiting()
+                self.logger.warning("Request headers larger than %d bytes.", self.max_header_bytes)
+                self.transport.write(HEADERS_TOO_LARGE)
+                self.transport.close()
 
     def on_message_begin(self) -> None:
         self._request_begun = True
@@ -80,6 +101,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     def _wait_for_headers(self) -> None:
         self._stop_waiting()
+        self._header_bytes = 0
         self._header_timer = self.loop.call_later(self.header_timeout, self._headers_timed_out)
 
     def _stop_waiting(self) -> None:

@@ -59,7 +59,10 @@ def private_dir(path: Path) -> None:
     for directory in reversed(missing):
         with contextlib.suppress(FileExistsError):
             directory.mkdir(mode=0o700)
-    path.chmod(0o700)
+    try:
+        path.chmod(0o700)
+    except PermissionError:  # someone else's directory: still usable, but say that it is not private
+        log.warning("%s belongs to another user and could not be made private (0700)", path)
 
 
 def _child_setup() -> None:

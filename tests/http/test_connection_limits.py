@@ -24,6 +24,7 @@ from tests.support.tokens import Tokens
 
 HEADER_TIMEOUT = 1
 MAX_CONNECTIONS = 2
+MAX_HEADER_BYTES = 8192
 # How long a test waits for the server to act before calling it a failure; never a speed requirement.
 PATIENCE = 15.0
 
@@ -38,6 +39,7 @@ def limited_server(
         tokens,
         HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
         MAX_CONNECTIONS=str(MAX_CONNECTIONS),
+        MAX_HEADER_BYTES=str(MAX_HEADER_BYTES),
     ) as server:
         yield server
 
@@ -73,6 +75,36 @@ def test_headers_that_trickle_in_are_cut_off_with_408(limited_server: LiveServer
 
     assert answer.startswith(b"HTTP/1.1 408 "), answer
     assert b"connection: close" in answer.lower()
+
+
+def test_oversized_headers_are_refused_with_431(limited_server: LiveServer) -> None:
+    with open_socket(limited_server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):  # refused before we finished
+            for line in range(4 * MAX_HEADER_BYTES // 1000):
+                sock.sendall(b"X-Big-%d: %s\r\n" % (line, b"a" * 1000))
+            sock.sendall(b"\r\n")
+        answer = read_until_closed(sock)
+
+    assert answer.startswith(b"HTTP/1.1 431 "), answer
+
+
+def test_headers_just_under_the_limit_and_a_body_in_the_same_packet_are_served(
+    limited_server: LiveServer,
+) -> None:
+    padding = b"X-Pad: " + b"a" * (MAX_HEADER_BYTES - 200) + b"\r\n"
+    body = b'{"query": "{ __typename }"}' + b" " * (4 * MAX_HEADER_BYTES)
+    request = (
+        b"POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        + padding
+        + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+        + body
+    )
+    with open_socket(limited_server) as sock:
+        sock.sendall(request)
+        answer = read_until_closed(sock)
+
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:300]
 
 
 def test_a_finished_request_is_answered_and_the_idle_connection_closed(limited_server: LiveServer) -> None:
