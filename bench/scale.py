@@ -239,7 +239,9 @@ def sizes() -> tuple[int, ...]:
 def under_limit(rows: list[dict[str, Any]], limit_ms: float = PAGE_LIMIT_MS) -> int | None:
     """Sessions at which a page reaches `limit_ms`, interpolated linearly between measured sizes (a
     FerretDB listing scans the whole collection, so its time grows linearly with it)."""
-    points = [(row["sessions"], row["page_ms"]) for row in rows if row["page_ms"] is not None]
+    points: list[tuple[int, float]] = [
+        (row["sessions"], row["page_ms"]) for row in rows if row["page_ms"] is not None
+    ]
     for (size_a, ms_a), (size_b, ms_b) in itertools.pairwise(points):
         if ms_a <= limit_ms < ms_b:
             return round(size_a + (limit_ms - ms_a) * (size_b - size_a) / (ms_b - ms_a))
@@ -257,7 +259,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "`updateSession` ms: ours | peer | raw by `_id` | raw guarded |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    figures = ("page_ms", "peer_page_ms", "raw_page_ms", "update_ms", "peer_update_ms")
+    figures: tuple[str, ...] = ("page_ms", "peer_page_ms", "raw_page_ms", "update_ms", "peer_update_ms")
     figures += ("raw_update_ms", "raw_guarded_update_ms")
     for row in rows:
         cells = " | ".join(ms(row[name]) for name in figures)
