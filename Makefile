@@ -80,8 +80,8 @@ $(PEER_DIR)/node_modules/.installed: $(PEER_DIR)/package.json $(PEER_DIR)/packag
 	cd $(PEER_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Not part of `make test`: ~8 minutes of load on FerretDB, the floor app, our server and the Apollo peer,
-# then the scale curve (bench/README.md, docs/performance.md). `make bench-scale`: the curve alone.
+# Not part of `make test`: ~10 minutes of load on FerretDB, the floor app, our server and the Apollo peer,
+# then ~3 minutes of scale curve (docs/performance.md). `make bench-scale`: the curve alone.
 bench: install-dev ferretdb $(PEER_DIR)/node_modules/.installed
 	bench/install-wrk.sh
 	$(BIN)/python -m bench

@@ -8,7 +8,7 @@ import secrets
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,9 @@ class Result:
     errors: int
     non2xx: int
     cpu_us: float | None = None  # CPU per request of the process doing the work (server or raw client)
+    # Sent but never answered within the run: wrk stops at its deadline with one request in flight on
+    # every connection, which the server still serves (bench/loadgen.py waits for its last answers).
+    abandoned: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,7 +114,8 @@ def http(load: Load, connections: int, duration: float) -> Result:
             f"--connections={connections}",
             f"--duration={duration}",
         ]
-    return _run(argv, env, duration, generator())
+    result = _run(argv, env, duration, generator())
+    return replace(result, abandoned=connections) if generator() == "wrk" else result
 
 
 def raw_driver(

@@ -88,9 +88,14 @@ class Children:
 
 
 def request(
-    port: int, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
 ) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
+    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -99,12 +104,18 @@ def request(
         connection.close()
 
 
-def graphql(port: int, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> Any:
+def graphql(
+    port: int,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
+    timeout: float = 10.0,
+) -> Any:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    _, raw = request(port, "POST", "/graphql", body, headers)
+    _, raw = request(port, "POST", "/graphql", body, headers, timeout)
     return json.loads(raw)
 
 
@@ -148,6 +159,24 @@ def cpu_seconds(pid: int) -> float:
             fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
             total += int(fields[11]) + int(fields[12])
     return total / ticks
+
+
+def wait_idle(pid: int, quiet_seconds: float = 0.03, window: float = 0.25, timeout: float = 20.0) -> float:
+    """Until the process tree of `pid` (the bench: every server and FerretDB) has used less than
+    `quiet_seconds` of CPU in each of two successive windows; returns the seconds waited.
+
+    A load generator stops at its deadline with a request in flight on every connection; the servers and
+    the store still finish those. Waiting for that keeps one measurement's leftovers out of the next.
+    """
+    began = time.monotonic()
+    quiet = 0
+    last = cpu_seconds(pid)
+    while quiet < 2 and time.monotonic() - began < timeout:
+        time.sleep(window)
+        now = cpu_seconds(pid)
+        quiet = quiet + 1 if now - last < quiet_seconds else 0
+        last = now
+    return time.monotonic() - began
 
 
 def machine_busy_seconds() -> float:

@@ -263,7 +263,9 @@ def warnings(summary: dict[str, dict[str, Any]]) -> list[str]:
             notes.append(f"{key}: {entry['errors']} failed or non-2xx responses")
         writes = entry.get("writes_per_request")
         if writes is not None and writes < 0.99:
-            notes.append(f"{key}: only {writes:.2f} writes per answered request (GraphQL errors?)")
+            notes.append(f"{key}: only {writes:.2f} writes per request served (GraphQL errors?)")
+        elif writes is not None and writes > 1.01:
+            notes.append(f"{key}: {writes:.2f} writes per request served (requests counted twice?)")
     return notes
 
 

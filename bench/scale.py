@@ -6,7 +6,8 @@ Every schedule holds 200 single sessions, 50 in each of four weeks, so the measu
 filled through the raw driver with `insert_many`, cloning a document our server itself stored (so the
 clones are shaped like ours). Each figure is the median of sequential requests from one client: latency,
 not throughput. Beside ours: the Apollo peer (when it is installed) and the raw queries our store sends,
-so the store's share is visible.
+so the store's share is visible. Each side runs alone against the store: our server polls it for
+notifications every second, which on FerretDB is itself a scan of the whole collection.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pymongo import MongoClient, ReturnDocument
+from pymongo.errors import PyMongoError
 
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
@@ -43,6 +45,7 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # the stored wall time (storage/documents.py); 
 BUDGET_S = 5.0  # per figure: at least MIN_REPEATS requests, more while they fit in this
 MIN_REPEATS, MAX_REPEATS = 3, 15
 PAGE_LIMIT_MS = 100.0
+REQUEST_TIMEOUT_S = 300.0  # a page at 50k sessions on a busy machine takes seconds
 
 
 def schedule_id(number: int) -> str:
@@ -87,6 +90,7 @@ class Scale:
     secret: str = field(default_factory=lambda: uuid.uuid4().hex * 2)
     filled: int = 0
     first_ids: list[str] = field(default_factory=list)  # schedule 0's sessions, the ones updated
+    data_dir: Path = Path()
 
     def __post_init__(self) -> None:
         self.admin = scenarios.token(self.secret, "BOOKINGS_ADMIN")
@@ -94,32 +98,38 @@ class Scale:
         self.client: MongoClient[dict[str, Any]] = MongoClient(self.uri, tz_aware=True)
         self.sessions = self.client[DATABASE]["sessions"]
 
-    def start_servers(self, data_dir: Path) -> tuple[Child, Child | None]:
+    def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JWT_", "MONGODB_"))}
         env.update(
             MONGODB_URI=self.uri,
             MONGODB_DATABASE=DATABASE,
             JWT_SECRET=self.secret,
             LOG_LEVEL="WARNING",
-            DATA_DIR=str(data_dir),
+            DATA_DIR=str(self.data_dir),
             BUSINESS_TIME_ZONE="UTC",
         )
+        return env
+
+    def ours(self) -> Child:
         port = free_port()
         argv = [str(BIN / "bookings-sessions"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-        ours = self.children.start("api", argv, env, port)
-        wait_ready(ours)  # it has created its indexes by now: the fill pays for them, as in production
+        server = self.children.start("api", argv, self._env(), port)
+        wait_ready(server, timeout=120)  # indexes created (first start: before the fill, as in production)
+        return server
+
+    def peer(self) -> Child | None:
         node = shutil.which("node")
         if node is None or not (PEER_DIR / "node_modules").is_dir():
-            return ours, None
+            return None
         port = free_port()
-        env.update(PORT=str(port), NODE_ENV="production")
-        peer = self.children.start("peer", [node, str(PEER_DIR / "server.mjs")], env, port)
+        env = {**self._env(), "PORT": str(port), "NODE_ENV": "production"}
+        server = self.children.start("peer", [node, str(PEER_DIR / "server.mjs")], env, port)
         try:
-            wait_ready(peer, "/graphql", post=PEER_PROBE)
+            wait_ready(server, "/graphql", post=PEER_PROBE)
         except RuntimeError:
-            self.children.stop(peer)
-            return ours, None
-        return ours, peer
+            self.children.stop(server)
+            return None
+        return server
 
     def template(self, port: int) -> dict[str, Any]:
         """A session as our server stores it, taken out of the collection again."""
@@ -153,7 +163,7 @@ class Scale:
         variables = {"filter": {"scheduleId": schedule_id(0)}, "window": WINDOW, "first": PER_WEEK}
 
         def call(_: int) -> None:
-            body = graphql(port, scenarios.PAGE, variables, self.staff)
+            body = graphql(port, scenarios.PAGE, variables, self.staff, REQUEST_TIMEOUT_S)
             edges = (body.get("data") or {}).get("sessions", {}).get("edges", [])
             if body.get("errors") or len(edges) != PER_WEEK:
                 raise RuntimeError(f"page: {json.dumps(body)[:300]}")
@@ -163,7 +173,7 @@ class Scale:
     def update(self, port: int, tag: str) -> Callable[[int], None]:
         def call(turn: int) -> None:
             variables = {"id": self.first_ids[turn], "info": {"notes": f"{tag}-{turn}"}}
-            body = graphql(port, scenarios.UPDATE, variables, self.admin)
+            body = graphql(port, scenarios.UPDATE, variables, self.admin, REQUEST_TIMEOUT_S)
             if body.get("errors"):
                 raise RuntimeError(f"updateSession: {json.dumps(body)[:300]}")
 
@@ -192,16 +202,30 @@ class Scale:
 
         return call
 
-    def measure(self, size: int, template: dict[str, Any], ours: Child, peer: Child | None) -> dict[str, Any]:
-        row: dict[str, Any] = {"sessions": size, "fill_s": self.fill(template, size)}
+    def measure(self, size: int, template: dict[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {"sessions": size, "fill_s": self.fill(template, size), "failures": {}}
         tag = f"s{size}"
-        row["page_ms"] = timed_ms(self.page(ours.port))
-        row["peer_page_ms"] = timed_ms(self.page(peer.port)) if peer else None
-        row["raw_page_ms"] = timed_ms(self.raw_page)
-        row["update_ms"] = timed_ms(self.update(ours.port, tag))
-        row["peer_update_ms"] = timed_ms(self.update(peer.port, tag + "p")) if peer else None
-        row["raw_update_ms"] = timed_ms(self.raw_update(False, tag + "r"))
-        row["raw_guarded_update_ms"] = timed_ms(self.raw_update(True, tag + "g"))
+
+        def figure(name: str, call: Callable[[int], None]) -> None:
+            try:
+                row[name] = timed_ms(call)
+            except (RuntimeError, OSError, PyMongoError) as error:  # reported, not fatal
+                row[name] = None
+                row["failures"][name] = str(error)[:300]
+
+        ours = self.ours()
+        figure("page_ms", self.page(ours.port))
+        figure("update_ms", self.update(ours.port, tag))
+        self.children.stop(ours)
+        peer = self.peer()
+        row["peer_page_ms"] = row["peer_update_ms"] = None
+        if peer is not None:
+            figure("peer_page_ms", self.page(peer.port))
+            figure("peer_update_ms", self.update(peer.port, tag + "p"))
+            self.children.stop(peer)
+        figure("raw_page_ms", self.raw_page)
+        figure("raw_update_ms", self.raw_update(False, tag + "r"))
+        figure("raw_guarded_update_ms", self.raw_update(True, tag + "g"))
         return row
 
 
@@ -215,7 +239,9 @@ def sizes() -> tuple[int, ...]:
 def under_limit(rows: list[dict[str, Any]], limit_ms: float = PAGE_LIMIT_MS) -> int | None:
     """Sessions at which a page reaches `limit_ms`, interpolated linearly between measured sizes (a
     FerretDB listing scans the whole collection, so its time grows linearly with it)."""
-    points = [(row["sessions"], row["page_ms"]) for row in rows]
+    points: list[tuple[int, float]] = [
+        (row["sessions"], row["page_ms"]) for row in rows if row["page_ms"] is not None
+    ]
     for (size_a, ms_a), (size_b, ms_b) in itertools.pairwise(points):
         if ms_a <= limit_ms < ms_b:
             return round(size_a + (limit_ms - ms_a) * (size_b - size_a) / (ms_b - ms_a))
@@ -233,7 +259,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "`updateSession` ms: ours | peer | raw by `_id` | raw guarded |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    figures = ("page_ms", "peer_page_ms", "raw_page_ms", "update_ms", "peer_update_ms")
+    figures: tuple[str, ...] = ("page_ms", "peer_page_ms", "raw_page_ms", "update_ms", "peer_update_ms")
     figures += ("raw_update_ms", "raw_guarded_update_ms")
     for row in rows:
         cells = " | ".join(ms(row[name]) for name in figures)
@@ -251,11 +277,12 @@ def main() -> int:
         database = EmbeddedFerretDB(tmp / "ferretdb")
         scale: Scale | None = None
         try:
-            scale = Scale(database.start(), children)
-            ours, peer = scale.start_servers(tmp / "data")
+            scale = Scale(database.start(), children, data_dir=tmp / "data")
+            ours = scale.ours()
             template = scale.template(ours.port)
+            children.stop(ours)
             for size in sizes():
-                rows.append(scale.measure(size, template, ours, peer))
+                rows.append(scale.measure(size, template))
                 print(f"bench scale: {size:,} sessions measured", flush=True)
         finally:
             children.stop_all()
@@ -268,6 +295,9 @@ def main() -> int:
     print(table(rows))
     reach = "beyond the largest size" if limit is None else f"up to about {limit:,} sessions"
     print(f"\nOn the embedded store a page stays under {PAGE_LIMIT_MS:g} ms {reach}.")
+    for row in rows:
+        for name, reason in row["failures"].items():
+            print(f"  n/a: {row['sessions']:,} sessions, {name}: {reason}")
     path = Path(__file__).resolve().parent / "scale.json"
     result = {"rows": rows, "page_under_100ms_up_to": limit, "seconds": round(time.monotonic() - began, 1)}
     path.write_text(json.dumps(result, indent=2) + "\n")
