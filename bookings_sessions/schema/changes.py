@@ -70,7 +70,8 @@ class ChangeConnection:
 @strawberry.input(description="Which changes to list.")
 class ChangeFilter:
     schedule_ids: list[str] | None = strawberry.field(
-        default=strawberry.UNSET, description="Only changes whose session is (now) on one of these schedules."
+        default=strawberry.UNSET,
+        description="Only changes that left their session on one of these schedules.",
     )
 
 
