@@ -57,18 +57,16 @@ class Settings(BaseSettings):
     notification_backoff_base_seconds: float = Field(default=2.0, gt=0, le=3600)
     notification_backoff_cap_seconds: float = Field(default=600.0, gt=0, le=86_400)
     # The change feed (docs/design.md §9): retention of `changes`, how often each process looks for new
-    # events (sequencer and live feed), the sequencer's lease, and optional outbound change webhooks.
+    # events (sequencer and live feed), and the sequencer's lease.
     changes_retention_days: int = Field(default=30, ge=1, le=3650)
     changes_poll_seconds: float = Field(default=0.25, gt=0, le=60)
     changes_lease_seconds: float = Field(default=10.0, ge=1, le=600)
-    change_webhook_url: str | None = None
-    change_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     # Connections (docs/operations.md): a client has this long to finish its request headers
     # (and a WebSocket to send connection_init); beyond MAX_CONNECTIONS open connections, requests get 503.
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
 
-    @field_validator("notification_webhook_url", "change_webhook_url")
+    @field_validator("notification_webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
         if not value:
@@ -84,13 +82,6 @@ class Settings(BaseSettings):
         # An unsigned webhook would let anyone who finds the receiver's URL forge notifications.
         if info.data.get("notification_webhook_url") and not (value and value.get_secret_value()):
             raise ValueError("is required when NOTIFICATION_WEBHOOK_URL is set")
-        return value
-
-    @field_validator("change_webhook_secret")
-    @classmethod
-    def _change_webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        if info.data.get("change_webhook_url") and not (value and value.get_secret_value()):
-            raise ValueError("is required when CHANGE_WEBHOOK_URL is set")
         return value
 
     @field_validator("notification_http_timeout_seconds")
