@@ -15,8 +15,6 @@ a reader has seen can never be followed by a smaller one appearing (see §9 for 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,10 +24,8 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
+from .outbox import DocumentLock
 from .store import database_errors
-
-# session id → a context manager held while writing that session document (the per-session lock).
-DocumentLock = Callable[[str], AbstractAsyncContextManager[Any]]
 
 HAS_CHANGES: Document = {"changeLog.id": {"$exists": True}}
 COMMITTED = "committed"
