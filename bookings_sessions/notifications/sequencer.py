@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 
 from ..domain.changes import Change
 from ..settings import Settings
-from ..storage.changes import ChangeLogStore, DocumentLock, Lease, LostLease
+from ..storage.changes import ChangeLogStore, Lease, LostLease
 from ..storage.clock import utc_now
+from ..storage.outbox import DocumentLock
 from ..storage.write_lock import session_lock
 from .dispatcher import dispatcher_id
 
