@@ -24,8 +24,10 @@ from .graphiql import graphiql_static_app
 from .http.graphql_view import GraphQLView
 from .http.persisted_queries import PersistedQueries
 from .notifications.dispatcher import start_notifications
+from .notifications.sequencer import start_sequencer
 from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .schema import build_schema
+from .service.live import start_live_feed
 from .service.services import AppServices
 from .settings import Settings, load_settings
 from .spa import spa_directory, spa_routes
@@ -97,6 +99,10 @@ async def _start(runtime: Runtime) -> None:
             settings.data_dir,
         )
     runtime.services = AppServices(settings=settings, store=store, keys=keys)
+    # The change log (docs/design.md §9): this process's sequencer (one process at a time holds its
+    # lease) and the live feed that turns committed changes into `sessionUpdated` events here.
+    runtime.extra_tasks.extend(await start_sequencer(settings, store.db))
+    runtime.extra_tasks.append(start_live_feed(runtime.services))
 
 
 async def _stop(runtime: Runtime) -> None:

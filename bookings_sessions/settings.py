@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     notification_http_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     notification_backoff_base_seconds: float = Field(default=2.0, gt=0, le=3600)
     notification_backoff_cap_seconds: float = Field(default=600.0, gt=0, le=86_400)
+    # The change feed (docs/design.md §9): retention of `changes`, how often each process looks for new
+    # events (sequencer and live feed), and the sequencer's lease.
+    changes_retention_days: int = Field(default=30, ge=1, le=3650)
+    changes_poll_seconds: float = Field(default=0.25, gt=0, le=60)
+    changes_lease_seconds: float = Field(default=10.0, ge=1, le=600)
     # Connections (docs/operations.md): a client has this long to finish its request headers
     # (and a WebSocket to send connection_init), at most this many header bytes; beyond MAX_CONNECTIONS
     # open connections, requests get 503.

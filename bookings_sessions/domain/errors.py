@@ -64,3 +64,9 @@ class Unavailable(DomainError):
     """The database cannot be reached."""
 
     code = "UNAVAILABLE"
+
+
+class CursorExpired(DomainError):
+    """A change-feed cursor older than what is retained (or from a log that was reset): resync."""
+
+    code = "CURSOR_EXPIRED"

@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
 
 from ..observability import GraphQLMetrics, Metrics
+from .changes import ChangesQuery
 from .directives import RequiresRole
 from .entities import checked_entities
 from .errors import ErrorCodes
@@ -66,7 +67,7 @@ def build_schema(
     if not introspection:
         extensions.append(DisableIntrospection)
     return SessionsSchema(
-        query=merge_types("Query", (Query, NotificationsQuery)),
+        query=merge_types("Query", (Query, NotificationsQuery, ChangesQuery)),
         mutation=Mutation,
         subscription=Subscription,
         types=[Session],

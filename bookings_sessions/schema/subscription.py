@@ -1,4 +1,4 @@
-"""`Subscription.sessionUpdated`: every session write made through this process, as it happens."""
+"""`Subscription.sessionUpdated`: sessions written through any server process, fed from the change log."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ class Subscription:
     @strawberry.subscription(
         extensions=[requires_role(*SENSITIVE_READERS)],
         description=(
-            "Sessions created, updated or cancelled through this server process, optionally only those "
-            "of one schedule. Over graphql-transport-ws; the token goes in the connection_init payload "
-            'as {"Authorization": "Bearer <token>"}.'
+            "Sessions created, updated or cancelled through any server process, as they are once the "
+            "change is in the change log (several changes to one session in a moment may arrive as one), "
+            "optionally only those of one schedule. Over graphql-transport-ws; the token goes in the "
+            'connection_init payload as {"Authorization": "Bearer <token>"}.'
         ),
     )
     async def session_updated(

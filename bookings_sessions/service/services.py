@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..auth import TokenKeys
 from ..settings import Settings
+from ..storage.changes import ChangeLogStore
 from ..storage.outbox import OutboxStore
 from ..storage.store import SessionStore
 from .events import SessionEvents
@@ -26,3 +27,7 @@ class AppServices:
     def outbox(self) -> OutboxStore:
         # The outbox shares the sessions' database; a store object is just collection handles.
         return OutboxStore(self.store.db)
+
+    @property
+    def changes(self) -> ChangeLogStore:
+        return ChangeLogStore(self.store.db)

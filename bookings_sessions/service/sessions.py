@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
+from ..domain.changes import Change, record_change
 from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
 from ..domain.errors import Conflict, NotFound, fields_of
 from ..domain.model import Session
@@ -59,6 +60,20 @@ def changed_fields(before: Session, after: Session) -> dict[str, Any]:
         for name in type(after).model_fields
         if name not in ignored and getattr(before, name) != getattr(after, name)
     }
+
+
+def change_of(
+    before: Session, changed: dict[str, Any], *, revision: int, now: datetime, after: Session
+) -> Change:
+    """The change event of an update from `before` to `after` (docs/design.md §9)."""
+    return record_change(
+        session_id=before.id,
+        changed=changed,
+        now=now,
+        revision=revision,
+        schedule_id=after.schedule_id,
+        previous_schedule_id=before.schedule_id,
+    )
 
 
 async def _load_instance(
@@ -126,11 +141,14 @@ async def create_session(services: AppServices, session_info: dict[str, Any]) ->
         else:
             session = new_single_session(command, session_id=new_session_id(), business_zone=zone, now=now)
     if command.recurrence is not None:
-        await services.store.insert_series(series)
         session = series.as_session()
+    change = record_change(
+        session_id=session.id, changed={}, now=now, revision=1, schedule_id=session.schedule_id, created=True
+    )
+    if command.recurrence is not None:
+        await services.store.insert_series(series, change=change)
     else:
-        await services.store.insert(session)
-    services.events.publish(session)
+        await services.store.insert(session, change=change)
     return session
 
 
@@ -160,13 +178,19 @@ async def _apply(
         # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
         with fields_of("session_info"):
             blind = blind_patch(patch, business_zone=zone)
-        if blind is not None:
+        # Not for a schedule change: the event of a write that did not read must leave the schedule
+        # for the sequencer to derive, which needs every schedule change to say what it left (§9).
+        if blind is not None and "schedule_id" not in blind:
             # Under the same per-id lock as every other write here (the dispatcher's outbox clean-up
             # included): FerretDB 1.x does not serialise writes to one document by itself.
             async with session_lock(session_id):
-                written = await store.patch_if_changed(session_id, blind, now=utc_now())
+                now = utc_now()
+                # Revision and schedule unknown without a read: the sequencer derives them (§9).
+                change = record_change(
+                    session_id=session_id, changed=blind, now=now, revision=None, schedule_id=None
+                )
+                written = await store.patch_if_changed(session_id, blind, now=now, change=change)
             if written is not None:
-                services.events.publish(written)
                 return written
 
     async def single_or_series(now: datetime) -> Session | None:
@@ -187,15 +211,28 @@ async def _apply(
             next_state = planned or stored.model_copy(
                 update={"revision": stored.revision + 1, "updated_date": now}
             )
-            written = await store.replace_series(next_state, stored.revision, outbox=outbox)
-            return next_state.as_session() if written else None
+            after = next_state.as_session()
+            change = change_of(
+                before, changed_fields(before, after), revision=next_state.revision, now=now, after=after
+            )
+            written = await store.replace_series(next_state, stored.revision, change=change, outbox=outbox)
+            return after if written else None
         check_revision(stored, expected_revision)
         with fields_of("session_info"):
             changes = plan_patch(stored, patch, business_zone=zone)
         outbox = outbox_entries(stored, changes, notification, change_kind=change_kind, now=now)
         if not changes and not outbox:
             return stored
-        return await store.patch(session_id, stored.revision, changes, now=now, outbox=outbox)
+        schedule = changes.get("schedule_id", stored.schedule_id)
+        change = record_change(
+            session_id=session_id,
+            changed=changes,
+            now=now,
+            revision=stored.revision + 1,
+            schedule_id=schedule,
+            previous_schedule_id=stored.schedule_id,
+        )
+        return await store.patch(session_id, stored.revision, changes, now=now, change=change, outbox=outbox)
 
     async def instance(now: datetime) -> Session | None:
         assert parsed is not None
@@ -218,14 +255,21 @@ async def _apply(
             series_id=series_id, occurrence_date=occurrence_date, created_date=now, revision=before.revision
         )
         to_save = planned or base.model_copy(update={"revision": base.revision + 1, "updated_date": now})
-        saved = await store.save_override(
-            to_save, None if existing is None else existing.revision, outbox=outbox
+        saved_instance = instance_session(series, occurrence_date, to_save)
+        assert saved_instance is not None
+        change = change_of(
+            before,
+            changed_fields(before, saved_instance),
+            revision=saved_instance.revision,
+            now=now,
+            after=saved_instance,
         )
-        return instance_session(series, occurrence_date, to_save) if saved else None
+        saved = await store.save_override(
+            to_save, None if existing is None else existing.revision, change=change, outbox=outbox
+        )
+        return saved_instance if saved else None
 
-    updated = await _with_retries(session_id, single_or_series if parsed is None else instance)
-    services.events.publish(updated)
-    return updated
+    return await _with_retries(session_id, single_or_series if parsed is None else instance)
 
 
 def check_revision(current: Session, expected: int | None) -> None:

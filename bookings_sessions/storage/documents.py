@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..domain.changes import Change, ChangeKind
 from ..domain.fields import VALUE_FIELDS, given_values
 from ..domain.model import Session, SessionKind
 from ..domain.notifications import Notification
@@ -127,6 +128,43 @@ def outbox_entry_to_doc(notification: Notification) -> Document:
         "recipients": to_plain(notification.recipients),
         "createdDate": notification.created_date,
     }
+
+
+def change_to_doc(change: Change) -> Document:
+    """A change event as a session document's `changeLog` entry, or (with `_id`) in `changes`.
+
+    Field names are stored as the API spells them (a document key is the API's name, §1).
+    """
+    doc: Document = {
+        "id": change.id,
+        "kind": change.kind.value,
+        "sessionId": change.session_id,
+        "changedFields": [camel(name) for name in change.changed_fields],
+        "at": change.at,
+    }
+    optional = {
+        "scheduleId": change.schedule_id,
+        "previousScheduleId": change.previous_schedule_id,
+        "revision": change.revision,
+    }
+    doc.update({key: value for key, value in optional.items() if value is not None})
+    if change.sequence is not None:
+        doc["_id"] = change.sequence
+    return doc
+
+
+def change_from_doc(doc: Document) -> Change:
+    return Change(
+        id=doc["id"],
+        kind=ChangeKind(doc["kind"]),
+        session_id=doc["sessionId"],
+        schedule_id=doc.get("scheduleId"),
+        previous_schedule_id=doc.get("previousScheduleId"),
+        revision=doc.get("revision"),
+        changed_fields=tuple(snake(name) for name in doc.get("changedFields", ())),
+        at=as_utc(doc["at"]),
+        sequence=doc.get("_id") if isinstance(doc.get("_id"), int) else None,
+    )
 
 
 def update_from_changes(changes: dict[str, Any], *, now: datetime) -> Document:

@@ -10,6 +10,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
+from ..domain.changes import Change
 from ..domain.errors import Conflict, Unavailable
 from ..domain.listing import SessionFilter, Window
 from ..domain.model import Session
@@ -20,6 +21,7 @@ from ..domain.timezones import DATE_SLACK
 from .documents import (
     FIELD_NAMES,
     Document,
+    change_to_doc,
     outbox_entry_to_doc,
     session_from_doc,
     session_to_doc,
@@ -52,8 +54,8 @@ QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "moved_instance_exceptions": (("recurringSessionId", "startMode"), (), ("start.utc", "end.utc")),
 }
 
-# Reads never carry the outbox (it can be long and is only for the dispatcher).
-STORED_FIELDS: Document = {"outbox": 0}
+# Reads never carry the outbox or the pending change log (only for the dispatcher and the sequencer).
+STORED_FIELDS: Document = {"outbox": 0, "changeLog": 0}
 
 
 @contextlib.contextmanager
@@ -67,6 +69,31 @@ def database_errors() -> Iterator[None]:
         raise Conflict("a document with this id already exists") from error
     except PyMongoError:
         raise
+
+
+# `change` is None only for writes that bypass the use cases (storage tests): every write of the API
+# records exactly one change event, which the sequencer relies on (docs/design.md §9).
+
+
+def with_entries(update: Document, outbox: list[Notification] | None, change: Change | None) -> Document:
+    """Adds what rides in a write: its change event (§9) and notifications (§5), if any."""
+    pushes: Document = {}
+    if change is not None:
+        pushes["changeLog"] = change_to_doc(change)
+    if outbox:
+        pushes["outbox"] = {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}
+    if pushes:
+        update["$push"] = pushes
+    return update
+
+
+def new_document(doc: Document, outbox: list[Notification] | None, change: Change | None) -> Document:
+    """An inserted document carries its change event (and notifications) from the start."""
+    if change is not None:
+        doc["changeLog"] = [change_to_doc(change)]
+    if outbox:
+        doc["outbox"] = [outbox_entry_to_doc(entry) for entry in outbox]
+    return doc
 
 
 def filter_query(session_filter: SessionFilter) -> Document:
@@ -111,9 +138,9 @@ class SessionStore:
             for keys in INDEXES:
                 await self.sessions.create_index(list(keys))
 
-    async def insert(self, session: Session) -> None:
+    async def insert(self, session: Session, *, change: Change | None = None) -> None:
         with database_errors():
-            await self.sessions.insert_one(session_to_doc(session))
+            await self.sessions.insert_one(new_document(session_to_doc(session), None, change))
 
     async def load(self, session_id: str) -> Session | Series | None:
         """A single session or a series, whichever the id names (not instance exceptions)."""
@@ -125,12 +152,17 @@ class SessionStore:
             return None
         return series_from_doc(doc) if doc.get("kind") == "series" else session_from_doc(doc)
 
-    async def insert_series(self, series: Series) -> None:
+    async def insert_series(self, series: Series, *, change: Change | None = None) -> None:
         with database_errors():
-            await self.sessions.insert_one(series_to_doc(series))
+            await self.sessions.insert_one(new_document(series_to_doc(series), None, change))
 
     async def replace_series(
-        self, series: Series, expected_revision: int, *, outbox: list[Notification] | None = None
+        self,
+        series: Series,
+        expected_revision: int,
+        *,
+        change: Change | None = None,
+        outbox: list[Notification] | None = None,
     ) -> bool:
         """The whole new state in one write, guarded by `revision` (compare-and-swap)."""
         doc = series_to_doc(series)
@@ -138,8 +170,7 @@ class SessionStore:
         update: Document = {"$set": doc}
         if "scheduleOwnerId" not in doc:
             update["$unset"] = {"scheduleOwnerId": ""}
-        if outbox:
-            update["$push"] = {"outbox": {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}}
+        with_entries(update, outbox, change)
         with database_errors():
             result = await self.sessions.update_one({"_id": series.id, "revision": expected_revision}, update)
         return bool(result.matched_count)
@@ -154,16 +185,15 @@ class SessionStore:
         override: InstanceOverride,
         expected_revision: int | None,
         *,
+        change: Change | None = None,
         outbox: list[Notification] | None = None,
     ) -> bool:
         """Insert a first exception, or replace one guarded by `revision`; False if someone was first."""
         doc = override_to_doc(override)
         if expected_revision is None:
-            if outbox:
-                doc["outbox"] = [outbox_entry_to_doc(entry) for entry in outbox]
             try:
                 with database_errors():
-                    await self.sessions.insert_one(doc)
+                    await self.sessions.insert_one(new_document(doc, outbox, change))
             except Conflict:
                 return False
             return True
@@ -172,8 +202,7 @@ class SessionStore:
         cleared = {name: "" for name in ("start", "end", "durationMinutes") if name not in doc}
         if cleared:
             update["$unset"] = cleared
-        if outbox:
-            update["$push"] = {"outbox": {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}}
+        with_entries(update, outbox, change)
         with database_errors():
             result = await self.sessions.update_one(
                 {"_id": override.id, "revision": expected_revision}, update
@@ -253,16 +282,15 @@ class SessionStore:
         changes: dict[str, Any],
         *,
         now: datetime,
+        change: Change | None = None,
         outbox: list[Notification] | None = None,
     ) -> Session | None:
         """One atomic write guarded by `revision`; None means another writer got there first.
 
-        `outbox` entries ride in the same single-document write, so a notification is recorded
-        exactly when its change is (docs/design.md §5).
+        The change event and `outbox` entries ride in the same single-document write, so they are
+        recorded exactly when the change is (docs/design.md §5, §9).
         """
-        update = update_from_changes(changes, now=now)
-        if outbox:
-            update["$push"] = {"outbox": {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}}
+        update = with_entries(update_from_changes(changes, now=now), outbox, change)
         with database_errors():
             doc = await self.sessions.find_one_and_update(
                 {"_id": session_id, "revision": expected_revision},
@@ -272,7 +300,7 @@ class SessionStore:
         return None if doc is None else session_from_doc(doc)
 
     async def patch_if_changed(
-        self, session_id: str, changes: dict[str, Any], *, now: datetime
+        self, session_id: str, changes: dict[str, Any], *, now: datetime, change: Change | None = None
     ) -> Session | None:
         """One round trip: write only to a single session where some given field differs.
 
@@ -283,7 +311,7 @@ class SessionStore:
         with database_errors():
             doc = await self.sessions.find_one_and_update(
                 {"_id": session_id, "kind": "single", "$or": differs},
-                update_from_changes(changes, now=now),
+                with_entries(update_from_changes(changes, now=now), None, change),
                 # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
                 return_document=ReturnDocument.AFTER,
             )

@@ -171,8 +171,18 @@ def test_an_edit_in_one_window_appears_in_another_without_reload(
 def replica(
     live_server: LiveServer, ferretdb: EmbeddedFerretDB, tmp_path: Path, tokens: Tokens
 ) -> Iterator[LiveServer]:
-    """A second server process on the live server's database, as a second replica behind a balancer."""
-    server = start_server(ferretdb.uri, tmp_path / "replica", tokens, MONGODB_DATABASE=live_server.database)
+    """A second server process on the live server's database, as a second replica behind a balancer.
+
+    Its live feed looks at the change log only once a minute (the slowest allowed), so for the length of
+    a test its subscribers hear nothing of writes made through the live server.
+    """
+    server = start_server(
+        ferretdb.uri,
+        tmp_path / "replica",
+        tokens,
+        MONGODB_DATABASE=live_server.database,
+        CHANGES_POLL_SECONDS="60",
+    )
     try:
         yield server
     finally:
@@ -188,7 +198,7 @@ def test_a_stale_edit_shows_the_conflict_and_succeeds_after_retry(
     )
 
     # The first context works through live_server, the second through the replica: the second hears
-    # nothing of the first one's save (live updates are per process) and saves the revision it read.
+    # nothing of the first one's save (the replica's live feed lags) and saves the revision it read.
     report = drive(
         live_server,
         "conflict",

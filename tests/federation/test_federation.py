@@ -57,15 +57,18 @@ def test_gateway_resolves_session_entities_in_one_subgraph_request(live_server: 
 
 
 class FindCommands(monitoring.CommandListener):
-    """Counts `find` commands on one database; pymongo offers no way to unregister, so it can be switched."""
+    """Counts `find`s of sessions by id on one database; pymongo offers no way to unregister, so it can be
+    switched. Only finds by `_id`: the server's background movers (outbox, change log) scan on their own."""
 
     def __init__(self) -> None:
         self.database: str | None = None
         self.finds: list[dict[str, Any]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name == self.database and event.command_name == "find":
-            self.finds.append(dict(event.command))
+        command = event.command
+        by_id = command.get("find") == "sessions" and "_id" in command.get("filter", {})
+        if event.database_name == self.database and event.command_name == "find" and by_id:
+            self.finds.append(dict(command))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

@@ -160,6 +160,8 @@ async function apq() {
   };
   const page = await signedInPage(recordGraphQL);
   await waitForCards(page, config.expectedCards);
+  // Read the first load's answers before reloading: Chromium drops a body once its page navigates away.
+  await Promise.all(exchanges);
   load = 2;
   await page.reload();
   await waitForCards(page, config.expectedCards);

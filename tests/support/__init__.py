@@ -7,6 +7,7 @@
 - `api`          `Api`: the real ASGI app through httpx (`post`, `data`, `error`, `create_single`, ...)
 - `domain`       domain values built directly (`calendar_time`, `session_time`, `make_session`)
 - `live_server`  a real `bookings-sessions serve` process, and running the Node clients against it
+- `websocket`    a graphql-transport-ws client (`open_connection`, `receive`, `subscribe_and_wait_until_live`)
 - `browser`      headless Chromium for the browser tests (`chromium_path`, `BROWSER_ACCEPT`)
 - `receiver`     a real webhook receiver on loopback
 - `dispatching`  the notification dispatcher's test bench (`Db`, `config`, `running`, `eventually`)

@@ -96,6 +96,23 @@ query Notifications($sessionId: ID, $status: NotificationStatus, $first: Int! = 
 }
 """
 
+CHANGE_FIELDS = "kind sessionId scheduleId revision changedFields at session { _id revision notes }"
+
+
+def changes_query(node: str = CHANGE_FIELDS) -> str:
+    """`changes(...)` with every argument a variable; `node` selects each change's fields."""
+    return f"""
+query Changes($after: String, $first: Int, $filter: ChangeFilter) {{
+  changes(after: $after, first: $first, filter: $filter) {{
+    edges {{ cursor node {{ {node} }} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+
+CHANGES = changes_query()
+
 SESSION_UPDATED = """
 subscription Updates($scheduleId: String) {
   sessionUpdated(scheduleId: $scheduleId) { _id scheduleId status notes revision }

@@ -1,0 +1,103 @@
+"""The change log (docs/design.md §9): one event per write, recorded with the write itself.
+
+A write records a `Change` on the document it writes (created, updated or cancelled, which fields).
+The sequencer later numbers it and moves it into the `changes` collection, where consumers follow it
+with a cursor. No I/O here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from .values import SessionStatus
+
+
+class ChangeKind(StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    CANCELLED = "CANCELLED"
+
+
+class Change(BaseModel):
+    """One change event.
+
+    On a session document (pending): `sequence` is None, and the write shortcut of §4, which writes
+    without reading, leaves `revision` and `schedule_id` None too; the sequencer derives them from the
+    document when it moves the entry. In `changes`: everything is set.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: ChangeKind
+    session_id: str
+    schedule_id: str | None = None
+    # Set when the change moved the session to another schedule: lets the sequencer derive the schedule
+    # of an earlier pending entry that did not record it.
+    previous_schedule_id: str | None = None
+    revision: int | None = None
+    changed_fields: tuple[str, ...] = ()
+    at: datetime
+    sequence: int | None = None
+
+
+def change_kind(changed: dict[str, object], *, created: bool = False) -> ChangeKind:
+    if created:
+        return ChangeKind.CREATED
+    if changed.get("status") == SessionStatus.CANCELLED:
+        return ChangeKind.CANCELLED
+    return ChangeKind.UPDATED
+
+
+def record_change(
+    *,
+    session_id: str,
+    changed: dict[str, object],
+    now: datetime,
+    revision: int | None,
+    schedule_id: str | None,
+    previous_schedule_id: str | None = None,
+    created: bool = False,
+) -> Change:
+    """The event a write records with itself: the one function every write path calls.
+
+    `changed` holds the domain fields the write changes (their new values); a create passes none.
+    `previous_schedule_id` is the schedule before the write, when the write changes it.
+    """
+    moved = previous_schedule_id is not None and previous_schedule_id != schedule_id
+    return Change(
+        id=uuid.uuid4().hex,
+        kind=change_kind(changed, created=created),
+        session_id=session_id,
+        schedule_id=schedule_id,
+        previous_schedule_id=previous_schedule_id if moved else None,
+        revision=revision,
+        changed_fields=tuple(sorted(changed)),
+        at=now,
+    )
+
+
+def resolve_pending(entries: Iterable[Change], *, revision: int, schedule_id: str | None) -> list[Change]:
+    """Pending entries of one document, in write order, with every revision and schedule filled in.
+
+    Every write that raises a document's revision by one records exactly one entry, so the entries
+    still pending on a document at revision R are those of revisions R-k+1 … R, in order; walking
+    back from the document's state gives each entry's schedule too (an entry that moved the session
+    to another schedule says which one it left).
+    """
+    pending = list(entries)
+    resolved: list[Change] = []
+    next_revision, next_schedule = revision, schedule_id
+    for entry in reversed(pending):
+        entry_revision = entry.revision if entry.revision is not None else next_revision
+        entry_schedule = entry.schedule_id if entry.schedule_id is not None else next_schedule
+        resolved.append(entry.model_copy(update={"revision": entry_revision, "schedule_id": entry_schedule}))
+        next_revision = entry_revision - 1
+        next_schedule = entry.previous_schedule_id or entry_schedule
+    resolved.reverse()
+    return resolved

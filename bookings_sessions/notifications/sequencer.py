@@ -1,0 +1,146 @@
+"""The change sequencer (docs/design.md §9): one process at a time numbers pending change events.
+
+Every server process runs one and contends for the lease; the holder moves pending entries from
+session documents into `changes` in order, commits the highest number written, and (where the store
+has no TTL index) prunes events past retention. The others only retry the lease, so a dead holder is
+replaced once its lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..domain.changes import Change
+from ..settings import Settings
+from ..storage.changes import ChangeLogStore, Lease, LostLease
+from ..storage.clock import utc_now
+from ..storage.outbox import DocumentLock
+from ..storage.write_lock import session_lock
+from .dispatcher import dispatcher_id
+
+log = logging.getLogger("bookings_sessions.changes")
+
+# Documents whose pending entries one round moves.
+BATCH = 100
+# Pruning is cheap to skip: retention is in days.
+PRUNE_EVERY = timedelta(minutes=1)
+RELEASE_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class SequencerConfig:
+    poll_seconds: float
+    lease: timedelta
+    retention: timedelta
+    batch: int = BATCH
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SequencerConfig:
+        return cls(
+            poll_seconds=settings.changes_poll_seconds,
+            lease=timedelta(seconds=settings.changes_lease_seconds),
+            retention=timedelta(days=settings.changes_retention_days),
+        )
+
+
+class Sequencer:
+    def __init__(
+        self,
+        store: ChangeLogStore,
+        config: SequencerConfig,
+        *,
+        owner: str | None = None,
+        lock: DocumentLock | None = None,
+        prune: bool = False,
+        on_moved: Callable[[list[Change]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.owner = owner or dispatcher_id()
+        self.lock = lock
+        self.prune = prune
+        self.on_moved = on_moved
+        self.held: Lease | None = None
+        self._renew_at: datetime | None = None
+        self._next_number = 0
+        self._pruned_at: datetime | None = None
+
+    async def run(self) -> None:
+        """Until cancelled; then the lease is given back so another process takes over at once."""
+        try:
+            while True:
+                busy = False
+                try:
+                    busy = await self.step()
+                except LostLease as error:
+                    log.warning("change sequencer %s lost its lease: %s", self.owner, error)
+                    self.held = None
+                except Exception:
+                    log.exception("change sequencer round failed; retrying")
+                if not busy:
+                    await asyncio.sleep(self.config.poll_seconds)
+        finally:
+            if self.held is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(
+                        self.store.release(self.held, now=utc_now()), RELEASE_TIMEOUT_SECONDS
+                    )
+
+    async def step(self) -> bool:
+        """One round; True when it moved something, so the next round follows without sleeping."""
+        if not await self._hold_lease():
+            return False
+        moved = await self.store.move(self._next_number, limit=self.config.batch, lock=self.lock)
+        if moved:
+            last = moved[-1].sequence
+            assert last is not None
+            self._next_number = last + 1
+            if self.on_moved is not None:
+                await self.on_moved(moved)
+        await self._prune_if_due()
+        return bool(moved)
+
+    async def _hold_lease(self) -> bool:
+        now = utc_now()
+        if self.held is not None and self._renew_at is not None and now < self._renew_at:
+            return True
+        if self.held is not None and await self.store.renew(self.held, now=now, lease=self.config.lease):
+            self._renew_at = now + self.config.lease / 3
+            return True
+        self.held = await self.store.acquire(self.owner, now=now, lease=self.config.lease)
+        if self.held is None:
+            return False
+        # A new holder starts after the highest number anyone used (committed or not).
+        self._next_number = await self.store.last_number() + 1
+        self._renew_at = now + self.config.lease / 3
+        log.info("change sequencer %s holds the lease (generation %d)", self.owner, self.held.generation)
+        return True
+
+    async def _prune_if_due(self) -> None:
+        now = utc_now()
+        if not self.prune or (self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY):
+            return
+        self._pruned_at = now
+        await self.store.prune(now - self.config.retention)
+
+
+async def start_sequencer(
+    settings: Settings,
+    db: object,
+    *,
+    on_moved: Callable[[list[Change]], Awaitable[None]] | None = None,
+) -> list[asyncio.Task[None]]:
+    """Server start: the change log's indexes and this process's sequencer task."""
+    config = SequencerConfig.from_settings(settings)
+    store = ChangeLogStore(db)
+    has_ttl = await store.ensure_indexes(config.retention)
+    if not has_ttl:
+        log.info("the store has no TTL indexes (FerretDB): the change sequencer prunes `changes` itself")
+    # The API's per-session write lock: in this process, pulling moved entries never races an update.
+    sequencer = Sequencer(store, config, lock=session_lock, prune=not has_ttl, on_moved=on_moved)
+    return [asyncio.create_task(sequencer.run(), name="change-sequencer")]

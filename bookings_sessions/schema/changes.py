@@ -1,0 +1,86 @@
+"""`changes`: the change log as a Relay connection, for staff, admins and services (§9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from ..domain.callers import SENSITIVE_READERS
+from ..domain.changes import Change as DomainChange
+from ..domain.changes import ChangeKind
+from ..service.changes import DEFAULT_PAGE, MAX_PAGE, list_changes
+from .directives import requires_role
+from .inputs import given_fields
+from .names import graphql_name
+from .types import Connection, Session
+
+ChangeKindEnum = strawberry.enum(ChangeKind, name="ChangeKind")
+
+
+@strawberry.type(description="One write to a session, series or instance, in the order of the change log.")
+class Change:
+    kind: ChangeKindEnum  # type: ignore[valid-type]
+    session_id: strawberry.ID
+    schedule_id: str | None = strawberry.field(description="The session's schedule after the change.")
+    revision: int = strawberry.field(description="The session's revision this change produced.")
+    changed_fields: list[str] = strawberry.field(
+        description="The fields the change set or cleared, as this API names them; empty for CREATED."
+    )
+    at: datetime = strawberry.field(description="When the writing server made the change (its clock).")
+
+    @strawberry.field(description="The session as it is now (null if its id no longer resolves).")
+    async def session(self, info: Info[Any, Any]) -> Session | None:
+        found = await info.context.session_loader.load(str(self.session_id))
+        return None if found is None else Session.from_domain(found)
+
+    @classmethod
+    def from_domain(cls, value: DomainChange) -> Change:
+        assert value.revision is not None
+        return cls(
+            kind=value.kind,
+            session_id=strawberry.ID(value.session_id),
+            schedule_id=value.schedule_id,
+            revision=value.revision,
+            changed_fields=[graphql_name(name) for name in value.changed_fields],
+            at=value.at,
+        )
+
+
+@strawberry.type(description="A page of the change log, oldest first. Follow `pageInfo.endCursor`.")
+class ChangeConnection(Connection[Change]):
+    pass
+
+
+@strawberry.input(description="Which changes to list.")
+class ChangeFilter:
+    schedule_ids: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Only changes that left their session on one of these schedules.",
+    )
+
+
+@strawberry.type
+class ChangesQuery:
+    @strawberry.field(
+        extensions=[requires_role(*SENSITIVE_READERS)],
+        description="Every change, in one global order, after `after` (without it: from the oldest "
+        f"retained one); `first`: 1 to {MAX_PAGE}. A cursor older than the retention fails with "
+        "CURSOR_EXPIRED: re-read, then follow from a new cursor.",
+    )
+    async def changes(
+        self,
+        info: Info[Any, Any],
+        after: str | None = None,
+        first: int | None = DEFAULT_PAGE,
+        filter: ChangeFilter | None = None,
+    ) -> ChangeConnection:
+        page = await list_changes(
+            info.context.services,
+            after=after,
+            first=first,
+            filter=given_fields(filter) if filter else None,
+        )
+        return ChangeConnection.of(page, Change.from_domain)

@@ -1,0 +1,231 @@
+"""The change log's collections (docs/design.md §9): pending entries → numbered events in `changes`.
+
+Collections:
+- `sessions.changeLog`: entries written by each session write itself (one single-document write).
+- `changes`: one document per event, `_id` = its sequence number (1, 2, 3, …), unique on
+  (sessionId, revision) so an entry moved twice (a crash between copy and pull) is stored once.
+- `change_sequencer`: `committed` (every number up to `upTo` is written: readers never look past
+  it), `lease` (who numbers events now) and `claim:<generation>` documents, one per lease taken.
+
+Only the holder of the lease numbers events, one at a time and in order, and moves the entries of a
+document in the order they were written; a reader reads only up to the committed number. So a number
+a reader has seen can never be followed by a smaller one appearing (see §9 for the argument).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from ..domain.changes import Change, resolve_pending
+from ..domain.errors import CursorExpired
+from .documents import Document, change_from_doc, change_to_doc
+from .outbox import DocumentLock
+from .store import database_errors
+
+HAS_CHANGES: Document = {"changeLog.id": {"$exists": True}}
+COMMITTED = "committed"
+LEASE = "lease"
+# FerretDB 1.24 answers this code to `expireAfterSeconds`: there the sequencer prunes instead.
+NOT_IMPLEMENTED = 238
+
+
+class LostLease(RuntimeError):
+    """Another sequencer numbered an event with the number this one was about to use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    owner: str
+    generation: int
+
+
+class ChangeLogStore:
+    def __init__(self, db: Any) -> None:
+        self.sessions = db["sessions"]
+        self.changes = db["changes"]
+        self.sequencer = db["change_sequencer"]
+
+    async def ensure_indexes(self, retention: timedelta) -> bool:
+        """Creates the indexes; False when the store has no TTL indexes (the caller must prune)."""
+        with database_errors():
+            await self.sessions.create_index([("changeLog.id", 1)], sparse=True)
+            await self.changes.create_index([("sessionId", 1), ("revision", 1)], unique=True)
+            await self.changes.create_index([("scheduleId", 1), ("_id", 1)])
+            try:
+                await self.changes.create_index(
+                    [("at", 1)], expireAfterSeconds=int(retention.total_seconds()), name="at_ttl"
+                )
+            except OperationFailure as error:
+                if error.code != NOT_IMPLEMENTED:
+                    raise
+                await self.changes.create_index([("at", 1)])
+                return False
+        return True
+
+    # --- the lease --------------------------------------------------------------------------------
+
+    async def acquire(self, owner: str, *, now: datetime, lease: timedelta) -> Lease | None:
+        """Takes the sequencer lease if it is free or has run out; None when another holds it.
+
+        The claim document of the next generation can be inserted once only (atomic on FerretDB as on
+        MongoDB), so exactly one contender gets each generation.
+        """
+        with database_errors():
+            current = await self.sequencer.find_one({"_id": LEASE})
+            if current is not None and current["leaseUntil"] > now and current["owner"] != owner:
+                return None
+            generation = (current or {}).get("generation", 0) + 1
+            try:
+                await self.sequencer.insert_one({"_id": f"claim:{generation}", "owner": owner, "at": now})
+            except DuplicateKeyError:
+                return None
+            await self.sequencer.update_one(
+                {"_id": LEASE},
+                {"$set": {"owner": owner, "generation": generation, "leaseUntil": now + lease}},
+                upsert=True,
+            )
+            # A claim only matters while its generation is the newest; keep the last two for people.
+            await self.sequencer.delete_one({"_id": f"claim:{generation - 2}"})
+        return Lease(owner=owner, generation=generation)
+
+    async def renew(self, held: Lease, *, now: datetime, lease: timedelta) -> bool:
+        """Extends a held lease; False when another sequencer took it over meanwhile."""
+        with database_errors():
+            result = await self.sequencer.update_one(
+                {"_id": LEASE, "generation": held.generation, "owner": held.owner},
+                {"$set": {"leaseUntil": now + lease}},
+            )
+        return bool(result.matched_count)
+
+    async def release(self, held: Lease, *, now: datetime) -> None:
+        with database_errors():
+            await self.sequencer.update_one(
+                {"_id": LEASE, "generation": held.generation, "owner": held.owner},
+                {"$set": {"leaseUntil": now}},
+            )
+
+    # --- moving: session change logs → changes ------------------------------------------------
+
+    async def move(self, next_number: int, *, limit: int, lock: DocumentLock | None = None) -> list[Change]:
+        """Numbers and copies the pending entries of up to `limit` documents, then pulls them there.
+
+        Call only while holding the lease. Copy first, pull second: after a crash in between, the
+        copy of an entry hits the unique (sessionId, revision) and is just pulled. The pull is guarded
+        by the revision read: a write since then keeps the entries for the next round (whose copies
+        are then skipped as duplicates), so a pull never undoes a write on MongoDB; within this process
+        the per-session lock also keeps it from racing this process's writes on FerretDB.
+        `next_number` is the first number to give (the holder keeps count: `last_number() + 1` when it
+        took the lease). Returns the events newly numbered, in order.
+        """
+        moved: list[Change] = []
+        number = next_number
+        with database_errors():
+            projection = {"changeLog": 1, "revision": 1, "scheduleId": 1}
+            docs = await self.sessions.find(HAS_CHANGES, projection).limit(limit).to_list(length=None)
+            for doc in docs:
+                raw: list[Document] = doc.get("changeLog") or []
+                if not raw:
+                    continue
+                pending = resolve_pending(
+                    (change_from_doc(entry) for entry in raw),
+                    revision=doc.get("revision", 0),
+                    schedule_id=doc.get("scheduleId"),
+                )
+                for entry in pending:
+                    numbered = entry.model_copy(update={"sequence": number, "previous_schedule_id": None})
+                    if await self._insert(numbered):
+                        moved.append(numbered)
+                        number += 1
+                guard = {"_id": doc["_id"], "revision": doc.get("revision", 0)}
+                # `$pullAll` with the exact entries read: FerretDB 1.24 ignores `$pull` with a condition.
+                async with lock(doc["_id"]) if lock else contextlib.nullcontext():
+                    await self.sessions.update_one(guard, {"$pullAll": {"changeLog": raw}})
+            if moved:
+                await self._commit(number - 1)
+        return moved
+
+    async def _insert(self, change: Change) -> bool:
+        """True when numbered now; False when this (session, revision) was already moved."""
+        try:
+            await self.changes.insert_one(change_to_doc(change))
+        except DuplicateKeyError:
+            already = await self.changes.find_one(
+                {"sessionId": change.session_id, "revision": change.revision}, {"_id": 1}
+            )
+            if already is None:
+                raise LostLease(f"sequence number {change.sequence} is taken") from None
+            return False
+        return True
+
+    async def last_number(self) -> int:
+        """The highest number used: the newest event, or the committed mark if retention removed it.
+
+        A sequencer that died after copying but before committing left events above the mark; they
+        keep their numbers and become visible with the next commit.
+        """
+        with database_errors():
+            newest = await self.changes.find({}, {"_id": 1}).sort([("_id", -1)]).limit(1).to_list(length=None)
+        return max(newest[0]["_id"] if newest else 0, await self.committed())
+
+    async def _commit(self, up_to: int) -> None:
+        # `$max`: a sequencer that lost its lease mid-round never moves the mark backwards.
+        await self.sequencer.update_one({"_id": COMMITTED}, {"$max": {"upTo": up_to}}, upsert=True)
+
+    async def prune(self, before: datetime) -> int:
+        """Retention where the store has no TTL index (FerretDB): deletes events older than `before`."""
+        with database_errors():
+            result = await self.changes.delete_many({"at": {"$lt": before}})
+        return int(result.deleted_count)
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    async def committed(self) -> int:
+        with database_errors():
+            doc = await self.sequencer.find_one({"_id": COMMITTED})
+        return int(doc["upTo"]) if doc else 0
+
+    async def between(self, after: int, up_to: int, *, limit: int) -> list[Change]:
+        """Events numbered after `after` up to `up_to`, in order (the live feed's poll)."""
+        with database_errors():
+            docs = (
+                await self.changes.find({"_id": {"$gt": after, "$lte": up_to}})
+                .sort([("_id", 1)])
+                .limit(limit)
+                .to_list(length=None)
+            )
+        return [change_from_doc(doc) for doc in docs]
+
+    async def page(
+        self, *, after: int | None, first: int, schedule_ids: list[str] | None = None
+    ) -> tuple[list[Change], bool, int]:
+        """Events after `after` (or from the oldest retained), up to the committed number.
+
+        Returns the page, whether more follow, and the committed number. A cursor behind the oldest
+        retained event, or ahead of the log (a log that was reset), is `CursorExpired`.
+        """
+        committed = await self.committed()
+        with database_errors():
+            if after is not None:
+                oldest = (
+                    await self.changes.find({}, {"_id": 1}).sort([("_id", 1)]).limit(1).to_list(length=None)
+                )
+                first_kept = oldest[0]["_id"] if oldest else committed + 1
+                if after > committed or after < first_kept - 1:
+                    raise CursorExpired(
+                        "this cursor is older than the retained changes (or from another log): "
+                        "re-read what you mirror, then follow the changes from a new cursor",
+                        field="after",
+                    )
+            numbers: Document = {"$lte": committed}
+            if after is not None:
+                numbers["$gt"] = after
+            query: Document = {"_id": numbers}
+            if schedule_ids is not None:
+                query["scheduleId"] = {"$in": schedule_ids}
+            docs = await self.changes.find(query).sort([("_id", 1)]).limit(first + 1).to_list(length=None)
+        return [change_from_doc(doc) for doc in docs[:first]], len(docs) > first, committed

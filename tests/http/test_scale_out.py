@@ -1,0 +1,148 @@
+"""Two server processes on one store (docs/operations.md, "Scaling out"; docs/design.md §9).
+
+Both processes serve the same database on the same FerretDB: one of them holds the sequencer lease,
+both write, and each follows the change log for its own subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+from tests.support.graphql import CREATE, UPDATE, changes_query, single_session_info
+from tests.support.live_server import LiveServer, running_server
+from tests.support.tokens import Tokens
+from tests.support.websocket import open_connection, receive, subscribe_and_wait_until_live
+
+CHANGES = changes_query("sessionId revision kind")
+WRITERS_PER_PROCESS = 3
+UPDATES_PER_SESSION = 8
+WAIT_SECONDS = 60.0
+
+
+@pytest.fixture(scope="module")
+def two_servers(
+    ferretdb: EmbeddedFerretDB, tmp_path_factory: pytest.TempPathFactory, tokens: Tokens
+) -> Iterator[list[LiveServer]]:
+    database = f"shared_{uuid.uuid4().hex[:12]}"
+    base: Path = tmp_path_factory.mktemp("scale-out")
+    with contextlib.ExitStack() as stack:
+        servers = [
+            stack.enter_context(running_server(ferretdb.uri, base / name, tokens, MONGODB_DATABASE=database))
+            for name in ("a", "b")
+        ]
+        try:
+            yield servers
+        finally:
+            client: MongoClient[dict[str, Any]] = MongoClient(ferretdb.uri)
+            client.drop_database(database)
+            client.close()
+
+
+async def post(client: httpx.AsyncClient, server: LiveServer, query: str, variables: dict[str, Any]) -> Any:
+    response = await client.post(
+        server.graphql_url,
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {server.tokens.admin}"},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def changes_page(client: httpx.AsyncClient, server: LiveServer, after: str | None) -> Any:
+    """Up to 50 changes from the log after the cursor `after` (from the oldest retained without one)."""
+    return (await post(client, server, CHANGES, {"after": after, "first": 50}))["changes"]
+
+
+async def test_a_subscriber_on_one_process_sees_writes_made_through_the_other(
+    two_servers: list[LiveServer],
+) -> None:
+    writer, reader = two_servers
+    schedule = f"schedule-{uuid.uuid4().hex[:8]}"
+    socket = await open_connection(reader, reader.tokens.staff)
+    try:
+        assert (await receive(socket))["type"] == "connection_ack"
+        # Probes are written through the *other* process: the first one received proves the path.
+        await subscribe_and_wait_until_live(socket, writer, schedule)
+        async with httpx.AsyncClient(timeout=10) as client:
+            created = (
+                await post(client, writer, CREATE, {"info": single_session_info(scheduleId=schedule)})
+            )["createSession"]
+            first = await receive(socket, wait=10)
+            await post(client, writer, UPDATE, {"id": created["_id"], "info": {"notes": "from A"}})
+            second = await receive(socket, wait=10)
+
+        sessions = [message["payload"]["data"]["sessionUpdated"] for message in (first, second)]
+        assert [(s["_id"], s["revision"]) for s in sessions] == [(created["_id"], 1), (created["_id"], 2)]
+        assert sessions[1]["notes"] == "from A"
+    finally:
+        await socket.close()
+
+
+async def write_a_session(client: httpx.AsyncClient, server: LiveServer, tag: str) -> tuple[str, list[int]]:
+    """Creates a session through `server` and updates it; its id and every revision the writes got."""
+    created = (await post(client, server, CREATE, {"info": single_session_info(notes=tag)}))["createSession"]
+    revisions = [created["revision"]]
+    for number in range(UPDATES_PER_SESSION):
+        info = {"notes": f"{tag} {number}"}
+        revisions.append(
+            (await post(client, server, UPDATE, {"id": created["_id"], "info": info}))["updateSession"][
+                "revision"
+            ]
+        )
+    return created["_id"], revisions
+
+
+async def test_concurrent_writers_on_both_processes_reach_a_consumer_exactly_once_in_order(
+    two_servers: list[LiveServer],
+) -> None:
+    a, b = two_servers
+    async with httpx.AsyncClient(timeout=20) as client:
+        start = (await changes_page(client, b, None))["pageInfo"]["endCursor"]
+        while True:  # the position after everything earlier tests wrote
+            page = await changes_page(client, b, start)
+            if not page["edges"]:
+                break
+            start = page["pageInfo"]["endCursor"]
+
+        writers = [
+            write_a_session(client, server, f"{name}{number}")
+            for name, server in (("a", a), ("b", b))
+            for number in range(WRITERS_PER_PROCESS)
+        ]
+        consumer_seen: list[tuple[str, int]] = []
+
+        async def consume(expected: int) -> None:
+            cursor = start
+            deadline = time.monotonic() + WAIT_SECONDS
+            while len(consumer_seen) < expected:
+                assert time.monotonic() < deadline, f"{len(consumer_seen)} of {expected} changes arrived"
+                page = await changes_page(client, b, cursor)
+                consumer_seen.extend((e["node"]["sessionId"], e["node"]["revision"]) for e in page["edges"])
+                cursor = page["pageInfo"]["endCursor"]
+                if not page["edges"]:
+                    await asyncio.sleep(0.05)
+
+        expected_count = 2 * WRITERS_PER_PROCESS * (UPDATES_PER_SESSION + 1)
+        results, _ = await asyncio.gather(asyncio.gather(*writers), consume(expected_count))
+
+    written = {(session_id, revision) for session_id, revisions in results for revision in revisions}
+    assert len(written) == expected_count  # every write got its own revision
+    assert len(consumer_seen) == len(set(consumer_seen)), "a change was delivered twice"
+    assert set(consumer_seen) == written
+    by_session: dict[str, list[int]] = defaultdict(list)
+    for session_id, revision in consumer_seen:
+        by_session[session_id].append(revision)
+    assert all(revisions == sorted(revisions) for revisions in by_session.values()), by_session

@@ -1,0 +1,51 @@
+"""A graphql-transport-ws client on a real WebSocket, for the `sessionUpdated` tests against live servers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from .graphql import CREATE, SESSION_UPDATED, single_session_info
+from .live_server import LiveServer
+
+PROTOCOL = "graphql-transport-ws"
+
+
+async def receive(socket: ClientConnection, wait: float = 5.0) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), wait))
+    return message
+
+
+async def open_connection(server: LiveServer, token: str | None) -> ClientConnection:
+    """A connection with `connection_init` sent (the test receives the ack); without a token, anonymous."""
+    socket = await connect(server.ws_url, subprotocols=[PROTOCOL])  # type: ignore[list-item]
+    payload = {"Authorization": f"Bearer {token}"} if token else {}
+    await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+    return socket
+
+
+async def subscribe_and_wait_until_live(socket: ClientConnection, server: LiveServer, schedule: str) -> None:
+    """Subscribes (id "1"), then writes probe sessions through `server` until one arrives: from then on
+    nothing can be missed."""
+    variables = {"scheduleId": schedule}
+    await socket.send(
+        json.dumps(
+            {"id": "1", "type": "subscribe", "payload": {"query": SESSION_UPDATED, "variables": variables}}
+        )
+    )
+    for _attempt in range(50):
+        await server.data_async(CREATE, {"info": single_session_info(scheduleId=schedule, notes="probe")})
+        try:
+            message = await receive(socket, wait=0.2)
+        except TimeoutError:
+            continue
+        assert message["type"] == "next", message
+        while True:  # drain probes that were already on their way
+            try:
+                await receive(socket, wait=0.3)
+            except TimeoutError:
+                return
+    raise AssertionError("the subscription never delivered a probe")
