@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     changes_retention_days: int = Field(default=30, ge=1, le=3650)
     changes_poll_seconds: float = Field(default=0.25, gt=0, le=60)
     changes_lease_seconds: float = Field(default=10.0, ge=1, le=600)
+    # How often the sequencer and the dispatcher look through every session document for entries
+    # whose writer died before leaving its hint (storage/pending.py); they read only hints otherwise.
+    pending_scan_seconds: float = Field(default=300.0, gt=0, le=86_400)
     # Connections (docs/operations.md): a client has this long to finish its request headers
     # (and a WebSocket to send connection_init), at most this many header bytes; beyond MAX_CONNECTIONS
     # open connections, requests get 503.

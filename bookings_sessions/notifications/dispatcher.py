@@ -1,4 +1,4 @@
-"""The dispatcher: moves outbox entries into `notifications`, then claims and delivers due ones.
+"""The dispatcher: copies outbox entries into `notifications`, then claims and delivers due ones.
 
 Delivery is at least once: a dispatcher that dies after the receiver got a POST but before recording
 SENT leaves the lease to expire, and another dispatcher sends it again with the same
@@ -25,10 +25,9 @@ from ..domain.notifications import Notification, retry_delay
 from ..settings import Settings
 from ..storage.client import close_client, create_client
 
-# The write path's clock (milliseconds, as BSON stores them) and per-session lock, shared on purpose.
+# The write path's clock (milliseconds, as BSON stores them), shared on purpose.
 from ..storage.clock import utc_now
-from ..storage.outbox import DocumentLock, OutboxStore
-from ..storage.write_lock import session_lock
+from ..storage.outbox import OutboxStore
 from .webhook import post_notification
 
 log = logging.getLogger("bookings_sessions.notifications")
@@ -58,6 +57,7 @@ class DispatcherConfig:
     http_timeout_seconds: float
     backoff_base_seconds: float
     backoff_cap_seconds: float
+    scan_every: timedelta = timedelta(minutes=5)
     batch: int = BATCH
 
     @classmethod
@@ -72,6 +72,7 @@ class DispatcherConfig:
             http_timeout_seconds=settings.notification_http_timeout_seconds,
             backoff_base_seconds=settings.notification_backoff_base_seconds,
             backoff_cap_seconds=settings.notification_backoff_cap_seconds,
+            scan_every=timedelta(seconds=settings.pending_scan_seconds),
         )
 
 
@@ -83,13 +84,12 @@ class Dispatcher:
         *,
         owner: str | None = None,
         rng: random.Random | None = None,
-        lock: DocumentLock | None = None,
     ) -> None:
         self.outbox = outbox
         self.config = config
         self.owner = owner or dispatcher_id()
         self.rng = rng or random.Random()
-        self.lock = lock
+        self._scanned_at: datetime | None = None
 
     async def run(self) -> None:
         """Until cancelled. A failing round (database down, …) is logged and retried next poll."""
@@ -106,7 +106,13 @@ class Dispatcher:
 
     async def step(self, http: httpx.AsyncClient) -> bool:
         """One round; True when it did something, so the next round follows without sleeping."""
-        moved = await self.outbox.move_outbox(limit=self.config.batch, lock=self.lock)
+        now = utc_now()
+        # The first round, then rarely, looks through every session: a writer may have died before
+        # leaving its hint.
+        scan = self._scanned_at is None or now - self._scanned_at >= self.config.scan_every
+        moved = await self.outbox.move_outbox(limit=self.config.batch, scan=scan)
+        if scan:
+            self._scanned_at = now
         delivered = 0
         if self.config.webhook_url is not None:
             delivered = await self.deliver_due(http, self.config.webhook_url)
@@ -165,8 +171,7 @@ async def start_notifications(settings: Settings, db: Any) -> list[asyncio.Task[
         log.warning(NO_WEBHOOK_WARNING)
     if not settings.notification_dispatcher:
         return []
-    # The API's per-session write lock: in this process, moving entries never races an update.
-    dispatcher = Dispatcher(outbox, DispatcherConfig.from_settings(settings), lock=session_lock)
+    dispatcher = Dispatcher(outbox, DispatcherConfig.from_settings(settings))
     return [asyncio.create_task(dispatcher.run(), name="notification-dispatcher")]
 
 

@@ -1,9 +1,10 @@
 """The change sequencer (docs/design.md §9): one process at a time numbers pending change events.
 
-Every server process runs one and contends for the lease; the holder moves pending entries from
-session documents into `changes` in order, commits the highest number written, and (where the store
-has no TTL index) prunes events past retention. The others only retry the lease, so a dead holder is
-replaced once its lease runs out.
+Every server process runs one and contends for the lease; the holder copies new entries from the
+session documents its writers hinted at (and, when it takes the lease and every `scan_every`, from
+all of them) into `changes` in order, commits the highest number written, and (where the store has no
+TTL index) prunes events past retention. The others only retry the lease, so a dead holder is
+replaced once its lease runs out. It never writes to a session document (storage/pending.py).
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ from ..domain.changes import Change
 from ..settings import Settings
 from ..storage.changes import ChangeLogStore, Lease, LostLease
 from ..storage.clock import utc_now
-from ..storage.outbox import DocumentLock
-from ..storage.write_lock import session_lock
 from .dispatcher import dispatcher_id
 
 log = logging.getLogger("bookings_sessions.changes")
 
-# Documents whose pending entries one round moves.
+# Hinted documents one round reads.
 BATCH = 100
 # Pruning is cheap to skip: retention is in days.
 PRUNE_EVERY = timedelta(minutes=1)
@@ -37,6 +36,7 @@ class SequencerConfig:
     poll_seconds: float
     lease: timedelta
     retention: timedelta
+    scan_every: timedelta
     batch: int = BATCH
 
     @classmethod
@@ -45,6 +45,7 @@ class SequencerConfig:
             poll_seconds=settings.changes_poll_seconds,
             lease=timedelta(seconds=settings.changes_lease_seconds),
             retention=timedelta(days=settings.changes_retention_days),
+            scan_every=timedelta(seconds=settings.pending_scan_seconds),
         )
 
 
@@ -55,20 +56,19 @@ class Sequencer:
         config: SequencerConfig,
         *,
         owner: str | None = None,
-        lock: DocumentLock | None = None,
         prune: bool = False,
         on_moved: Callable[[list[Change]], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.owner = owner or dispatcher_id()
-        self.lock = lock
         self.prune = prune
         self.on_moved = on_moved
         self.held: Lease | None = None
         self._renew_at: datetime | None = None
         self._next_number = 0
         self._pruned_at: datetime | None = None
+        self._scanned_at: datetime | None = None
 
     async def run(self) -> None:
         """Until cancelled; then the lease is given back so another process takes over at once."""
@@ -95,7 +95,11 @@ class Sequencer:
         """One round; True when it moved something, so the next round follows without sleeping."""
         if not await self._hold_lease():
             return False
-        moved = await self.store.move(self._next_number, limit=self.config.batch, lock=self.lock)
+        now = utc_now()
+        scan = self._scanned_at is None or now - self._scanned_at >= self.config.scan_every
+        moved = await self.store.move(self._next_number, limit=self.config.batch, scan=scan)
+        if scan:
+            self._scanned_at = now
         if moved:
             last = moved[-1].sequence
             assert last is not None
@@ -117,6 +121,8 @@ class Sequencer:
             return False
         # A new holder starts after the highest number anyone used (committed or not).
         self._next_number = await self.store.last_number() + 1
+        # And looks through every session once: a writer may have died before leaving its hint.
+        self._scanned_at = None
         self._renew_at = now + self.config.lease / 3
         log.info("change sequencer %s holds the lease (generation %d)", self.owner, self.held.generation)
         return True
@@ -141,6 +147,5 @@ async def start_sequencer(
     has_ttl = await store.ensure_indexes(config.retention)
     if not has_ttl:
         log.info("the store has no TTL indexes (FerretDB): the change sequencer prunes `changes` itself")
-    # The API's per-session write lock: in this process, pulling moved entries never races an update.
-    sequencer = Sequencer(store, config, lock=session_lock, prune=not has_ttl, on_moved=on_moved)
+    sequencer = Sequencer(store, config, prune=not has_ttl, on_moved=on_moved)
     return [asyncio.create_task(sequencer.run(), name="change-sequencer")]

@@ -1,9 +1,12 @@
 """The change log's collections (docs/design.md §9): pending entries → numbered events in `changes`.
 
 Collections:
-- `sessions.changeLog`: entries written by each session write itself (one single-document write).
+- `sessions.changeLog`: entries written by each session write itself (one single-document write);
+  the writers keep it short, the sequencer only reads it (storage/pending.py).
+- `dirty_sessions`: a hint per session written since the sequencer last took its hint.
+- `change_marks`: per session, the highest revision whose entry is in `changes`.
 - `changes`: one document per event, `_id` = its sequence number (1, 2, 3, …), unique on
-  (sessionId, revision) so an entry moved twice (a crash between copy and pull) is stored once.
+  (sessionId, revision) so an entry copied twice (a crash between copy and mark) is stored once.
 - `change_sequencer`: `committed` (every number up to `upTo` is written: readers never look past
   it), `lease` (who numbers events now) and `claim:<generation>` documents, one per lease taken.
 
@@ -14,7 +17,6 @@ a reader has seen can never be followed by a smaller one appearing (see §9 for 
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,10 +26,9 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
-from .outbox import DocumentLock
+from .pending import CHANGE_LOG, Hints
 from .store import database_errors
 
-HAS_CHANGES: Document = {"changeLog.id": {"$exists": True}}
 COMMITTED = "committed"
 LEASE = "lease"
 # FerretDB 1.24 answers this code to `expireAfterSeconds`: there the sequencer prunes instead.
@@ -49,11 +50,11 @@ class ChangeLogStore:
         self.sessions = db["sessions"]
         self.changes = db["changes"]
         self.sequencer = db["change_sequencer"]
+        self.pending = Hints(db, CHANGE_LOG)
 
     async def ensure_indexes(self, retention: timedelta) -> bool:
         """Creates the indexes; False when the store has no TTL indexes (the caller must prune)."""
         with database_errors():
-            await self.sessions.create_index([("changeLog.id", 1)], sparse=True)
             await self.changes.create_index([("sessionId", 1), ("revision", 1)], unique=True)
             await self.changes.create_index([("scheduleId", 1), ("_id", 1)])
             try:
@@ -111,28 +112,32 @@ class ChangeLogStore:
 
     # --- moving: session change logs → changes ------------------------------------------------
 
-    async def move(self, next_number: int, *, limit: int, lock: DocumentLock | None = None) -> list[Change]:
-        """Numbers and copies the pending entries of up to `limit` documents, then pulls them there.
+    async def move(self, next_number: int, *, limit: int, scan: bool = False) -> list[Change]:
+        """Numbers and copies the new entries of up to `limit` hinted sessions (every session: `scan`).
 
-        Call only while holding the lease. Copy first, pull second: after a crash in between, the
-        copy of an entry hits the unique (sessionId, revision) and is just pulled. The pull is guarded
-        by the revision read: a write since then keeps the entries for the next round (whose copies
-        are then skipped as duplicates), so a pull never undoes a write on MongoDB; within this process
-        the per-session lock also keeps it from racing this process's writes on FerretDB.
+        Call only while holding the lease. Per session: copy the entries above its mark in write
+        order, then raise the mark; after a crash in between, a copy hits the unique (sessionId,
+        revision) and is skipped. Session documents are only read (storage/pending.py).
         `next_number` is the first number to give (the holder keeps count: `last_number() + 1` when it
         took the lease). Returns the events newly numbered, in order.
         """
         moved: list[Change] = []
         number = next_number
         with database_errors():
-            projection = {"changeLog": 1, "revision": 1, "scheduleId": 1}
-            docs = await self.sessions.find(HAS_CHANGES, projection).limit(limit).to_list(length=None)
+            if scan:
+                marks = await self.pending.all_marks()
+                docs = [
+                    doc
+                    async for doc in self.pending.scan()
+                    if CHANGE_LOG.behind(doc, marks.get(doc["_id"], 0))
+                ]
+            else:
+                docs = await self.pending.take(limit)
+                marks = {doc["_id"]: await self.pending.mark(doc["_id"]) for doc in docs}
             for doc in docs:
-                raw: list[Document] = doc.get("changeLog") or []
-                if not raw:
-                    continue
+                mark = marks.get(doc["_id"], 0)
                 pending = resolve_pending(
-                    (change_from_doc(entry) for entry in raw),
+                    (change_from_doc(entry) for entry in CHANGE_LOG.uncopied(doc, mark)),
                     revision=doc.get("revision", 0),
                     schedule_id=doc.get("scheduleId"),
                 )
@@ -141,10 +146,9 @@ class ChangeLogStore:
                     if await self._insert(numbered):
                         moved.append(numbered)
                         number += 1
-                guard = {"_id": doc["_id"], "revision": doc.get("revision", 0)}
-                # `$pullAll` with the exact entries read: FerretDB 1.24 ignores `$pull` with a condition.
-                async with lock(doc["_id"]) if lock else contextlib.nullcontext():
-                    await self.sessions.update_one(guard, {"$pullAll": {"changeLog": raw}})
+                if pending:
+                    assert pending[-1].revision is not None
+                    await self.pending.advance(doc["_id"], pending[-1].revision)
             if moved:
                 await self._commit(number - 1)
         return moved

@@ -1,7 +1,11 @@
 """The notification outbox: moving entries out of session documents, claiming and recording deliveries.
 
 Collections:
-- `sessions.outbox`: entries written by the session update itself (one atomic single-document write).
+- `sessions.outbox`: entries written by the session update itself (one atomic single-document write),
+  each with the revision that write gave the document; the writers keep it short, the dispatchers
+  only read it (storage/pending.py).
+- `dirty_outboxes`: a hint per session whose write recorded an entry the dispatchers have not taken.
+- `outbox_marks`: per session, the highest revision whose entries are in `notifications`.
 - `notifications`: one document per notification, `_id` = entry id, with its delivery state.
 - `notification_claims`: one document per claim, `_id` = "<notification id>:<lease generation>".
 
@@ -13,9 +17,6 @@ of the next generation's claim document: exactly one dispatcher gets each genera
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,14 +24,11 @@ from pymongo.errors import DuplicateKeyError
 
 from ..domain.notifications import Notification, NotificationKind, NotificationStatus
 from .documents import participant_from_doc
+from .pending import OUTBOX, Hints
 from .store import database_errors
 
 Document = dict[str, Any]
-# session id → a context manager held while writing that session document (see `move_outbox`).
-DocumentLock = Callable[[str], AbstractAsyncContextManager[Any]]
 
-# Session documents with at least one outbox entry; a sparse index on `outbox.id` serves it on MongoDB.
-HAS_OUTBOX: Document = {"outbox.id": {"$exists": True}}
 # Enough for an admin to recognise why a delivery fails, never a whole error page.
 MAX_ERROR_LENGTH = 500
 
@@ -79,6 +77,7 @@ class OutboxStore:
         self.sessions = db["sessions"]
         self.notifications = db["notifications"]
         self.claims = db["notification_claims"]
+        self.pending = Hints(db, OUTBOX)
 
     async def ensure_indexes(self) -> None:
         with database_errors():
@@ -90,33 +89,35 @@ class OutboxStore:
 
     # --- moving: session outbox → notifications -------------------------------------------------
 
-    async def move_outbox(self, *, limit: int, lock: DocumentLock | None = None) -> int:
-        """Copy outbox entries of up to `limit` sessions into `notifications`, then drop them there.
+    async def move_outbox(self, *, limit: int, scan: bool = False) -> int:
+        """Copy new outbox entries of up to `limit` hinted sessions (every session: `scan`).
 
-        Insert first, pull second: a crash in between leaves the entry in both places, and the next
-        run's insert hits the duplicate `_id` (already moved) and just pulls. Nothing lost, nothing
-        doubled. Returns how many entries were newly inserted.
-
-        `lock(session_id)` is held around the pull: FerretDB 1.24 rewrites the whole document on
-        every update without locking, so a pull racing a session write could undo that write (and
-        its new outbox entry). Sharing the API's per-session lock closes that within one process.
+        Per session: insert the entries above its mark, then raise the mark. A crash in between, or
+        two dispatchers on one session, makes an insert hit the duplicate `_id` (already copied):
+        nothing lost, nothing doubled. Session documents are only read (storage/pending.py), so no
+        write of another process is undone. Returns how many entries were newly inserted.
         """
         inserted = 0
         with database_errors():
-            docs = await self.sessions.find(HAS_OUTBOX, {"outbox": 1}).limit(limit).to_list(length=None)
+            if scan:
+                marks = await self.pending.all_marks()
+                docs = [
+                    doc async for doc in self.pending.scan() if OUTBOX.behind(doc, marks.get(doc["_id"], 0))
+                ]
+            else:
+                docs = await self.pending.take(limit)
+                marks = {doc["_id"]: await self.pending.mark(doc["_id"]) for doc in docs}
             for doc in docs:
-                entries: list[Document] = doc.get("outbox") or []
+                entries = OUTBOX.uncopied(doc, marks.get(doc["_id"], 0))
                 for entry in entries:
                     try:
                         await self.notifications.insert_one(notification_doc(entry))
                         inserted += 1
                     except DuplicateKeyError:
                         pass
-                if entries:
-                    # `$pullAll` with the exact entries read: FerretDB 1.24 silently ignores `$pull`
-                    # with a condition, and entries pushed since our read are not touched.
-                    async with lock(doc["_id"]) if lock else contextlib.nullcontext():
-                        await self.sessions.update_one({"_id": doc["_id"]}, {"$pullAll": {"outbox": entries}})
+                revisions = [revision for revision in OUTBOX.revisions({"outbox": entries}) if revision]
+                if revisions:
+                    await self.pending.advance(doc["_id"], max(revisions))
         return inserted
 
     # --- claiming ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from .documents import (
     to_plain,
     update_from_changes,
 )
+from .pending import CHANGE_LOG, OUTBOX, Hints, Spool
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
@@ -56,6 +57,10 @@ QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 # Reads never carry the outbox or the pending change log (only for the dispatcher and the sequencer).
 STORED_FIELDS: Document = {"outbox": 0, "changeLog": 0}
+# The entries one write records, by the array they go to (storage/pending.py).
+Entries = dict[Spool, list[Document]]
+# One guarded write: (query, update) → the result, or None when no document matched.
+Write = Callable[[Document, Document], Awaitable[Any]]
 
 
 @contextlib.contextmanager
@@ -75,25 +80,27 @@ def database_errors() -> Iterator[None]:
 # records exactly one change event, which the sequencer relies on (docs/design.md §9).
 
 
-def with_entries(update: Document, outbox: list[Notification] | None, change: Change | None) -> Document:
-    """Adds what rides in a write: its change event (§9) and notifications (§5), if any."""
-    pushes: Document = {}
+def entries_of(outbox: list[Notification] | None, change: Change | None, *, revision: int | None) -> Entries:
+    """What rides in a write: its change event (§9) and notifications (§5), by spool; outbox entries
+    carry the revision the write gives the document, so the dispatcher can keep a mark."""
+    entries: Entries = {}
     if change is not None:
-        pushes["changeLog"] = change_to_doc(change)
+        entries[CHANGE_LOG] = [change_to_doc(change)]
     if outbox:
-        pushes["outbox"] = {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}
-    if pushes:
-        update["$push"] = pushes
+        entries[OUTBOX] = [outbox_entry_to_doc(entry) | {"revision": revision} for entry in outbox]
+    return entries
+
+
+def appending(update: Document, entries: Entries) -> Document:
+    """`update` that also appends the entries (the document has room: `Spool.room`)."""
+    if entries:
+        update = {**update, "$push": {spool.field: {"$each": docs} for spool, docs in entries.items()}}
     return update
 
 
-def new_document(doc: Document, outbox: list[Notification] | None, change: Change | None) -> Document:
+def new_document(doc: Document, entries: Entries) -> Document:
     """An inserted document carries its change event (and notifications) from the start."""
-    if change is not None:
-        doc["changeLog"] = [change_to_doc(change)]
-    if outbox:
-        doc["outbox"] = [outbox_entry_to_doc(entry) for entry in outbox]
-    return doc
+    return {**doc, **{spool.field: docs for spool, docs in entries.items()}}
 
 
 def filter_query(session_filter: SessionFilter) -> Document:
@@ -124,6 +131,7 @@ class SessionStore:
         self.client = client
         self.db = client[database]
         self.sessions = self.db["sessions"]
+        self.hints = {spool: Hints(self.db, spool) for spool in (CHANGE_LOG, OUTBOX)}
 
     async def ping(self) -> None:
         """Readiness: any driver failure, not only a lost connection, means "not ready"."""
@@ -139,8 +147,10 @@ class SessionStore:
                 await self.sessions.create_index(list(keys))
 
     async def insert(self, session: Session, *, change: Change | None = None) -> None:
+        entries = entries_of(None, change, revision=session.revision)
         with database_errors():
-            await self.sessions.insert_one(new_document(session_to_doc(session), None, change))
+            await self.sessions.insert_one(new_document(session_to_doc(session), entries))
+            await self._leave_hints(session.id, entries)
 
     async def load(self, session_id: str) -> Session | Series | None:
         """A single session or a series, whichever the id names (not instance exceptions)."""
@@ -153,8 +163,10 @@ class SessionStore:
         return series_from_doc(doc) if doc.get("kind") == "series" else session_from_doc(doc)
 
     async def insert_series(self, series: Series, *, change: Change | None = None) -> None:
+        entries = entries_of(None, change, revision=series.revision)
         with database_errors():
-            await self.sessions.insert_one(new_document(series_to_doc(series), None, change))
+            await self.sessions.insert_one(new_document(series_to_doc(series), entries))
+            await self._leave_hints(series.id, entries)
 
     async def replace_series(
         self,
@@ -170,10 +182,10 @@ class SessionStore:
         update: Document = {"$set": doc}
         if "scheduleOwnerId" not in doc:
             update["$unset"] = {"scheduleOwnerId": ""}
-        with_entries(update, outbox, change)
+        entries = entries_of(outbox, change, revision=series.revision)
         with database_errors():
-            result = await self.sessions.update_one({"_id": series.id, "revision": expected_revision}, update)
-        return bool(result.matched_count)
+            written = await self._write(series.id, expected_revision, update, entries, self._update_one)
+        return written is not None
 
     async def get_override(self, instance_id: str) -> InstanceOverride | None:
         with database_errors():
@@ -190,10 +202,12 @@ class SessionStore:
     ) -> bool:
         """Insert a first exception, or replace one guarded by `revision`; False if someone was first."""
         doc = override_to_doc(override)
+        entries = entries_of(outbox, change, revision=override.revision)
         if expected_revision is None:
             try:
                 with database_errors():
-                    await self.sessions.insert_one(new_document(doc, outbox, change))
+                    await self.sessions.insert_one(new_document(doc, entries))
+                    await self._leave_hints(override.id, entries)
             except Conflict:
                 return False
             return True
@@ -202,12 +216,9 @@ class SessionStore:
         cleared = {name: "" for name in ("start", "end", "durationMinutes") if name not in doc}
         if cleared:
             update["$unset"] = cleared
-        with_entries(update, outbox, change)
         with database_errors():
-            result = await self.sessions.update_one(
-                {"_id": override.id, "revision": expected_revision}, update
-            )
-        return bool(result.matched_count)
+            written = await self._write(override.id, expected_revision, update, entries, self._update_one)
+        return written is not None
 
     async def find_listed(
         self,
@@ -290,13 +301,10 @@ class SessionStore:
         The change event and `outbox` entries ride in the same single-document write, so they are
         recorded exactly when the change is (docs/design.md §5, §9).
         """
-        update = with_entries(update_from_changes(changes, now=now), outbox, change)
+        update = update_from_changes(changes, now=now)
+        entries = entries_of(outbox, change, revision=expected_revision + 1)
         with database_errors():
-            doc = await self.sessions.find_one_and_update(
-                {"_id": session_id, "revision": expected_revision},
-                update,
-                return_document=ReturnDocument.AFTER,
-            )
+            doc = await self._write(session_id, expected_revision, update, entries, self._find_and_update)
         return None if doc is None else session_from_doc(doc)
 
     async def patch_if_changed(
@@ -308,14 +316,61 @@ class SessionStore:
         the caller then reads to find out which.
         """
         differs = [{FIELD_NAMES[name]: {"$ne": to_plain(value)}} for name, value in changes.items()]
+        entries = entries_of(None, change, revision=None)
+        query: Document = {"_id": session_id, "kind": "single", "$or": differs}
+        if entries:  # a full change log takes the read path, which trims it (pending.py)
+            query.update(CHANGE_LOG.room())
         with database_errors():
-            doc = await self.sessions.find_one_and_update(
-                {"_id": session_id, "kind": "single", "$or": differs},
-                with_entries(update_from_changes(changes, now=now), None, change),
-                # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
-                return_document=ReturnDocument.AFTER,
+            doc = await self._find_and_update(
+                query, appending(update_from_changes(changes, now=now), entries)
             )
+            if doc is not None:
+                await self._leave_hints(session_id, entries)
         return None if doc is None else session_from_doc(doc)
+
+    # --- writes that record entries (storage/pending.py) ------------------------------------------
+
+    async def _write(
+        self, session_id: str, expected_revision: int, update: Document, entries: Entries, write: Write
+    ) -> Any:
+        """A write guarded by `revision` that records `entries`; None when another writer was first.
+
+        While the document has room the entries are appended. Else the arrays are read and written
+        back without what their movers have copied (two reads more, once in `ROOM` writes), in the
+        same guarded write, so no other process's write is undone by a separate clean-up write.
+        """
+        query: Document = {"_id": session_id, "revision": expected_revision}
+        room: Document = {key: value for spool in entries for key, value in spool.room().items()}
+        written = await write(query | room, appending(update, entries))
+        if written is None and entries:
+            projection = {"revision": 1} | {spool.field: 1 for spool in entries}
+            current = await self.sessions.find_one({"_id": session_id}, projection)
+            if current is None or current.get("revision", 0) != expected_revision:
+                return None  # another writer was first: the caller re-reads
+            arrays: Document = {}
+            for spool, docs in entries.items():
+                mark = await self.hints[spool].mark(session_id)
+                arrays[spool.field] = [*spool.uncopied(current, mark), *docs]
+            written = await write(query, update | {"$set": update.get("$set", {}) | arrays})
+        if written is not None:
+            await self._leave_hints(session_id, entries)
+        return written
+
+    async def _leave_hints(self, session_id: str, entries: Entries) -> None:
+        # After the write: a mover that takes the hint then reads a document that has the entries.
+        for spool in entries:
+            await self.hints[spool].leave(session_id)
+
+    async def _update_one(self, query: Document, update: Document) -> Any:
+        result = await self.sessions.update_one(query, update)
+        return result if result.matched_count else None
+
+    async def _find_and_update(self, query: Document, update: Document) -> Document | None:
+        # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
+        doc: Document | None = await self.sessions.find_one_and_update(
+            query, update, return_document=ReturnDocument.AFTER
+        )
+        return doc
 
     async def get_many(self, ids: list[str]) -> dict[str, Session | Series | InstanceOverride]:
         """One round trip for a batch of any kind of document (federation entity lookups)."""

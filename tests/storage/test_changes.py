@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from pymongo import AsyncMongoClient, monitoring
 
 from bookings_sessions.domain.changes import ChangeKind, record_change
 from bookings_sessions.domain.errors import CursorExpired
 from bookings_sessions.notifications.sequencer import Sequencer, SequencerConfig
 from bookings_sessions.storage.changes import ChangeLogStore
+from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.clock import utc_now
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+from bookings_sessions.storage.pending import ROOM
 from bookings_sessions.storage.store import SessionStore
 from tests.support.domain import make_session
 
-CONFIG = SequencerConfig(poll_seconds=0.01, lease=timedelta(seconds=30), retention=timedelta(days=30))
+CONFIG = SequencerConfig(
+    poll_seconds=0.01,
+    lease=timedelta(seconds=30),
+    retention=timedelta(days=30),
+    scan_every=timedelta(minutes=5),
+)
 
 
 @pytest.fixture
@@ -37,7 +50,13 @@ async def blind_update(store: SessionStore, session_id: str, notes: str) -> None
     change = record_change(
         session_id=session_id, changed={"notes": notes}, now=utc_now(), revision=None, schedule_id=None
     )
-    assert await store.patch_if_changed(session_id, {"notes": notes}, now=utc_now(), change=change)
+    if await store.patch_if_changed(session_id, {"notes": notes}, now=utc_now(), change=change):
+        return
+    # A full change log: the shortcut declines and the write takes the read path, as `_apply` does.
+    current = await store.load(session_id)
+    assert current is not None
+    change = change.model_copy(update={"revision": current.revision + 1, "schedule_id": current.schedule_id})
+    assert await store.patch(session_id, current.revision, {"notes": notes}, now=utc_now(), change=change)
 
 
 async def move_schedule(
@@ -74,22 +93,20 @@ async def test_the_sequencer_derives_what_the_shortcut_left_out(
         (4, 4, "new", ChangeKind.UPDATED),
     ]
     assert [e.changed_fields for e in events] == [(), ("notes",), ("schedule_id",), ("notes",)]
-    # Moved entries leave the document.
+    # The sequencer only reads session documents: it records how far it got in its own collection.
     doc = await store.sessions.find_one({"_id": "s1"})
-    assert doc is not None and doc.get("changeLog") == []
+    assert doc is not None and len(doc["changeLog"]) == 4
+    assert await log.pending.mark("s1") == 4
 
 
-async def test_a_crash_between_copy_and_removal_numbers_nothing_twice(
+async def test_a_crash_between_copy_and_mark_numbers_nothing_twice(
     store: SessionStore, log: ChangeLogStore
 ) -> None:
     await create(store, "s1")
-    doc = await store.sessions.find_one({"_id": "s1"})
-    assert doc is not None
-    pending = list(doc["changeLog"])
     sequencer = Sequencer(log, CONFIG, owner="me")
     assert await sequencer.step()
-    # As if the removal had not happened: the entry is back on the document.
-    await store.sessions.update_one({"_id": "s1"}, {"$set": {"changeLog": pending}})
+    # As if the mark had not been written: the first entry looks new again.
+    await log.pending.marks.delete_many({})
     await blind_update(store, "s1", "later")
 
     await sequencer.step()
@@ -134,3 +151,121 @@ async def test_retention_prunes_and_expires_old_cursors(store: SessionStore, log
         await log.page(after=1, first=10)
     with pytest.raises(CursorExpired):
         await log.page(after=4, first=10)
+
+
+async def test_a_mover_never_undoes_a_write_made_through_another_client(
+    ferretdb: EmbeddedFerretDB, store: SessionStore, log: ChangeLogStore
+) -> None:
+    """Two processes on FerretDB: the lease holder's mover and a writer in the other process.
+
+    FerretDB 1.24 applies an update as an unlocked read-modify-write of the whole document and the
+    per-session lock covers one process only, so any mover write to a session document can undo a
+    write racing it (with its change event): the mover must not write to session documents at all.
+    """
+    sessions = [f"s{number}" for number in range(8)]
+    for session_id in sessions:
+        await create(store, session_id)
+    client: Any = create_client(ferretdb.uri, "pymongo")
+    other = SessionStore(client, store.db.name)  # the other process: its own connection, no shared lock
+    sequencer = Sequencer(log, CONFIG, owner="me")
+    writes = 30
+
+    async def hammer(session_id: str) -> None:  # one writer per session: writers never race each other
+        for number in range(writes):
+            await blind_update(other, session_id, f"note {number}")
+
+    mover = asyncio.create_task(sequencer.run())
+    try:
+        await asyncio.gather(*(hammer(session_id) for session_id in sessions))
+    finally:
+        mover.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await mover
+        await close_client(client)
+    # A fresh holder (the cancelled one may have stopped mid-round) moves what is left.
+    drain = Sequencer(log, CONFIG, owner="me")
+    while await drain.step():
+        pass
+
+    for session_id in sessions:
+        doc = await store.sessions.find_one({"_id": session_id})
+        assert doc is not None and doc["revision"] == writes + 1, f"a write to {session_id} was undone"
+    events, _, _ = await log.page(after=None, first=1000)
+    assert sorted((e.session_id, e.revision) for e in events) == sorted(
+        (session_id, revision) for session_id in sessions for revision in range(1, writes + 2)
+    )
+
+
+async def test_writers_keep_the_change_log_short_yet_never_drop_an_uncopied_entry(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    await create(store, "s1")
+    for number in range(2 * ROOM):  # no sequencer yet: nothing is copied, so nothing may go
+        await blind_update(store, "s1", f"before {number}")
+    doc = await store.sessions.find_one({"_id": "s1"})
+    assert doc is not None and len(doc["changeLog"]) == 2 * ROOM + 1
+
+    sequencer = Sequencer(log, CONFIG, owner="me")
+    assert await sequencer.step()
+    for number in range(2 * ROOM):  # copied entries are trimmed by the writes that follow
+        await blind_update(store, "s1", f"after {number}")
+        await sequencer.step()
+    doc = await store.sessions.find_one({"_id": "s1"})
+    assert doc is not None and len(doc["changeLog"]) <= ROOM
+
+    events, _, _ = await log.page(after=None, first=100)
+    assert [e.revision for e in events] == list(range(1, 4 * ROOM + 2))
+
+
+class SessionScans(monitoring.CommandListener):
+    """Counts the queries on `sessions` with anything but an `_id` in their filter (a full decode on
+    FerretDB, which pushes down only `_id`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        command = event.command
+        if event.command_name == "find" and command.get("find") == "sessions":
+            self.count += "_id" not in command.get("filter", {})
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_moves_read_hinted_sessions_by_id_and_a_rare_scan_catches_a_missing_hint(
+    ferretdb: EmbeddedFerretDB, store: SessionStore, log: ChangeLogStore
+) -> None:
+    scans = SessionScans()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        ferretdb.uri, tz_aware=True, event_listeners=[scans]
+    )
+    try:
+        watched = ChangeLogStore(client[store.db.name])
+        sequencer = Sequencer(watched, CONFIG, owner="me")
+        await create(store, "s1")
+        assert await sequencer.step()  # taking the lease: one scan
+        assert scans.count == 1
+
+        for number in range(5):
+            await create(store, f"n{number}")
+            await blind_update(store, "s1", f"note {number}")
+            assert await sequencer.step()
+        assert scans.count == 1  # hints, then `_id` reads only
+
+        # A writer that died between its write and its hint: only the scan finds the change.
+        await create(store, "lost")
+        await watched.pending.hints.delete_one({"_id": "lost"})
+        assert not await sequencer.step()
+        assert await watched.pending.mark("lost") == 0
+        sequencer.config = replace(CONFIG, scan_every=timedelta(0))  # as if the interval had passed
+        assert await sequencer.step()
+        assert scans.count == 2
+        assert await watched.pending.mark("lost") == 1
+        events, _, _ = await watched.page(after=None, first=100)
+        assert [(e.session_id, e.revision) for e in events[-1:]] == [("lost", 1)]
+    finally:
+        await client.close()

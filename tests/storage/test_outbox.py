@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,7 +52,8 @@ async def test_the_entry_is_written_with_the_change_then_moved_once(store: Sessi
     assert (await store.load("s1")).notes == "changed"  # type: ignore[union-attr]
 
     assert await outbox.move_outbox(limit=10) == 1
-    assert await raw_outbox(store, "s1") == []
+    assert len(await raw_outbox(store, "s1")) == 1  # only read: how far it got is its mark
+    assert await outbox.pending.mark("s1") == 2
     moved = await outbox.get(entry["id"])
     assert moved is not None
     assert (moved.session_id, moved.kind, moved.message, moved.status) == (
@@ -71,17 +70,17 @@ async def test_the_entry_is_written_with_the_change_then_moved_once(store: Sessi
     assert await outbox.notifications.count_documents({}) == 1
 
 
-async def test_a_crash_between_insert_and_pull_neither_loses_nor_doubles(store: SessionStore) -> None:
+async def test_a_crash_between_insert_and_mark_neither_loses_nor_doubles(store: SessionStore) -> None:
     outbox = OutboxStore(store.db)
     await store.insert(make_session("s1", now=T0, participants=(ADA,)))
     first = await notify_update(store, "s1", {"notes": "one"})
     second = await notify_update(store, "s1", {"notes": "two"})
-    # As if a dispatcher inserted the first entry and died before pulling it from the session.
+    # As if a dispatcher inserted the first entry and died before raising the session's mark.
     await outbox.notifications.insert_one({**(await outbox_doc(store, "s1", first["id"])), "attempts": 0})
 
     assert await outbox.move_outbox(limit=10) == 1  # only the second is new
 
-    assert await raw_outbox(store, "s1") == []
+    assert await outbox.pending.mark("s1") == 3
     ids = sorted(doc["_id"] for doc in await outbox.notifications.find({}).to_list(length=None))
     assert ids == sorted([first["id"], second["id"]])
 
@@ -93,19 +92,16 @@ async def outbox_doc(store: SessionStore, session_id: str, entry_id: str) -> dic
     return notification_doc(entry)
 
 
-async def test_pull_all_removes_exactly_the_entries_read(store: SessionStore) -> None:
-    """The FerretDB facts `move_outbox` relies on: `$pullAll` of the entries read removes those and
-    keeps any pushed since; `$pull` with a condition is silently ignored (so we do not use it)."""
-    await store.insert(make_session("s1", now=T0, participants=(ADA,)))
-    first = await notify_update(store, "s1", {"notes": "one"})
-    read = await raw_outbox(store, "s1")
-    second = await notify_update(store, "s1", {"notes": "two"})
+async def test_the_ferretdb_facts_the_writers_rely_on(store: SessionStore) -> None:
+    """Why writers trim their arrays themselves (storage/pending.py): FerretDB 1.24 silently ignores
+    `$slice` in `$push`; a filter on an array position (`outbox.1` exists) works, so a write can ask
+    for room."""
+    await store.sessions.insert_one({"_id": "s1", "outbox": [1, 2]})
+    await store.sessions.update_one({"_id": "s1"}, {"$push": {"outbox": {"$each": [3], "$slice": -2}}})
+    assert await raw_outbox(store, "s1") == [1, 2, 3]
 
-    await store.sessions.update_one({"_id": "s1"}, {"$pull": {"outbox": {"id": {"$in": [first["id"]]}}}})
-    assert len(await raw_outbox(store, "s1")) == 2  # FerretDB 1.24: no-op
-
-    await store.sessions.update_one({"_id": "s1"}, {"$pullAll": {"outbox": read}})
-    assert [item["id"] for item in await raw_outbox(store, "s1")] == [second["id"]]
+    assert await store.sessions.find_one({"_id": "s1", "outbox.2": {"$exists": True}}) is not None
+    assert await store.sessions.find_one({"_id": "s1", "outbox.3": {"$exists": True}}) is None
 
 
 async def pending(outbox: OutboxStore, store: SessionStore, count: int, now: datetime = T0) -> list[str]:
@@ -239,18 +235,56 @@ async def test_pages_newest_first_filtered_by_session_and_status(store: SessionS
     assert (await outbox.page(session_id=None, status=NotificationStatus.SENT, first=10, after=None))[0] == []
 
 
-async def test_the_pull_happens_under_the_callers_lock_for_that_session(store: SessionStore) -> None:
+async def test_a_dispatcher_never_undoes_a_write_made_through_another_client(
+    ferretdb: EmbeddedFerretDB, store: SessionStore
+) -> None:
+    """Two processes on FerretDB (see tests/storage/test_changes.py for the change log): writes with
+    notifications through one client while a dispatcher on another copies them; it only reads
+    session documents, so no write or notification is lost."""
+    outbox = OutboxStore(store.db)
+    await outbox.ensure_indexes()
+    sessions = [f"s{number}" for number in range(4)]
+    for session_id in sessions:
+        await store.insert(make_session(session_id, now=T0, participants=(ADA,)))
+    client: Any = create_client(ferretdb.uri, "pymongo")
+    other = SessionStore(client, store.db.name)  # its own connection, no lock shared with the mover
+    writes = 20
+
+    async def hammer(session_id: str) -> list[str]:
+        return [(await notify_update(other, session_id, {"notes": f"n{n}"}))["id"] for n in range(writes)]
+
+    async def move_until(done: asyncio.Event) -> None:
+        while not done.is_set():
+            await outbox.move_outbox(limit=10)
+            await asyncio.sleep(0.005)
+
+    done = asyncio.Event()
+    mover = asyncio.create_task(move_until(done))
+    try:
+        written = await asyncio.gather(*(hammer(session_id) for session_id in sessions))
+    finally:
+        done.set()
+        await mover
+        await close_client(client)
+    await outbox.move_outbox(limit=10)
+
+    for session_id in sessions:
+        doc = await store.sessions.find_one({"_id": session_id})
+        assert doc is not None and doc["revision"] == writes + 1, f"a write to {session_id} was undone"
+    ids = sorted(doc["_id"] for doc in await outbox.notifications.find({}, {"_id": 1}).to_list(length=None))
+    assert ids == sorted(entry for entries in written for entry in entries)
+
+
+async def test_moving_reads_hinted_sessions_and_only_a_scan_finds_a_missing_hint(store: SessionStore) -> None:
     outbox = OutboxStore(store.db)
     await store.insert(make_session("s1", now=T0, participants=(ADA,)))
-    await notify_update(store, "s1", {"notes": "x"})
-    held: list[str] = []
+    await store.insert(make_session("s2", now=T0, participants=(ADA,)))
+    first = await notify_update(store, "s1", {"notes": "one"})
+    lost = await notify_update(store, "s2", {"notes": "two"})
+    # The writer of s2 died between its write and its hint.
+    await outbox.pending.hints.delete_one({"_id": "s2"})
 
-    @contextlib.asynccontextmanager
-    async def lock(session_id: str) -> AsyncIterator[None]:
-        held.append(session_id)
-        assert await raw_outbox(store, session_id) != []  # not pulled before the lock is taken
-        yield
-        assert await raw_outbox(store, session_id) == []  # pulled while it is held
-
-    assert await outbox.move_outbox(limit=10, lock=lock) == 1
-    assert held == ["s1"]
+    assert await outbox.move_outbox(limit=10) == 1
+    assert await outbox.get(first["id"]) is not None and await outbox.get(lost["id"]) is None
+    assert await outbox.move_outbox(limit=10, scan=True) == 1
+    assert await outbox.get(lost["id"]) is not None

@@ -129,9 +129,11 @@ async def test_outbox_rides_in_the_same_write_and_is_not_read_back(store: Sessio
     entry = Notification(id="n1", session_id="s1", kind=NotificationKind.UPDATED, created_date=LATER)
     updated = await store.patch("s1", 1, {"notes": "x"}, now=LATER, outbox=[entry])
     assert updated is not None and updated.notes == "x"
-    assert (await raw(store, "s1"))["outbox"] == [outbox_entry_to_doc(entry)]
+    # Stamped with the revision the write gave: the dispatcher's mark (storage/pending.py).
+    stamped = outbox_entry_to_doc(entry) | {"revision": 2}
+    assert (await raw(store, "s1"))["outbox"] == [stamped]
     assert await store.patch("s1", 1, {"notes": "y"}, now=LATER, outbox=[entry]) is None
-    assert (await raw(store, "s1"))["outbox"] == [outbox_entry_to_doc(entry)]
+    assert (await raw(store, "s1"))["outbox"] == [stamped]
 
 
 async def test_get_many_returns_the_known_ids(store: SessionStore) -> None:

@@ -1,0 +1,125 @@
+"""Entries a write leaves on its session document for a mover: the change log (§9) and the outbox (§5).
+
+A write records its entries in the same single-document update as the change itself; a mover (the
+change sequencer, the notification dispatcher) copies them out. The mover never writes to a session
+document: FerretDB 1.24 applies an update as an unlocked read-modify-write of the whole document, so
+a mover's write racing a write made by another process would undo one of them. Instead:
+
+- Every entry belongs to one revision of its document. The mover keeps, per session and in its own
+  collection, the highest revision it has copied (its *mark*) and skips entries up to it.
+- The writer keeps the array short: while it holds fewer than `ROOM` entries a write just appends;
+  otherwise that write reads the array and the mark, and rewrites the array without the copied
+  entries. Entries not yet copied are never dropped: while a mover is behind on a session by `ROOM`
+  writes or more, each write to it costs those two reads, until the mover catches up.
+- After its write, the writer leaves a hint `{_id: sessionId}` in a small collection. A mover reads
+  the hints rather than scanning `sessions` (FerretDB pushes down only `_id` filters, so any other
+  query decodes the whole collection), deleting each hint before it reads the session, so a write
+  racing it leaves a new hint. A rare full scan catches a writer that died between write and hint.
+
+No import of the driver's errors here: callers wrap these calls in `database_errors()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+Document = dict[str, Any]
+
+# Entries a document holds before a write trims the copied ones (docs/design.md §9).
+ROOM = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Spool:
+    field: str  # the array on a session document
+    hints: str  # the collection of `{_id: sessionId}` hints
+    marks: str  # the collection of `{_id: sessionId, revision: highest copied}`
+    # The change log has exactly one entry per revision, so an entry's revision is its position
+    # (the write shortcut cannot stamp it, §4); outbox entries carry theirs.
+    positional: bool
+
+    def revisions(self, doc: Document) -> list[int | None]:
+        """The revision of each entry on `doc`, in order (None: an unstamped outbox entry)."""
+        entries: list[Document] = doc.get(self.field) or []
+        if self.positional:
+            newest = int(doc.get("revision", 0))
+            return [newest - (len(entries) - 1 - index) for index in range(len(entries))]
+        return [entry.get("revision") for entry in entries]
+
+    def uncopied(self, doc: Document, mark: int) -> list[Document]:
+        """The entries above the mover's mark (an unstamped entry counts as not copied)."""
+        entries: list[Document] = doc.get(self.field) or []
+        return [
+            entry
+            for entry, revision in zip(entries, self.revisions(doc), strict=True)
+            if revision is None or revision > mark
+        ]
+
+    def behind(self, doc: Document, mark: int) -> bool:
+        return bool(self.uncopied(doc, mark))
+
+    def room(self) -> Document:
+        """The filter a plain append needs: fewer than `ROOM` entries on the document."""
+        return {f"{self.field}.{ROOM - 1}": {"$exists": False}}
+
+
+CHANGE_LOG = Spool(field="changeLog", hints="dirty_sessions", marks="change_marks", positional=True)
+OUTBOX = Spool(field="outbox", hints="dirty_outboxes", marks="outbox_marks", positional=False)
+
+
+class Hints:
+    """One spool's hints and marks, as its writers and its mover use them."""
+
+    def __init__(self, db: Any, spool: Spool) -> None:
+        self.spool = spool
+        self.sessions = db["sessions"]
+        self.hints = db[spool.hints]
+        self.marks = db[spool.marks]
+
+    async def leave(self, session_id: str) -> None:
+        """After a write: one pending hint per session is enough."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self.hints.insert_one({"_id": session_id})
+
+    async def take(self, limit: int) -> list[Document]:
+        """Hinted sessions' documents (their entries and revision), each hint deleted before the read."""
+        projection = {self.spool.field: 1, "revision": 1, "scheduleId": 1}
+        taken: list[Document] = []
+        for hint in await self.hints.find({}, {"_id": 1}).limit(limit).to_list(length=None):
+            await self.hints.delete_one({"_id": hint["_id"]})
+            doc = await self.sessions.find_one({"_id": hint["_id"]}, projection)
+            if doc is not None:
+                taken.append(doc)
+        return taken
+
+    async def scan(self) -> AsyncIterator[Document]:
+        """Every session document with entries: the rare full scan (decodes `sessions` on FerretDB)."""
+        projection = {self.spool.field: 1, "revision": 1, "scheduleId": 1}
+        # Every entry has an `id`: on MongoDB the outbox's sparse index on it serves this.
+        query = {f"{self.spool.field}.id": {"$exists": True}}
+        async for doc in self.sessions.find(query, projection):
+            yield doc
+
+    async def mark(self, session_id: str) -> int:
+        doc = await self.marks.find_one({"_id": session_id})
+        return int(doc["revision"]) if doc else 0
+
+    async def all_marks(self) -> dict[str, int]:
+        return {doc["_id"]: int(doc["revision"]) async for doc in self.marks.find({})}
+
+    async def advance(self, session_id: str, revision: int) -> None:
+        """Record that entries up to `revision` are copied; never lowers a mark.
+
+        Written only after the copies: a mark too low (two movers racing on FerretDB, where `$max` is
+        an unlocked read-modify-write too) costs a duplicate copy attempt; a mark is never too high.
+        """
+        update = {"$max": {"revision": revision}}
+        try:
+            await self.marks.update_one({"_id": session_id}, update, upsert=True)
+        except DuplicateKeyError:  # two first upserts raced: the document exists now
+            await self.marks.update_one({"_id": session_id}, update)
