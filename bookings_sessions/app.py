@@ -23,6 +23,7 @@ from .domain.errors import Unavailable
 from .graphiql import graphiql_static_app
 from .http.graphql_view import GraphQLView
 from .http.persisted_queries import PersistedQueries
+from .notifications.change_webhooks import start_change_webhooks
 from .notifications.dispatcher import start_notifications
 from .notifications.sequencer import start_sequencer
 from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
@@ -101,7 +102,12 @@ async def _start(runtime: Runtime) -> None:
     runtime.services = AppServices(settings=settings, store=store, keys=keys)
     # The change log (docs/design.md §9): this process's sequencer (one process at a time holds its
     # lease) and the live feed that turns committed changes into `sessionUpdated` events here.
-    runtime.extra_tasks.extend(await start_sequencer(settings, store.db))
+    # Change webhooks (if CHANGE_WEBHOOK_URL is set): queued by the sequencer, delivered by every process.
+    webhooks = await start_change_webhooks(settings, store.db)
+    on_moved = None if webhooks is None else webhooks.queue
+    runtime.extra_tasks.extend(await start_sequencer(settings, store.db, on_moved=on_moved))
+    if webhooks is not None:
+        runtime.extra_tasks.append(asyncio.create_task(webhooks.run(), name="change-webhooks"))
     runtime.extra_tasks.append(start_live_feed(runtime.services))
 
 

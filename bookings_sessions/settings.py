@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # How often the sequencer and the dispatcher look through every session document for entries
     # whose writer died before leaving its hint (storage/pending.py); they read only hints otherwise.
     pending_scan_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # Change webhooks (§9): every change event POSTed here, signed, retried as notifications are
+    # (the NOTIFICATION_* attempt, lease, timeout and backoff settings). Unset: none are sent.
+    change_webhook_url: str | None = None
+    change_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     # Connections (docs/operations.md): a client has this long to finish its request headers
     # (and a WebSocket to send connection_init), at most this many header bytes; beyond MAX_CONNECTIONS
     # open connections, requests get 503.
@@ -71,7 +75,7 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
 
-    @field_validator("notification_webhook_url")
+    @field_validator("notification_webhook_url", "change_webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
         if not value:
@@ -81,12 +85,13 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value
 
-    @field_validator("notification_webhook_secret")
+    @field_validator("notification_webhook_secret", "change_webhook_secret")
     @classmethod
     def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        # An unsigned webhook would let anyone who finds the receiver's URL forge notifications.
-        if info.data.get("notification_webhook_url") and not (value and value.get_secret_value()):
-            raise ValueError("is required when NOTIFICATION_WEBHOOK_URL is set")
+        # An unsigned webhook would let anyone who finds the receiver's URL forge what it sends.
+        url = str(info.field_name).replace("_secret", "_url")
+        if info.data.get(url) and not (value and value.get_secret_value()):
+            raise ValueError(f"is required when {url.upper()} is set")
         return value
 
     @field_validator("notification_http_timeout_seconds")

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from .notifications import NotificationStatus
 from .values import SessionStatus
 
 
@@ -101,3 +102,24 @@ def resolve_pending(entries: Iterable[Change], *, revision: int, schedule_id: st
         next_schedule = entry.previous_schedule_id or entry_schedule
     resolved.reverse()
     return resolved
+
+
+class ChangeDelivery(BaseModel):
+    """One change event on its way to the change webhook (§9): delivered like a notification (§5)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # `delivery_key`: also the Idempotency-Key, so a receiver can drop a repeat
+    change: Change
+    created_date: datetime
+    status: NotificationStatus = NotificationStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    sent_date: datetime | None = None
+    next_attempt_at: datetime | None = None
+    lease_generation: int = 0
+
+
+def delivery_key(change: Change) -> str:
+    """`sessionId:revision`: one per event however often it is queued or sent."""
+    return f"{change.session_id}:{change.revision}"

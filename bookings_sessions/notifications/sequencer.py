@@ -20,7 +20,7 @@ from ..domain.changes import Change
 from ..settings import Settings
 from ..storage.changes import ChangeLogStore, Lease, LostLease
 from ..storage.clock import utc_now
-from .dispatcher import dispatcher_id
+from .delivery import dispatcher_id
 
 log = logging.getLogger("bookings_sessions.changes")
 

@@ -1,4 +1,5 @@
-"""The webhook contract: a JSON body, its HMAC-SHA256 signature, and one POST."""
+"""The webhook contract: a JSON body, its HMAC-SHA256 signature, and one POST (notifications and
+change events alike)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from datetime import UTC
 
 import httpx
 
+from ..domain.changes import ChangeDelivery
 from ..domain.notifications import Notification
 from ..domain.values import Participant
+from ..storage.documents import camel
 
 SIGNATURE_HEADER = "X-Signature-SHA256"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -44,20 +47,36 @@ def webhook_body(notification: Notification) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def change_body(delivery: ChangeDelivery) -> bytes:
+    """A change event as `changes` shows it (§9), plus its place in the log; the same on every retry."""
+    change = delivery.change
+    at = change.at.astimezone(UTC).isoformat(timespec="milliseconds")
+    payload = {
+        "sequence": change.sequence,
+        "kind": change.kind.value,
+        "sessionId": change.session_id,
+        "scheduleId": change.schedule_id,
+        "revision": change.revision,
+        # As `changes` names them: a document key is the API's name (§1).
+        "changedFields": [camel(name) for name in change.changed_fields],
+        "at": at.replace("+00:00", "Z"),
+    }
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def signature(body: bytes, secret: str) -> str:
     """Hex HMAC-SHA256 of the exact body bytes; receivers recompute it over the raw request body."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-async def post_notification(
-    http: httpx.AsyncClient, url: str, secret: str, notification: Notification, *, limit_seconds: float
+async def post_signed(
+    http: httpx.AsyncClient, url: str, secret: str, body: bytes, *, key: str, limit_seconds: float
 ) -> str | None:
-    """One delivery attempt: None when the receiver answered 2xx, else why it did not."""
-    body = webhook_body(notification)
+    """One delivery attempt of any webhook: None when the receiver answered 2xx, else why it did not."""
     headers = {
         "Content-Type": "application/json",
         SIGNATURE_HEADER: signature(body, secret),
-        IDEMPOTENCY_HEADER: notification.id,
+        IDEMPOTENCY_HEADER: key,
     }
     try:
         # httpx's timeout is per phase; this bounds the whole exchange, so it ends within the lease.

@@ -181,8 +181,8 @@ async def _apply(
         # Not for a schedule change: the event of a write that did not read must leave the schedule
         # for the sequencer to derive, which needs every schedule change to say what it left (§9).
         if blind is not None and "schedule_id" not in blind:
-            # Under the same per-id lock as every other write here (the dispatcher's outbox clean-up
-            # included): FerretDB 1.x does not serialise writes to one document by itself.
+            # Under the same per-id lock as every other write here: FerretDB 1.x does not serialise
+            # writes to one document by itself.
             async with session_lock(session_id):
                 now = utc_now()
                 # Revision and schedule unknown without a read: the sequencer derives them (§9).

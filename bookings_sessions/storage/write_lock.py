@@ -1,8 +1,9 @@
 """The per-session write lock: serialises writes to one session document within this process.
 
-FerretDB 1.24 does not apply a single-document update atomically, so two writes to one document (a
-request and the outbox clean-up, or two requests) could undo each other; on MongoDB the revision
-compare-and-swap covers other processes and this lock only saves this process from spinning on it.
+FerretDB 1.24 does not apply a single-document update atomically, so two requests writing one document
+could undo each other (the movers of the outbox and the change log only read: storage/pending.py); on
+MongoDB the revision compare-and-swap covers other processes and this lock only saves this process from
+spinning on it.
 """
 
 from __future__ import annotations

@@ -21,6 +21,11 @@ from bookings_sessions.settings import SettingsError, load_settings
             "NOTIFICATION_HTTP_TIMEOUT_SECONDS: must be shorter than NOTIFICATION_LEASE_SECONDS",
         ),
         ({"notification_max_attempts": 0}, "NOTIFICATION_MAX_ATTEMPTS"),
+        ({"change_webhook_url": "ftp://example.com/x"}, "CHANGE_WEBHOOK_URL: must be an http"),
+        (
+            {"change_webhook_url": "https://example.com/changes"},
+            "CHANGE_WEBHOOK_SECRET: is required when CHANGE_WEBHOOK_URL is set",
+        ),
     ],
 )
 def test_bad_notification_settings_are_named(values: dict[str, object], message: str) -> None:

@@ -1,0 +1,97 @@
+"""Change webhooks (docs/design.md §9): every change event POSTed to CHANGE_WEBHOOK_URL, at least once.
+
+The sequencer's holder queues a delivery record for each event it numbers (`on_moved`); every process
+delivers due records with the machinery participant notifications use (delivery.py): the same
+signature, `Idempotency-Key` = `sessionId:revision`, leases, retries and backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..domain.changes import Change, ChangeDelivery
+from ..settings import Settings
+from ..storage.change_deliveries import ChangeDeliveryStore
+from .delivery import Deliverer, DeliveryPolicy
+from .dispatcher import delivery_policy
+from .webhook import change_body
+
+log = logging.getLogger("bookings_sessions.changes")
+
+# Due deliveries one round claims.
+BATCH = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeWebhookConfig(DeliveryPolicy):
+    url: str
+    secret: str
+    poll_seconds: float
+    batch: int = BATCH
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChangeWebhookConfig | None:
+        if settings.change_webhook_url is None or settings.change_webhook_secret is None:
+            return None
+        return cls(
+            url=settings.change_webhook_url,
+            secret=settings.change_webhook_secret.get_secret_value(),
+            poll_seconds=settings.notification_poll_seconds,
+            **delivery_policy(settings),
+        )
+
+
+class ChangeWebhooks(Deliverer[ChangeDelivery]):
+    def __init__(
+        self,
+        store: ChangeDeliveryStore,
+        config: ChangeWebhookConfig,
+        *,
+        owner: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(
+            store, config, secret=config.secret, body=change_body, owner=owner, rng=rng, what="change webhook"
+        )
+        self.deliveries = store
+        self.config = config
+
+    async def queue(self, moved: list[Change]) -> None:
+        """The sequencer's `on_moved`: a record per event just numbered (keyed by it: never twice)."""
+        await self.deliveries.queue(moved)
+
+    async def run(self) -> None:
+        """Until cancelled. A failing round is logged and retried next poll."""
+        timeout = httpx.Timeout(self.config.http_timeout_seconds)
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+            while True:
+                busy = False
+                try:
+                    busy = await self.deliver_due(http, self.config.url, limit=self.config.batch) > 0
+                except Exception:
+                    log.exception("change webhook round failed; retrying")
+                if not busy:
+                    await asyncio.sleep(self.config.poll_seconds)
+
+
+async def start_change_webhooks(settings: Settings, db: Any) -> ChangeWebhooks | None:
+    """Server start: None without CHANGE_WEBHOOK_URL; else the deliverer, its indexes and queue ready.
+
+    Turned on for the first time, it queues from the newest committed event on (not the whole
+    retained log); after a holder died between numbering and queueing, it catches up.
+    """
+    config = ChangeWebhookConfig.from_settings(settings)
+    if config is None:
+        return None
+    store = ChangeDeliveryStore(db)
+    await store.ensure_delivery_indexes()
+    if await store.queued() is None:
+        await store.start_at(await store.log.committed())
+    await store.catch_up()
+    return ChangeWebhooks(store, config)
