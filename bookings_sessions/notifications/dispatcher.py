@@ -99,6 +99,8 @@ class Dispatcher(Deliverer[Notification]):
                     busy = await self.step(http)
                 except Exception:
                     log.exception("notification dispatcher round failed; retrying")
+                    # Hints it took may not have been followed: look through everything next round.
+                    self._scanned_at = None
                 if not busy:
                     await asyncio.sleep(self.config.poll_seconds)
 

@@ -82,6 +82,8 @@ class Sequencer:
                     self.held = None
                 except Exception:
                     log.exception("change sequencer round failed; retrying")
+                    # Hints it took may not have been followed: look through everything next round.
+                    self._scanned_at = None
                 if not busy:
                     await asyncio.sleep(self.config.poll_seconds)
         finally:
