@@ -28,8 +28,22 @@ from .paths import NODE_DIR
 from .tokens import AS_ADMIN, SECRET, AsAdmin, Tokens
 
 START_TIMEOUT = 30.0
-# Filled in the background by the notification dispatcher and the change sequencer.
-MOVED_COLLECTIONS = frozenset({"notifications", "notification_claims", "changes", "change_sequencer"})
+# Filled in the background by the notification dispatcher and the change sequencer, and their hints
+# and marks (a write's hint comes and goes as a mover takes it: storage/pending.py).
+MOVED_COLLECTIONS = frozenset(
+    {
+        "notifications",
+        "notification_claims",
+        "changes",
+        "change_sequencer",
+        "change_deliveries",
+        "change_delivery_claims",
+        "dirty_sessions",
+        "dirty_outboxes",
+        "change_marks",
+        "outbox_marks",
+    }
+)
 
 
 @dataclass
