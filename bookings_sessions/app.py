@@ -59,7 +59,7 @@ class StartupError(RuntimeError):
     """The server cannot serve (database unreachable, embedded database not startable)."""
 
 
-async def _start(runtime: Runtime) -> None:
+async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     settings = runtime.settings
     uri = settings.mongodb_uri
     if uri is None:
@@ -85,7 +85,11 @@ async def _start(runtime: Runtime) -> None:
         operation_timeout_ms=READINESS_TIMEOUT_MS,
     )
     runtime.readiness = SessionStore(runtime.readiness_client, settings.mongodb_database)
-    store = SessionStore(runtime.client, settings.mongodb_database)
+    store = SessionStore(
+        runtime.client,
+        settings.mongodb_database,
+        None if metrics is None else metrics.undecodable_documents.inc,
+    )
     await store.ensure_indexes()
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
     runtime.extra_tasks.extend(await start_notifications(settings, store.db))
@@ -173,7 +177,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
-            await _start(runtime)
+            await _start(runtime, metrics)
         except (Unavailable, EmbeddedDatabaseError) as error:
             await _stop(runtime)
             # One line saying why; the CLI keeps uvicorn from repeating it as a traceback.
