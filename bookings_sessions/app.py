@@ -32,6 +32,7 @@ from .spa import spa_directory, spa_routes
 from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
 from .storage.ferretdb_supervisor import FerretDBSupervisor
+from .storage.idempotency import IdempotencyKeys
 from .storage.store import SessionStore
 
 log = logging.getLogger("bookings_sessions")
@@ -91,6 +92,8 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
         None if metrics is None else metrics.undecodable_documents.inc,
     )
     await store.ensure_indexes()
+    idempotency_keys = IdempotencyKeys(store.db)
+    await idempotency_keys.ensure_indexes()
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
     runtime.extra_tasks.extend(await start_notifications(settings, store.db))
     keys = token_keys(settings)
@@ -100,7 +103,9 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
             "secret in %s (use `bookings-sessions token`)",
             settings.data_dir,
         )
-    runtime.services = AppServices(settings=settings, store=store, keys=keys)
+    runtime.services = AppServices(
+        settings=settings, store=store, keys=keys, idempotency_keys=idempotency_keys
+    )
 
 
 async def _stop(runtime: Runtime) -> None:

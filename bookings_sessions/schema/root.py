@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -21,6 +21,12 @@ from .inputs import (
     given_fields,
 )
 from .types import Session, SessionConnection
+
+IDEMPOTENCY_KEY = (
+    "1 to 200 characters, unique per intended session (e.g. a UUID). Retrying with the same key within "
+    "24 hours (same caller) returns the session the first attempt created instead of creating another; "
+    "the same key with a different sessionInfo is BAD_USER_INPUT."
+)
 
 
 @strawberry.type
@@ -57,8 +63,18 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(extensions=[requires_role(Role.BOOKINGS_ADMIN)], description="Creates a session.")
-    async def create_session(self, info: Info[Any, Any], session_info: CreateSessionInfo) -> Session:
-        created = await sessions.create_session(info.context.services, given_fields(session_info))
+    async def create_session(
+        self,
+        info: Info[Any, Any],
+        session_info: CreateSessionInfo,
+        idempotency_key: Annotated[str | None, strawberry.argument(description=IDEMPOTENCY_KEY)] = None,
+    ) -> Session:
+        created = await sessions.create_session(
+            info.context.services,
+            given_fields(session_info),
+            subject=info.context.caller.subject,
+            idempotency_key=idempotency_key,
+        )
         return Session.from_domain(created)
 
     @strawberry.mutation(
