@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -22,8 +22,9 @@ from .inputs import (
 )
 from .types import Session, SessionConnection
 
-IDEMPOTENCY_KEY = (
-    "1 to 200 characters, unique per intended session (e.g. a UUID). Retrying with the same key within "
+CREATE_SESSION = (
+    "Creates a session. `idempotencyKey`: 1 to 200 characters, unique per intended session (e.g. a "
+    "UUID). Retrying with the same key within "
     "24 hours (same caller) returns the session the first attempt created instead of creating another; "
     "the same key with a different sessionInfo is BAD_USER_INPUT."
 )
@@ -62,12 +63,12 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(extensions=[requires_role(Role.BOOKINGS_ADMIN)], description="Creates a session.")
+    @strawberry.mutation(extensions=[requires_role(Role.BOOKINGS_ADMIN)], description=CREATE_SESSION)
     async def create_session(
         self,
         info: Info[Any, Any],
         session_info: CreateSessionInfo,
-        idempotency_key: Annotated[str | None, strawberry.argument(description=IDEMPOTENCY_KEY)] = None,
+        idempotency_key: str | None = None,
     ) -> Session:
         created = await sessions.create_session(
             info.context.services,
