@@ -55,6 +55,17 @@ DATE_TIMES = st.one_of(
         st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59)),
         st.integers(min_value=-14 * 60, max_value=14 * 60),
     ),
+    # The edges of datetime's range, where offsets and slack overflow (issue 13: year 1, 9999, < 1000).
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+05:00",
+            "0001-01-02T00:00:00Z",
+            "0999-01-04T09:00:00Z",
+            "9999-06-01T00:00:00Z",
+            "9999-12-31T23:00:00-05:00",
+            "9999-12-31T00:00:00Z",
+        ]
+    ),
     st.text(string.printable, max_size=30),
 ).map(string_node)
 
