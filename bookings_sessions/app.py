@@ -34,6 +34,7 @@ from .spa import spa_directory, spa_routes
 from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
 from .storage.ferretdb_supervisor import FerretDBSupervisor
+from .storage.idempotency import IdempotencyKeys
 from .storage.store import SessionStore
 
 log = logging.getLogger("bookings_sessions")
@@ -61,7 +62,7 @@ class StartupError(RuntimeError):
     """The server cannot serve (database unreachable, embedded database not startable)."""
 
 
-async def _start(runtime: Runtime) -> None:
+async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     settings = runtime.settings
     uri = settings.mongodb_uri
     if uri is None:
@@ -87,8 +88,14 @@ async def _start(runtime: Runtime) -> None:
         operation_timeout_ms=READINESS_TIMEOUT_MS,
     )
     runtime.readiness = SessionStore(runtime.readiness_client, settings.mongodb_database)
-    store = SessionStore(runtime.client, settings.mongodb_database)
+    store = SessionStore(
+        runtime.client,
+        settings.mongodb_database,
+        None if metrics is None else metrics.undecodable_documents.inc,
+    )
     await store.ensure_indexes()
+    idempotency_keys = IdempotencyKeys(store.db)
+    await idempotency_keys.ensure_indexes()
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
     runtime.extra_tasks.extend(await start_notifications(settings, store.db))
     keys = token_keys(settings)
@@ -98,7 +105,9 @@ async def _start(runtime: Runtime) -> None:
             "secret in %s (use `bookings-sessions token`)",
             settings.data_dir,
         )
-    runtime.services = AppServices(settings=settings, store=store, keys=keys)
+    runtime.services = AppServices(
+        settings=settings, store=store, keys=keys, idempotency_keys=idempotency_keys
+    )
     # The change log (docs/design.md §9): this process's sequencer (one process at a time holds its
     # lease) and the live feed that turns committed changes into `sessionUpdated` events here.
     runtime.extra_tasks.extend(await start_sequencer(settings, store.db))
@@ -179,7 +188,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
-            await _start(runtime)
+            await _start(runtime, metrics)
         except (Unavailable, EmbeddedDatabaseError) as error:
             await _stop(runtime)
             # One line saying why; the CLI keeps uvicorn from repeating it as a traceback.

@@ -111,6 +111,11 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.undecodable_documents = Counter(
+            "bookings_sessions_undecodable_documents",
+            "Stored documents a read skipped because they cannot be decoded (each is logged once by id).",
+            registry=self.registry,
+        )
         self._operation_names: set[str] = set()
 
     def operation_label(self, name: str | None) -> str:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .fields import INSTANCE_FIELDS, SERIES_FIELDS, SessionValues
 from .model import Session, SessionKind
 from .recurrence import RecurrenceRule, instance_id, is_occurrence, occurrences, parse_rrule
-from .timezones import DATE_SLACK, SessionTime, to_utc, zone_or_error
+from .timezones import DATE_SLACK, SessionTime, date_in_range, to_utc, zone_or_error
 from .values import RecurrenceType, SessionStatus
 
 MAX_OCCURRENCE_DURATION = timedelta(hours=24)
@@ -147,6 +147,8 @@ def governing_entry(series: Series, local_date: date) -> HistoryEntry:
 
 def find_occurrence(series: Series, local_date: date) -> tuple[HistoryEntry, datetime] | None:
     """The governing entry and nominal local start of the occurrence on `local_date`, if there is one."""
+    if not date_in_range(local_date):  # no occurrence lies outside the accepted dates
+        return None
     entry = governing_entry(series, local_date)
     snapshot = entry.snapshot
     start = is_occurrence(snapshot.rule, snapshot.start.local, snapshot.zone, local_date)

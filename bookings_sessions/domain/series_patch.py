@@ -23,7 +23,16 @@ from .series import (
     materialize,
     session_time,
 )
-from .timezones import CalendarDateTimeIn, SessionTime, resolve_time, to_utc, utc_to_local, zone_or_error
+from .timezones import (
+    RANGE_TEXT,
+    CalendarDateTimeIn,
+    SessionTime,
+    in_range,
+    resolve_time,
+    to_utc,
+    utc_to_local,
+    zone_or_error,
+)
 
 
 def _series_time(value: CalendarDateTimeIn, business_zone: str, field: str) -> SessionTime:
@@ -38,10 +47,22 @@ def _check_occurrence_times(start: SessionTime, end: SessionTime) -> None:
         raise BadUserInput("an occurrence can last at most 24 hours", field="end")
 
 
+def _checked_rule(text: str, start: SessionTime) -> str:
+    """A client's rule in canonical spelling; its UNTIL in the accepted range and not before the start."""
+    rule = parse_rrule(text)
+    if rule.until is not None and not in_range(rule.until):
+        raise BadUserInput(f"UNTIL must be between {RANGE_TEXT}", field="recurrence")
+    if rule.until is not None and rule.until < start.utc:
+        raise BadUserInput(
+            "UNTIL is before the start: the series would have no occurrence", field="recurrence"
+        )
+    return rule.to_rrule()
+
+
 def new_series(command: NewSession, *, session_id: str, business_zone: str, now: datetime) -> Series:
     assert command.recurrence is not None
     reject_recurring_only_fields({name: getattr(command, name) for name in FIELD_RULES})
-    rule = parse_rrule(command.recurrence)
+    parse_rrule(command.recurrence)  # the rule's own errors first, as before
     start = _series_time(command.start, business_zone, "start")
     end = _series_time(command.end, business_zone, "end")
     if end.zone != start.zone:
@@ -49,7 +70,7 @@ def new_series(command: NewSession, *, session_id: str, business_zone: str, now:
     _check_occurrence_times(start, end)
     snapshot = SeriesSnapshot(
         **{name: getattr(command, name) for name in SERIES_FIELDS},
-        recurrence=rule.to_rrule(),
+        recurrence=_checked_rule(command.recurrence, start),
         start=start,
         end=end,
     )
@@ -81,6 +102,8 @@ def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: 
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
     _check_occurrence_times(start, end)
+    if "recurrence" in updates:
+        updates["recurrence"] = _checked_rule(updates["recurrence"], start)
     updates["start"], updates["end"] = start, end
     snapshot = current.model_copy(update=updates)
     check_capacity(snapshot, patch.given)

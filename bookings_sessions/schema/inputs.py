@@ -28,7 +28,16 @@ class LocalDateTimeInput:
     minutes_of_hour: int = 0
 
 
-@strawberry.input(description="Give `timestamp` or `localDateTime`; without `timeZone`, the business zone.")
+ACCEPTED_DATES = (
+    "Accepted: instants from 1900-01-01T00:00Z to 2999-12-31T23:59Z whose wall time in the zone is in "
+    "that range too; else BAD_USER_INPUT."
+)
+
+
+@strawberry.input(
+    description="Give `timestamp` or `localDateTime`; without `timeZone` (an IANA zone such as "
+    f"`Europe/Paris`), the business zone. {ACCEPTED_DATES}"
+)
 class CalendarDateTimeInput:
     timestamp: datetime | None = strawberry.UNSET
     local_date_time: LocalDateTimeInput | None = strawberry.UNSET
@@ -142,7 +151,10 @@ class SessionFilterInput:
     recurrence_types: list[RecurrenceTypeEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
-@strawberry.input(description="Sessions overlapping the window: ending after `from`, starting before `to`.")
+@strawberry.input(
+    description="Sessions overlapping the window: ending after `from`, starting before `to`. Both within "
+    "1900-01-01T00:00Z to 2999-12-31T23:59Z; else BAD_USER_INPUT."
+)
 class TimeWindow:
     from_: datetime = strawberry.field(name="from")
     to: datetime

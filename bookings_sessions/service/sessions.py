@@ -19,7 +19,8 @@ from typing import Any
 
 from ..domain.changes import Change, record_change
 from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
-from ..domain.errors import Conflict, NotFound, fields_of
+from ..domain.errors import BadUserInput, Conflict, NotFound, fields_of
+from ..domain.idempotency import KeyRecord, checked_key, fingerprint, key_id
 from ..domain.model import Session
 from ..domain.notifications import outbox_entries
 from ..domain.patch import blind_patch, new_single_session, plan_patch
@@ -130,26 +131,67 @@ async def load_many(services: AppServices, session_ids: list[str]) -> list[Sessi
     return results
 
 
-async def create_session(services: AppServices, session_info: dict[str, Any]) -> Session:
-    now = utc_now()
+def _planned(
+    services: AppServices, session_info: dict[str, Any], session_id: str, now: datetime
+) -> Session | Series:
+    """The session or series to insert; every input error is raised here, before anything is written."""
     zone = services.business_zone
-    session: Session
     with fields_of("session_info"):
         command = validated(NewSession.model_validate, session_info)
         if command.recurrence is not None:
-            series = new_series(command, session_id=new_session_id(), business_zone=zone, now=now)
-        else:
-            session = new_single_session(command, session_id=new_session_id(), business_zone=zone, now=now)
-    if command.recurrence is not None:
-        session = series.as_session()
+            return new_series(command, session_id=session_id, business_zone=zone, now=now)
+        return new_single_session(command, session_id=session_id, business_zone=zone, now=now)
+
+
+async def _insert(services: AppServices, planned: Session | Series, now: datetime) -> Session:
+    """One insert carrying its CREATED change event (docs/design.md §9)."""
+    session = planned.as_session() if isinstance(planned, Series) else planned
     change = record_change(
         session_id=session.id, changed={}, now=now, revision=1, schedule_id=session.schedule_id, created=True
     )
-    if command.recurrence is not None:
-        await services.store.insert_series(series, change=change)
+    if isinstance(planned, Series):
+        await services.store.insert_series(planned, change=change)
     else:
-        await services.store.insert(session, change=change)
+        await services.store.insert(planned, change=change)
     return session
+
+
+async def create_session(
+    services: AppServices,
+    session_info: dict[str, Any],
+    *,
+    subject: str | None = None,
+    idempotency_key: str | None = None,
+) -> Session:
+    """With a key: the same caller's same key within the window returns the session it created first."""
+    now = utc_now()
+    planned = _planned(services, session_info, new_session_id(), now)
+    if idempotency_key is None:
+        return await _insert(services, planned, now)
+    record = KeyRecord(
+        id=key_id(subject, checked_key(idempotency_key)),
+        session_id=planned.id,
+        fingerprint=fingerprint(session_info),
+        created_at=now,
+    )
+    # The key first (an atomic insert), then the session with the id the key names: a retry after a
+    # crash between the two writes still creates exactly that session.
+    holder = await services.idempotency_keys.claim(record)
+    if holder.fingerprint != record.fingerprint:
+        raise BadUserInput(
+            "was already used for a different request; use a new key for a new session",
+            field="idempotency_key",
+        )
+    if holder.session_id != planned.id:
+        existing = await services.store.load(holder.session_id)
+        if existing is not None:
+            return existing.as_session() if isinstance(existing, Series) else existing
+        planned = _planned(services, session_info, holder.session_id, now)
+    try:
+        return await _insert(services, planned, now)
+    except Conflict:
+        # A concurrent retry with the same key inserted it first: answer what it stored.
+        return await load_session(services, holder.session_id)
 
 
 async def _with_retries(session_id: str, step: WriteStep) -> Session:

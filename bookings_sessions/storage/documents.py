@@ -18,11 +18,10 @@ from ..domain.changes import Change, ChangeKind
 from ..domain.fields import VALUE_FIELDS, given_values
 from ..domain.model import Session, SessionKind
 from ..domain.notifications import Notification
-from ..domain.timezones import SessionTime, as_utc
+from ..domain.timezones import SessionTime, as_utc, zone_or_error
 from ..domain.values import Participant
 
 Document = dict[str, Any]
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def camel(name: str) -> str:
@@ -39,10 +38,14 @@ FIELD_NAMES: dict[str, str] = {name: camel(name) for name in (*VALUE_FIELDS, "re
 
 
 def time_to_doc(value: SessionTime) -> Document:
-    return {"utc": value.utc, "local": value.local.strftime(LOCAL_FORMAT), "zone": value.zone}
+    # isoformat, not strftime("%Y"), which does not zero-pad years below 1000 (unreadable on the way back).
+    return {"utc": value.utc, "local": value.local.isoformat(timespec="minutes"), "zone": value.zone}
 
 
 def time_from_doc(doc: Document) -> SessionTime:
+    # The zone is checked here, so a stored zone this host does not know is an undecodable document
+    # rather than an error in every listing that computes with it.
+    zone_or_error(doc["zone"], "zone")
     return SessionTime(utc=as_utc(doc["utc"]), local=datetime.fromisoformat(doc["local"]), zone=doc["zone"])
 
 

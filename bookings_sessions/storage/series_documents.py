@@ -17,15 +17,14 @@ from .documents import (
     values_from_doc,
 )
 
-DATE_FORMAT = "%Y-%m-%d"
-
 
 def date_to_doc(value: date | None) -> str | None:
-    return None if value is None else value.strftime(DATE_FORMAT)
+    # YYYY-MM-DD, zero-padded for every year (strftime("%Y") is not below 1000), so text order is date order.
+    return None if value is None else value.isoformat()
 
 
 def date_from_doc(value: str | None) -> date | None:
-    return None if value is None else datetime.strptime(value, DATE_FORMAT).date()
+    return None if value is None else date.fromisoformat(value)
 
 
 def snapshot_to_doc(snapshot: SeriesSnapshot) -> Document:
@@ -33,12 +32,14 @@ def snapshot_to_doc(snapshot: SeriesSnapshot) -> Document:
 
 
 def snapshot_from_doc(doc: Document) -> SeriesSnapshot:
-    return SeriesSnapshot(
+    snapshot = SeriesSnapshot(
         **values_from_doc(doc, SERIES_FIELDS),
         recurrence=doc["recurrence"],
         start=time_from_doc(doc["start"]),
         end=time_from_doc(doc["end"]),
     )
+    snapshot.rule  # noqa: B018 -- parsed (and cached) now: a bad stored rule makes the document undecodable
+    return snapshot
 
 
 def _span(series: Series) -> tuple[datetime, datetime]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -17,7 +17,7 @@ from ..domain.model import Session
 from ..domain.notifications import Notification
 from ..domain.paging import SortKey
 from ..domain.series import InstanceOverride, Series
-from ..domain.timezones import DATE_SLACK
+from ..domain.timezones import DATE_SLACK, as_utc
 from .documents import (
     FIELD_NAMES,
     Document,
@@ -29,6 +29,7 @@ from .documents import (
     update_from_changes,
 )
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
+from .undecodable import UndecodableDocuments
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
 # listing by kind or by schedule(s) sorted by (start, id), overlapping a window (start before its end,
@@ -119,11 +120,29 @@ def filter_query(session_filter: SessionFilter) -> Document:
     return query
 
 
+def stored_from_doc(doc: Document) -> Session | Series | InstanceOverride:
+    kind = doc.get("kind")
+    if kind == "series":
+        return series_from_doc(doc)
+    if kind == "instance":
+        return override_from_doc(doc)
+    return session_from_doc(doc)
+
+
+def listed_from_doc(doc: Document) -> Session:
+    return series_from_doc(doc).as_session() if doc["kind"] == "series" else session_from_doc(doc)
+
+
 class SessionStore:
-    def __init__(self, client: Any, database: str) -> None:
+    """`count_undecodable` is called for every stored document a read skips (docs/operations.md)."""
+
+    def __init__(
+        self, client: Any, database: str, count_undecodable: Callable[[], None] | None = None
+    ) -> None:
         self.client = client
         self.db = client[database]
         self.sessions = self.db["sessions"]
+        self.undecodable = UndecodableDocuments(count_undecodable)
 
     async def ping(self) -> None:
         """Readiness: any driver failure, not only a lost connection, means "not ready"."""
@@ -150,7 +169,8 @@ class SessionStore:
             doc = await self.sessions.find_one({"_id": session_id}, STORED_FIELDS)
         if doc is None or doc.get("kind") == "instance":
             return None
-        return series_from_doc(doc) if doc.get("kind") == "series" else session_from_doc(doc)
+        found = self.undecodable.decode(doc, stored_from_doc)
+        return None if isinstance(found, InstanceOverride) else found
 
     async def insert_series(self, series: Series, *, change: Change | None = None) -> None:
         with database_errors():
@@ -178,7 +198,11 @@ class SessionStore:
     async def get_override(self, instance_id: str) -> InstanceOverride | None:
         with database_errors():
             doc = await self.sessions.find_one({"_id": instance_id}, STORED_FIELDS)
-        return None if doc is None or doc.get("kind") != "instance" else override_from_doc(doc)
+        return (
+            None
+            if doc is None or doc.get("kind") != "instance"
+            else self.undecodable.decode(doc, override_from_doc)
+        )
 
     async def save_override(
         self,
@@ -222,17 +246,18 @@ class SessionStore:
         conditions: list[Document] = [{"kind": {"$in": list(kinds)}}, filter_query(session_filter)]
         if window is not None:  # overlapping the window, as a calendar shows it
             conditions.append({"start.utc": {"$lt": window.end}, "end.utc": {"$gt": window.start}})
-        if after is not None:
-            at, last_id = after
-            later = [{"start.utc": {"$gt": at}}, {"start.utc": at, "_id": {"$gt": last_id}}]
-            conditions.append({"$or": later})
-        with database_errors():
-            cursor = self.sessions.find({"$and": conditions}, STORED_FIELDS)
-            docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(limit).to_list(length=None)
-        return [
-            series_from_doc(doc).as_session() if doc["kind"] == "series" else session_from_doc(doc)
-            for doc in docs
-        ]
+        found: list[Session] = []
+        while True:
+            wanted = limit - len(found)
+            query = conditions if after is None else [*conditions, _after_key(after)]
+            with database_errors():
+                cursor = self.sessions.find({"$and": query}, STORED_FIELDS)
+                docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(wanted).to_list(length=None)
+            found += [session for doc in docs if (session := self.undecodable.decode(doc, listed_from_doc))]
+            # Only a skipped document leaves the page short while more may follow: read on past it.
+            if len(docs) < wanted or len(found) >= limit:
+                return found
+            after = _sort_key_of(docs[-1])
 
     async def find_series(self, session_filter: SessionFilter, window: Window) -> list[Series]:
         """Series that may have an occurrence in the window (by their precomputed UTC span).
@@ -250,7 +275,7 @@ class SessionStore:
             conditions.append({"scheduleId": {"$in": list(session_filter.schedule_ids)}})
         with database_errors():
             docs = await self.sessions.find({"$and": conditions}, STORED_FIELDS).to_list(length=None)
-        return [series_from_doc(doc) for doc in docs]
+        return [series for doc in docs if (series := self.undecodable.decode(doc, series_from_doc))]
 
     async def find_overrides(
         self,
@@ -273,7 +298,7 @@ class SessionStore:
         }
         with database_errors():
             docs = await self.sessions.find(query, STORED_FIELDS).to_list(length=None)
-        return [override_from_doc(doc) for doc in docs]
+        return [found for doc in docs if (found := self.undecodable.decode(doc, override_from_doc))]
 
     async def patch(
         self,
@@ -297,7 +322,7 @@ class SessionStore:
                 update,
                 return_document=ReturnDocument.AFTER,
             )
-        return None if doc is None else session_from_doc(doc)
+        return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     async def patch_if_changed(
         self, session_id: str, changes: dict[str, Any], *, now: datetime, change: Change | None = None
@@ -315,7 +340,7 @@ class SessionStore:
                 # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
                 return_document=ReturnDocument.AFTER,
             )
-        return None if doc is None else session_from_doc(doc)
+        return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     async def get_many(self, ids: list[str]) -> dict[str, Session | Series | InstanceOverride]:
         """One round trip for a batch of any kind of document (federation entity lookups)."""
@@ -323,13 +348,17 @@ class SessionStore:
             return {}
         with database_errors():
             docs = await self.sessions.find({"_id": {"$in": ids}}, STORED_FIELDS).to_list(length=None)
-        found: dict[str, Session | Series | InstanceOverride] = {}
-        for doc in docs:
-            kind = doc.get("kind")
-            if kind == "series":
-                found[doc["_id"]] = series_from_doc(doc)
-            elif kind == "instance":
-                found[doc["_id"]] = override_from_doc(doc)
-            else:
-                found[doc["_id"]] = session_from_doc(doc)
-        return found
+        return {doc["_id"]: found for doc in docs if (found := self.undecodable.decode(doc, stored_from_doc))}
+
+
+def _after_key(after: SortKey) -> Document:
+    """Documents after a (start, id) keyset cursor."""
+    at, last_id = after
+    return {"$or": [{"start.utc": {"$gt": at}}, {"start.utc": at, "_id": {"$gt": last_id}}]}
+
+
+def _sort_key_of(doc: Document) -> SortKey:
+    # A document too broken to carry a start sorts first (null before dates): resume from the earliest date.
+    start = doc.get("start")
+    at = start.get("utc") if isinstance(start, dict) else None
+    return (as_utc(at) if isinstance(at, datetime) else datetime.min.replace(tzinfo=UTC), str(doc["_id"]))
