@@ -87,6 +87,8 @@ async def _start(runtime: Runtime) -> None:
     runtime.readiness = SessionStore(runtime.readiness_client, settings.mongodb_database)
     store = SessionStore(runtime.client, settings.mongodb_database)
     await store.ensure_indexes()
+    capabilities = await store.capabilities()  # once, so no request pays for `buildInfo`
+    log.info("store: atomic single-document updates: %s", capabilities.atomic_updates)
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
     runtime.extra_tasks.extend(await start_notifications(settings, store.db))
     keys = token_keys(settings)

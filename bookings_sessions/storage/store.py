@@ -17,6 +17,13 @@ from ..domain.notifications import Notification
 from ..domain.paging import SortKey
 from ..domain.series import InstanceOverride, Series
 from ..domain.timezones import DATE_SLACK
+from .capabilities import (
+    Condition,
+    StoreCapabilities,
+    capabilities_from_build_info,
+    revision_is,
+    single_differing,
+)
 from .documents import (
     FIELD_NAMES,
     Document,
@@ -93,10 +100,35 @@ def filter_query(session_filter: SessionFilter) -> Document:
 
 
 class SessionStore:
-    def __init__(self, client: Any, database: str) -> None:
+    def __init__(self, client: Any, database: str, capabilities: StoreCapabilities | None = None) -> None:
         self.client = client
         self.db = client[database]
         self.sessions = self.db["sessions"]
+        self._capabilities = capabilities
+
+    async def capabilities(self) -> StoreCapabilities:
+        """Asked once (the app asks at start; otherwise the first conditional write does)."""
+        if self._capabilities is None:
+            with database_errors():
+                info = await self.db.command("buildInfo")
+            self._capabilities = capabilities_from_build_info(info)
+        return self._capabilities
+
+    async def _write_filter(self, session_id: str, condition: Condition) -> Document | None:
+        """The filter of a conditional write to one document, or None when the condition already fails.
+
+        On an atomic store (MongoDB) the condition rides in the filter: one atomic index lookup, which
+        is what makes a write safe across processes. On FerretDB the filter is the bare `_id` (the only
+        one it pushes down to SQLite) and the condition is checked here on the document read by `_id`:
+        no weaker than FerretDB's own non-atomic guard, and writers to one id in this process hold
+        `session_lock` (docs/design.md §4). Two cheap round trips instead of one that decodes every
+        document of the collection.
+        """
+        if (await self.capabilities()).atomic_updates:
+            return {"_id": session_id, **condition.query}
+        with database_errors():
+            current = await self.sessions.find_one({"_id": session_id}, dict.fromkeys(condition.fields, 1))
+        return {"_id": session_id} if current is not None and condition.holds(current) else None
 
     async def ping(self) -> None:
         """Readiness: any driver failure, not only a lost connection, means "not ready"."""
@@ -140,8 +172,11 @@ class SessionStore:
             update["$unset"] = {"scheduleOwnerId": ""}
         if outbox:
             update["$push"] = {"outbox": {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}}
+        where = await self._write_filter(series.id, revision_is(expected_revision))
+        if where is None:
+            return False
         with database_errors():
-            result = await self.sessions.update_one({"_id": series.id, "revision": expected_revision}, update)
+            result = await self.sessions.update_one(where, update)
         return bool(result.matched_count)
 
     async def get_override(self, instance_id: str) -> InstanceOverride | None:
@@ -174,10 +209,11 @@ class SessionStore:
             update["$unset"] = cleared
         if outbox:
             update["$push"] = {"outbox": {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}}
+        where = await self._write_filter(override.id, revision_is(expected_revision))
+        if where is None:
+            return False
         with database_errors():
-            result = await self.sessions.update_one(
-                {"_id": override.id, "revision": expected_revision}, update
-            )
+            result = await self.sessions.update_one(where, update)
         return bool(result.matched_count)
 
     async def find_listed(
@@ -263,12 +299,11 @@ class SessionStore:
         update = update_from_changes(changes, now=now)
         if outbox:
             update["$push"] = {"outbox": {"$each": [outbox_entry_to_doc(entry) for entry in outbox]}}
+        where = await self._write_filter(session_id, revision_is(expected_revision))
+        if where is None:
+            return None
         with database_errors():
-            doc = await self.sessions.find_one_and_update(
-                {"_id": session_id, "revision": expected_revision},
-                update,
-                return_document=ReturnDocument.AFTER,
-            )
+            doc = await self.sessions.find_one_and_update(where, update, return_document=ReturnDocument.AFTER)
         return None if doc is None else session_from_doc(doc)
 
     async def patch_if_changed(
@@ -279,10 +314,13 @@ class SessionStore:
         None when no document matched (unknown id, not a single session, or nothing would change):
         the caller then reads to find out which.
         """
-        differs = [{FIELD_NAMES[name]: {"$ne": to_plain(value)}} for name, value in changes.items()]
+        given = {FIELD_NAMES[name]: to_plain(value) for name, value in changes.items()}
+        where = await self._write_filter(session_id, single_differing(given))
+        if where is None:
+            return None
         with database_errors():
             doc = await self.sessions.find_one_and_update(
-                {"_id": session_id, "kind": "single", "$or": differs},
+                where,
                 update_from_changes(changes, now=now),
                 # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
                 return_document=ReturnDocument.AFTER,
