@@ -18,6 +18,13 @@ from ..domain.notifications import Notification
 from ..domain.paging import SortKey
 from ..domain.series import InstanceOverride, Series
 from ..domain.timezones import DATE_SLACK, as_utc
+from .capabilities import (
+    Condition,
+    StoreCapabilities,
+    capabilities_from_build_info,
+    revision_is,
+    single_differing,
+)
 from .documents import (
     FIELD_NAMES,
     Document,
@@ -137,12 +144,41 @@ class SessionStore:
     """`count_undecodable` is called for every stored document a read skips (docs/operations.md)."""
 
     def __init__(
-        self, client: Any, database: str, count_undecodable: Callable[[], None] | None = None
+        self,
+        client: Any,
+        database: str,
+        count_undecodable: Callable[[], None] | None = None,
+        capabilities: StoreCapabilities | None = None,
     ) -> None:
         self.client = client
         self.db = client[database]
         self.sessions = self.db["sessions"]
         self.undecodable = UndecodableDocuments(count_undecodable)
+        self._capabilities = capabilities
+
+    async def capabilities(self) -> StoreCapabilities:
+        """Asked once (the app asks at start; otherwise the first conditional write does)."""
+        if self._capabilities is None:
+            with database_errors():
+                info = await self.db.command("buildInfo")
+            self._capabilities = capabilities_from_build_info(info)
+        return self._capabilities
+
+    async def _write_filter(self, session_id: str, condition: Condition) -> Document | None:
+        """The filter of a conditional write to one document, or None when the condition already fails.
+
+        On an atomic store (MongoDB) the condition rides in the filter: one atomic index lookup, which
+        is what makes a write safe across processes. On FerretDB the filter is the bare `_id` (the only
+        one it pushes down to SQLite) and the condition is checked here on the document read by `_id`:
+        no weaker than FerretDB's own non-atomic guard, and writers to one id in this process hold
+        `session_lock` (docs/design.md §4). Two cheap round trips instead of one that decodes every
+        document of the collection.
+        """
+        if (await self.capabilities()).atomic_updates:
+            return {"_id": session_id, **condition.query}
+        with database_errors():
+            current = await self.sessions.find_one({"_id": session_id}, dict.fromkeys(condition.fields, 1))
+        return {"_id": session_id} if current is not None and condition.holds(current) else None
 
     async def ping(self) -> None:
         """Readiness: any driver failure, not only a lost connection, means "not ready"."""
@@ -191,8 +227,11 @@ class SessionStore:
         if "scheduleOwnerId" not in doc:
             update["$unset"] = {"scheduleOwnerId": ""}
         with_entries(update, outbox, change)
+        where = await self._write_filter(series.id, revision_is(expected_revision))
+        if where is None:
+            return False
         with database_errors():
-            result = await self.sessions.update_one({"_id": series.id, "revision": expected_revision}, update)
+            result = await self.sessions.update_one(where, update)
         return bool(result.matched_count)
 
     async def get_override(self, instance_id: str) -> InstanceOverride | None:
@@ -227,10 +266,11 @@ class SessionStore:
         if cleared:
             update["$unset"] = cleared
         with_entries(update, outbox, change)
+        where = await self._write_filter(override.id, revision_is(expected_revision))
+        if where is None:
+            return False
         with database_errors():
-            result = await self.sessions.update_one(
-                {"_id": override.id, "revision": expected_revision}, update
-            )
+            result = await self.sessions.update_one(where, update)
         return bool(result.matched_count)
 
     async def find_listed(
@@ -316,12 +356,11 @@ class SessionStore:
         recorded exactly when the change is (docs/design.md §5, §9).
         """
         update = with_entries(update_from_changes(changes, now=now), outbox, change)
+        where = await self._write_filter(session_id, revision_is(expected_revision))
+        if where is None:
+            return None
         with database_errors():
-            doc = await self.sessions.find_one_and_update(
-                {"_id": session_id, "revision": expected_revision},
-                update,
-                return_document=ReturnDocument.AFTER,
-            )
+            doc = await self.sessions.find_one_and_update(where, update, return_document=ReturnDocument.AFTER)
         return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     async def patch_if_changed(
@@ -332,10 +371,13 @@ class SessionStore:
         None when no document matched (unknown id, not a single session, or nothing would change):
         the caller then reads to find out which.
         """
-        differs = [{FIELD_NAMES[name]: {"$ne": to_plain(value)}} for name, value in changes.items()]
+        given = {FIELD_NAMES[name]: to_plain(value) for name, value in changes.items()}
+        where = await self._write_filter(session_id, single_differing(given))
+        if where is None:
+            return None
         with database_errors():
             doc = await self.sessions.find_one_and_update(
-                {"_id": session_id, "kind": "single", "$or": differs},
+                where,
                 with_entries(update_from_changes(changes, now=now), None, change),
                 # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
                 return_document=ReturnDocument.AFTER,
