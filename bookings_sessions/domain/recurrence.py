@@ -419,7 +419,7 @@ def is_occurrence(
             return None
     start = datetime.combine(local_date, first_start.time())
     if not (rule.freq == "WEEKLY" and not (rule.by_month or rule.by_set_pos)):
-        found = next(_expansion(rule, first_start, start), None)
+        found = next((x for x in _expansion(rule, first_start, start) if x >= start), None)
         if found is None or found.date() != local_date:
             return None
     last = local_last(rule, first_start)
@@ -432,6 +432,16 @@ def is_occurrence(
         except OverflowError:  # beyond year 9999 in UTC, so after any UNTIL
             return None
     return start
+
+
+def last_start(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> datetime | None:
+    """A UTC bound no occurrence starts after (UNTIL, or COUNT's last start); None if unbounded."""
+    if rule.until is not None:
+        return rule.until
+    last = local_last(rule, first_start)
+    if last is None:
+        return None if rule.count is None else to_utc(_normalise_start(first_start), zone)
+    return to_utc(last, zone)
 
 
 def first_occurrence(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> datetime | None:

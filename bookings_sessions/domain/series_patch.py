@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from .commands import NewSession, SessionPatch
 from .errors import BadUserInput, NotFound
 from .fields import FIELD_RULES, INSTANCE_FIELDS, SERIES_FIELDS, check_capacity
 from .patch import check_times, checked_value, reject_recurring_only_fields
-from .recurrence import is_occurrence, parse_rrule
+from .recurrence import check_has_occurrence, is_occurrence, parse_rrule
 from .series import (
     MAX_OCCURRENCE_DURATION,
     HistoryEntry,
@@ -21,6 +21,8 @@ from .series import (
     governing_entry,
     has_occurrences,
     materialize,
+    nth_occurrence_from,
+    occurrences_before,
     session_time,
 )
 from .timezones import CalendarDateTimeIn, SessionTime, resolve_time, to_utc, utc_to_local, zone_or_error
@@ -47,6 +49,7 @@ def new_series(command: NewSession, *, session_id: str, business_zone: str, now:
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
     _check_occurrence_times(start, end)
+    check_has_occurrence(rule, start.local, zone_or_error(start.zone, "start.time_zone"))
     snapshot = SeriesSnapshot(
         **{name: getattr(command, name) for name in SERIES_FIELDS},
         recurrence=rule.to_rrule(),
@@ -83,6 +86,8 @@ def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: 
     _check_occurrence_times(start, end)
     updates["start"], updates["end"] = start, end
     snapshot = current.model_copy(update=updates)
+    if patch.given & {"recurrence", "start"}:
+        check_has_occurrence(snapshot.rule, start.local, snapshot.zone)
     check_capacity(snapshot, patch.given)
     return snapshot
 
@@ -115,6 +120,25 @@ def prune(series: Series) -> Series:
     return series.model_copy(update={"history": tuple(kept)})
 
 
+def freeze_count(series: Series, snapshot: SeriesSnapshot, cut: date) -> SeriesSnapshot:
+    """A snapshot governing dates from `cut` on, its COUNT turned into the UNTIL that keeps the
+    series' total: COUNT counts from the series' first start across history entries, so the new
+    entry gets what the earlier ones have not used, ending at the end of its last one's local date
+    (so a later change of the time of day keeps it). Without COUNT: unchanged."""
+    rule = snapshot.rule
+    if rule.count is None:
+        return snapshot
+    remaining = rule.count - occurrences_before(series, cut)
+    last = None if remaining <= 0 else nth_occurrence_from(snapshot, cut, remaining)
+    if last is None:
+        raise BadUserInput(
+            f"COUNT={rule.count}: the series has no occurrence left from {cut.isoformat()} on",
+            field="recurrence",
+        )
+    end_of_day = to_utc(datetime.combine(last.date(), time(23, 59, 59)), snapshot.zone)
+    return snapshot.model_copy(update={"recurrence": rule.bounded_by(end_of_day).to_rrule()})
+
+
 def plan_series_update(
     series: Series, patch: SessionPatch, *, business_zone: str, now: datetime
 ) -> Series | None:
@@ -123,6 +147,7 @@ def plan_series_update(
     if snapshot == series.current:
         return None
     cut = _cut_date(series, snapshot, now)
+    snapshot = freeze_count(series, snapshot, cut)
     earlier = [entry for entry in series.history if entry.from_date is None or entry.from_date < cut]
     history = (*earlier, HistoryEntry(from_date=cut, effective_from=now, snapshot=snapshot))
     updated = series.model_copy(

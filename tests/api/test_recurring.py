@@ -192,8 +192,15 @@ async def test_series_input_rules(api: Api) -> None:
         return {**base, **changes}
 
     cases = [
-        (info(recurrence="FREQ=DAILY;BYDAY=MO"), "sessionInfo.recurrence", "DAILY"),
-        (info(recurrence="FREQ=WEEKLY;BYDAY=MO;COUNT=3"), "sessionInfo.recurrence", "COUNT"),
+        (info(recurrence="FREQ=HOURLY;BYDAY=MO"), "sessionInfo.recurrence", "HOURLY"),
+        (info(recurrence="FREQ=DAILY;BYHOUR=9"), "sessionInfo.recurrence", "BYHOUR"),
+        (
+            info(recurrence="FREQ=WEEKLY;BYDAY=MO;COUNT=3;UNTIL=20300301T000000Z"),
+            "sessionInfo.recurrence",
+            "COUNT",
+        ),
+        (info(recurrence="FREQ=WEEKLY;BYDAY=MO;UNTIL=20291231T000000Z"), "sessionInfo.recurrence", "UNTIL"),
+        (info(recurrence="FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"), "sessionInfo.recurrence", "BYMONTHDAY=30"),
         (info(recurrence="FREQ=WEEKLY"), "sessionInfo.recurrence", "BYDAY"),
         (info(notes="hello"), "sessionInfo.notes", "notes"),
         (info(start={"timestamp": "2030-01-07T15:00:00Z"}), "sessionInfo.start", "localDateTime"),
