@@ -27,6 +27,7 @@ from .notifications.dispatcher import start_notifications
 from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .schema import build_schema
 from .service.services import AppServices
+from .service.splits import sweep_splits
 from .settings import Settings, load_settings
 from .spa import spa_directory, spa_routes
 from .storage.client import close_client, create_client
@@ -97,6 +98,8 @@ async def _start(runtime: Runtime) -> None:
             settings.data_dir,
         )
     runtime.services = AppServices(settings=settings, store=store, keys=keys)
+    # A split a crash interrupted is finished (or rolled back) before anything is served.
+    await sweep_splits(runtime.services)
 
 
 async def _stop(runtime: Runtime) -> None:

@@ -92,6 +92,11 @@ def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: 
     return snapshot
 
 
+def first_unstarted_date(series: Series, now: datetime) -> date:
+    """The first local date whose occurrence has not started at `now` (today or tomorrow)."""
+    return _cut_date(series, series.current, now)
+
+
 def _cut_date(series: Series, snapshot: SeriesSnapshot, now: datetime) -> date:
     """First local date the update governs: today's occurrence only if it has not started yet."""
     today = now.astimezone(series.current.zone).date()

@@ -121,7 +121,7 @@ class SessionStore:
             # A bare `_id` filter: FerretDB pushes only that down to SQLite; with any other key it
             # decodes every document of the collection. The kind is checked here instead.
             doc = await self.sessions.find_one({"_id": session_id}, STORED_FIELDS)
-        if doc is None or doc.get("kind") == "instance":
+        if doc is None or doc.get("kind") == "instance" or not await self.committed([doc]):
             return None
         return series_from_doc(doc) if doc.get("kind") == "series" else session_from_doc(doc)
 
@@ -129,13 +129,34 @@ class SessionStore:
         with database_errors():
             await self.sessions.insert_one(series_to_doc(series))
 
+    async def committed(self, docs: list[Document]) -> list[Document]:
+        """`docs` without series of a split not committed yet (docs/design.md §2, crash safety): a
+        `pending` series is visible once its origin lists it in `splitInto`."""
+        origins = {doc["pending"]["origin"] for doc in docs if "pending" in doc}
+        if not origins:
+            return docs
+        with database_errors():
+            found = await self.sessions.find({"_id": {"$in": sorted(origins)}}, {"splitInto": 1}).to_list(
+                length=None
+            )
+        done = {split for origin in found for split in origin.get("splitInto", ())}
+        return [doc for doc in docs if "pending" not in doc or doc["_id"] in done]
+
     async def replace_series(
-        self, series: Series, expected_revision: int, *, outbox: list[Notification] | None = None
+        self,
+        series: Series,
+        expected_revision: int,
+        *,
+        outbox: list[Notification] | None = None,
+        split_into: str | None = None,
     ) -> bool:
-        """The whole new state in one write, guarded by `revision` (compare-and-swap)."""
+        """The whole new state in one write, guarded by `revision` (compare-and-swap); `split_into`
+        records a split's new series in the same write, which commits the split."""
         doc = series_to_doc(series)
         del doc["_id"]
         update: Document = {"$set": doc}
+        if split_into is not None:
+            update["$addToSet"] = {"splitInto": split_into}
         if "scheduleOwnerId" not in doc:
             update["$unset"] = {"scheduleOwnerId": ""}
         if outbox:
@@ -200,6 +221,7 @@ class SessionStore:
         with database_errors():
             cursor = self.sessions.find({"$and": conditions}, STORED_FIELDS)
             docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(limit).to_list(length=None)
+        docs = await self.committed(docs)
         return [
             series_from_doc(doc).as_session() if doc["kind"] == "series" else session_from_doc(doc)
             for doc in docs
@@ -221,7 +243,7 @@ class SessionStore:
             conditions.append({"scheduleId": {"$in": list(session_filter.schedule_ids)}})
         with database_errors():
             docs = await self.sessions.find({"$and": conditions}, STORED_FIELDS).to_list(length=None)
-        return [series_from_doc(doc) for doc in docs]
+        return [series_from_doc(doc) for doc in await self.committed(docs)]
 
     async def find_overrides(
         self,
@@ -295,6 +317,7 @@ class SessionStore:
             return {}
         with database_errors():
             docs = await self.sessions.find({"_id": {"$in": ids}}, STORED_FIELDS).to_list(length=None)
+        docs = await self.committed(docs)
         found: dict[str, Session | Series | InstanceOverride] = {}
         for doc in docs:
             kind = doc.get("kind")
