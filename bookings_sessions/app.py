@@ -30,6 +30,7 @@ from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .schema import build_schema
 from .service.live import start_live_feed
 from .service.services import AppServices
+from .service.splits import sweep_splits
 from .settings import Settings, load_settings
 from .spa import spa_directory, spa_routes
 from .storage.client import close_client, create_client
@@ -111,6 +112,8 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     runtime.services = AppServices(
         settings=settings, store=store, keys=keys, idempotency_keys=idempotency_keys
     )
+    # A split a crash interrupted is finished (or rolled back) before anything is served.
+    await sweep_splits(runtime.services)
     # The change log (docs/design.md §9): this process's sequencer (one process at a time holds its
     # lease) and the live feed that turns committed changes into `sessionUpdated` events here.
     runtime.extra_tasks.extend(await start_sequencer(settings, store.db))

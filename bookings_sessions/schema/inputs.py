@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 
-from ..domain.values import Transparency
+from ..domain.values import EditScope, Transparency
 from .types import (
     LocationTypeEnum,
     RecurrenceTypeEnum,
@@ -111,6 +111,14 @@ class ParticipantNotificationInput:
     message: str | None = strawberry.UNSET
 
 
+EditScopeEnum = strawberry.enum(
+    EditScope,
+    name="EditScope",
+    description="For an instance id: THIS occurrence (default), THIS_AND_FOLLOWING (splits the "
+    "recurring session there), or ALL (the recurring session). For a recurring session's id only ALL.",
+)
+SCOPE = "Which occurrences change; see EditScope. Default: THIS for an instance, ALL for a recurring session."
+
 EXPECTED_REVISION = (
     "The revision last read; if the session has moved on since, CONFLICT with extensions.currentRevision."
 )
@@ -123,6 +131,7 @@ class UpdateSessionOptions:
     )
     participant_notification: ParticipantNotificationInput | None = strawberry.UNSET
     expected_revision: int | None = strawberry.field(default=strawberry.UNSET, description=EXPECTED_REVISION)
+    scope: EditScopeEnum | None = strawberry.field(default=strawberry.UNSET, description=SCOPE)  # type: ignore[valid-type]
 
 
 @strawberry.input
@@ -130,6 +139,7 @@ class DeleteSessionOptions:
     suppress_auth: bool | None = False
     participant_notification: ParticipantNotificationInput | None = strawberry.UNSET
     expected_revision: int | None = strawberry.field(default=strawberry.UNSET, description=EXPECTED_REVISION)
+    scope: EditScopeEnum | None = strawberry.field(default=strawberry.UNSET, description=SCOPE)  # type: ignore[valid-type]
 
 
 @strawberry.input(description="Sessions matching every given field; `tags`: having all of them.")

@@ -25,7 +25,7 @@ from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
 from .outbox import DocumentLock
-from .store import database_errors
+from .store import committed_docs, database_errors
 
 HAS_CHANGES: Document = {"changeLog.id": {"$exists": True}}
 COMMITTED = "committed"
@@ -125,8 +125,11 @@ class ChangeLogStore:
         moved: list[Change] = []
         number = next_number
         with database_errors():
-            projection = {"changeLog": 1, "revision": 1, "scheduleId": 1}
-            docs = await self.sessions.find(HAS_CHANGES, projection).limit(limit).to_list(length=None)
+            projection = {"changeLog": 1, "revision": 1, "scheduleId": 1, "pending": 1}
+            found = await self.sessions.find(HAS_CHANGES, projection).limit(limit).to_list(length=None)
+            # A split's new series carries its CREATED event from its pending insert: moved only once
+            # the split is committed, so a split that never commits never shows in the log (§2).
+            docs = await committed_docs(self.sessions, found)
             for doc in docs:
                 raw: list[Document] = doc.get("changeLog") or []
                 if not raw:

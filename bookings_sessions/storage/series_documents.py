@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ..domain.fields import INSTANCE_FIELDS, SERIES_FIELDS
-from ..domain.series import FAR_FUTURE, HistoryEntry, InstanceOverride, Series, SeriesSnapshot, StartMode
+from ..domain.series import (
+    FAR_FUTURE,
+    HistoryEntry,
+    InstanceOverride,
+    Series,
+    SeriesSnapshot,
+    StartMode,
+    entry_last_start,
+)
 from ..domain.timezones import as_utc
 from .documents import (
     FIELD_NAMES,
@@ -45,8 +53,8 @@ def snapshot_from_doc(doc: Document) -> SeriesSnapshot:
 def _span(series: Series) -> tuple[datetime, datetime]:
     """UTC bounds no occurrence falls outside, so window queries find candidate series by index."""
     first = min(entry.snapshot.start.utc for entry in series.history)
-    untils = [entry.snapshot.rule.until for entry in series.history]
-    last = FAR_FUTURE if any(until is None for until in untils) else max(u for u in untils if u)
+    ends = [entry_last_start(entry.snapshot) for entry in series.history]
+    last = FAR_FUTURE if any(end is None for end in ends) else max(end for end in ends if end)
     return first, last
 
 

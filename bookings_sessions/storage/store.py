@@ -136,6 +136,26 @@ def stored_from_doc(doc: Document) -> Session | Series | InstanceOverride:
     return session_from_doc(doc)
 
 
+def pending_origin(doc: Document) -> str | None:
+    """The series a pending (split) series was split from; None for a pending mark too broken to
+    name one, which then stays invisible like an uncommitted split."""
+    pending = doc.get("pending")
+    origin = pending.get("origin") if isinstance(pending, dict) else None
+    return origin if isinstance(origin, str) else None
+
+
+async def committed_docs(sessions: Any, docs: list[Document]) -> list[Document]:
+    """`docs` without series of a split not committed yet (docs/design.md §2, splits): a `pending`
+    series is visible once its origin lists it in `splitInto` (the split's commit write)."""
+    origins = {origin for doc in docs if "pending" in doc and (origin := pending_origin(doc))}
+    if not origins:
+        return [doc for doc in docs if "pending" not in doc]
+    with database_errors():
+        found = await sessions.find({"_id": {"$in": sorted(origins)}}, {"splitInto": 1}).to_list(length=None)
+    done = {split for origin in found for split in origin.get("splitInto") or ()}
+    return [doc for doc in docs if "pending" not in doc or doc["_id"] in done]
+
+
 def listed_from_doc(doc: Document) -> Session:
     return series_from_doc(doc).as_session() if doc["kind"] == "series" else session_from_doc(doc)
 
@@ -203,7 +223,7 @@ class SessionStore:
             # A bare `_id` filter: FerretDB pushes only that down to SQLite; with any other key it
             # decodes every document of the collection. The kind is checked here instead.
             doc = await self.sessions.find_one({"_id": session_id}, STORED_FIELDS)
-        if doc is None or doc.get("kind") == "instance":
+        if doc is None or doc.get("kind") == "instance" or not await self.committed([doc]):
             return None
         found = self.undecodable.decode(doc, stored_from_doc)
         return None if isinstance(found, InstanceOverride) else found
@@ -212,6 +232,10 @@ class SessionStore:
         with database_errors():
             await self.sessions.insert_one(new_document(series_to_doc(series), None, change))
 
+    async def committed(self, docs: list[Document]) -> list[Document]:
+        """`docs` as readers see them: without series of uncommitted splits (`committed_docs`)."""
+        return await committed_docs(self.sessions, docs)
+
     async def replace_series(
         self,
         series: Series,
@@ -219,11 +243,15 @@ class SessionStore:
         *,
         change: Change | None = None,
         outbox: list[Notification] | None = None,
+        split_into: str | None = None,
     ) -> bool:
-        """The whole new state in one write, guarded by `revision` (compare-and-swap)."""
+        """The whole new state in one write, guarded by `revision` (compare-and-swap); `split_into`
+        records a split's new series in the same write, which commits the split."""
         doc = series_to_doc(series)
         del doc["_id"]
         update: Document = {"$set": doc}
+        if split_into is not None:
+            update["$addToSet"] = {"splitInto": split_into}
         if "scheduleOwnerId" not in doc:
             update["$unset"] = {"scheduleOwnerId": ""}
         with_entries(update, outbox, change)
@@ -293,7 +321,8 @@ class SessionStore:
             with database_errors():
                 cursor = self.sessions.find({"$and": query}, STORED_FIELDS)
                 docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(wanted).to_list(length=None)
-            found += [session for doc in docs if (session := self.undecodable.decode(doc, listed_from_doc))]
+            kept = await self.committed(docs)
+            found += [session for doc in kept if (session := self.undecodable.decode(doc, listed_from_doc))]
             # Only a skipped document leaves the page short while more may follow: read on past it.
             if len(docs) < wanted or len(found) >= limit:
                 return found
@@ -315,6 +344,7 @@ class SessionStore:
             conditions.append({"scheduleId": {"$in": list(session_filter.schedule_ids)}})
         with database_errors():
             docs = await self.sessions.find({"$and": conditions}, STORED_FIELDS).to_list(length=None)
+        docs = await self.committed(docs)
         return [series for doc in docs if (series := self.undecodable.decode(doc, series_from_doc))]
 
     async def find_overrides(
@@ -390,6 +420,7 @@ class SessionStore:
             return {}
         with database_errors():
             docs = await self.sessions.find({"_id": {"$in": ids}}, STORED_FIELDS).to_list(length=None)
+        docs = await self.committed(docs)
         return {doc["_id"]: found for doc in docs if (found := self.undecodable.decode(doc, stored_from_doc))}
 
 
