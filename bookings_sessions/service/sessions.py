@@ -29,12 +29,10 @@ from ..domain.series import InstanceOverride, Series, instance_session
 from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
 from ..domain.values import EditScope, SessionStatus
 from ..storage.clock import utc_now
-from ..storage.write_lock import session_lock
+from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from . import splits
 from .change_events import change_of, changed_fields, creation_of
 from .services import AppServices
-
-MAX_WRITE_ATTEMPTS = 8
 
 # A write step: given the time, read + plan + write; returns the new session, or None if it lost a race.
 WriteStep = Callable[[datetime], Awaitable[Session | None]]

@@ -20,7 +20,7 @@ from ..domain.series import Series, find_occurrence, instance_session
 from ..domain.series_split import end_before, has_occurrence_before, plan_split, split_date, split_id
 from ..storage import splits
 from ..storage.clock import utc_now
-from ..storage.write_lock import session_lock
+from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from .change_events import change_of, changed_fields, creation_of
 from .services import AppServices
 
@@ -31,12 +31,7 @@ SWEEP_AFTER = timedelta(minutes=5)
 def _notify(
     before: Session, after: Session, notification: NotificationRequest | None, kind: str, now: datetime
 ) -> list[Notification]:
-    changes = {
-        name: getattr(after, name)
-        for name in ("start", "end", "recurrence", "status", "participants", "tags", "type")
-        if getattr(before, name) != getattr(after, name)
-    }
-    return outbox_entries(after, changes, notification, change_kind=kind, now=now)
+    return outbox_entries(after, changed_fields(before, after), notification, change_kind=kind, now=now)
 
 
 def _ended(before: Session, ended: Series, now: datetime) -> Change:
@@ -58,6 +53,14 @@ async def _resumed(services: AppServices, series: Series, occurrence_date: date)
     return instance_session(tail, occurrence_date, await services.store.get_override(tail_id))
 
 
+def _first_day_to_change(series: Series, occurrence_date: date, now: datetime) -> date:
+    """This occurrence's date, or the next one's if it has started: past occurrences never change."""
+    day = split_date(series, occurrence_date, now)
+    if day is None:
+        raise BadUserInput("no occurrence from here on has not started yet", field="options.scope")
+    return day
+
+
 async def _series(services: AppServices, series_id: str, instance_id: str) -> Series:
     series = await services.store.load(series_id)
     if not isinstance(series, Series):
@@ -77,7 +80,7 @@ async def split_series(
     None when nothing would be left before it: the caller updates the whole series instead."""
     store = services.store
     async with session_lock(series_id):
-        for _ in range(8):
+        for _ in range(MAX_WRITE_ATTEMPTS):
             now = utc_now()
             series = await _series(services, series_id, instance_id)
             if find_occurrence(series, occurrence_date) is None:
@@ -85,9 +88,7 @@ async def split_series(
                 if resumed is not None:
                     return resumed
                 raise NotFound(f"no session with id {instance_id!r}", field="session_id")
-            day = split_date(series, occurrence_date, now)
-            if day is None:
-                raise BadUserInput("no occurrence from here on has not started yet", field="options.scope")
+            day = _first_day_to_change(series, occurrence_date, now)
             before = instance_session(series, day, await store.get_override(occurrence_id(series_id, day)))
             assert before is not None
             if not has_occurrence_before(series, day):
@@ -141,14 +142,12 @@ async def end_series(
     has not started). None when nothing would be left before it: the caller cancels the whole series."""
     store = services.store
     async with session_lock(series_id):
-        for _ in range(8):
+        for _ in range(MAX_WRITE_ATTEMPTS):
             now = utc_now()
             series = await _series(services, series_id, instance_id)
             if find_occurrence(series, occurrence_date) is None:
                 raise NotFound(f"no session with id {instance_id!r}", field="session_id")
-            day = split_date(series, occurrence_date, now)
-            if day is None:
-                raise BadUserInput("no occurrence from here on has not started yet", field="options.scope")
+            day = _first_day_to_change(series, occurrence_date, now)
             if not has_occurrence_before(series, day):
                 return None
             ended = end_before(series, day, now)

@@ -10,22 +10,14 @@ from bookings_sessions.domain.commands import NewSession, SessionPatch
 from bookings_sessions.domain.errors import BadUserInput
 from bookings_sessions.domain.series import FAR_FUTURE, FAR_PAST, Series, instances_in_window
 from bookings_sessions.domain.series_patch import new_series, plan_series_update
-from bookings_sessions.domain.timezones import CalendarDateTimeIn, LocalDateTime
+from bookings_sessions.domain.timezones import CalendarDateTimeIn
+from tests.support.domain import calendar_time
 
 CREATED = datetime(2029, 12, 1, tzinfo=UTC)
 
 
 def wall(day: date, hour: int, minute: int = 0) -> CalendarDateTimeIn:
-    return CalendarDateTimeIn(
-        local_date_time=LocalDateTime(
-            year=day.year,
-            month_of_year=day.month,
-            day_of_month=day.day,
-            hour_of_day=hour,
-            minutes_of_hour=minute,
-        ),
-        time_zone="Europe/London",
-    )
+    return calendar_time(day, hour, minute, zone="Europe/London")
 
 
 def make(rule: str, first: date) -> Series:
