@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint typecheck pytest ferretdb install install-dev node-deps chromium spa bench bench-scale sdl clean
+.PHONY: run test lint typecheck pytest ferretdb install install-dev node-deps chromium spa bench bench-scale fuzz sdl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,12 @@ bench: install-dev ferretdb $(PEER_DIR)/node_modules/.installed
 
 bench-scale: install-dev ferretdb $(PEER_DIR)/node_modules/.installed
 	$(BIN)/python -m bench scale
+
+# Not part of `make test` (which runs a fixed sample of the same test): 6 × FUZZ_EXAMPLES (≥ 10,000)
+# random documents from the live schema, answers printed by HTTP status and error code (docs/security.md).
+FUZZ_EXAMPLES ?= 1700
+fuzz: install-dev ferretdb
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz_schema.py -q -s -p no:randomly
 
 sdl: install
 	$(BIN)/bookings-sessions sdl > schema.graphql

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -30,11 +31,13 @@ from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .schema import build_schema
 from .service.live import start_live_feed
 from .service.services import AppServices
+from .service.splits import sweep_splits
 from .settings import Settings, load_settings
 from .spa import spa_directory, spa_routes
 from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
 from .storage.ferretdb_supervisor import FerretDBSupervisor
+from .storage.idempotency import IdempotencyKeys
 from .storage.store import SessionStore
 
 log = logging.getLogger("bookings_sessions")
@@ -62,7 +65,7 @@ class StartupError(RuntimeError):
     """The server cannot serve (database unreachable, embedded database not startable)."""
 
 
-async def _start(runtime: Runtime) -> None:
+async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     settings = runtime.settings
     uri = settings.mongodb_uri
     if uri is None:
@@ -88,8 +91,16 @@ async def _start(runtime: Runtime) -> None:
         operation_timeout_ms=READINESS_TIMEOUT_MS,
     )
     runtime.readiness = SessionStore(runtime.readiness_client, settings.mongodb_database)
-    store = SessionStore(runtime.client, settings.mongodb_database)
+    store = SessionStore(
+        runtime.client,
+        settings.mongodb_database,
+        None if metrics is None else metrics.undecodable_documents.inc,
+    )
     await store.ensure_indexes()
+    idempotency_keys = IdempotencyKeys(store.db)
+    await idempotency_keys.ensure_indexes()
+    capabilities = await store.capabilities()  # once, so no request pays for `buildInfo`
+    log.info("store: atomic single-document updates: %s", capabilities.atomic_updates)
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
     runtime.extra_tasks.extend(await start_notifications(settings, store.db))
     keys = token_keys(settings)
@@ -99,7 +110,11 @@ async def _start(runtime: Runtime) -> None:
             "secret in %s (use `bookings-sessions token`)",
             settings.data_dir,
         )
-    runtime.services = AppServices(settings=settings, store=store, keys=keys)
+    runtime.services = AppServices(
+        settings=settings, store=store, keys=keys, idempotency_keys=idempotency_keys
+    )
+    # A split a crash interrupted is finished (or rolled back) before anything is served.
+    await sweep_splits(runtime.services)
     # The change log (docs/design.md §9): this process's sequencer (one process at a time holds its
     # lease) and the live feed that turns committed changes into `sessionUpdated` events here.
     # Change webhooks (if CHANGE_WEBHOOK_URL is set): queued by the sequencer, delivered by every process.
@@ -185,12 +200,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
-            await _start(runtime)
+            await _start(runtime, metrics)
         except (Unavailable, EmbeddedDatabaseError) as error:
             await _stop(runtime)
             # One line saying why; the CLI keeps uvicorn from repeating it as a traceback.
             log.error("cannot start: %s", error)
             raise StartupError(str(error)) from None
+        # What startup built (schema, models, driver: ~80k objects) lives as long as the process. Frozen
+        # out of the collector, a full collection scans only what requests leave behind: no 30-45 ms
+        # pause of the event loop every few thousand requests (docs/performance.md). Once per process:
+        # the tests start many apps in one, and a frozen object is never freed.
+        if not gc.get_freeze_count():
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

@@ -111,7 +111,16 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.undecodable_documents = Counter(
+            "bookings_sessions_undecodable_documents",
+            "Stored documents a read skipped because they cannot be decoded (each is logged once by id).",
+            registry=self.registry,
+        )
         self._operation_names: set[str] = set()
+        # `labels()` takes a lock and checks its arguments on every call; the label sets are few and
+        # repeat, so each (counter, histogram) child pair is looked up once.
+        self._operation_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._http_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def operation_label(self, name: str | None) -> str:
         if not name:
@@ -124,13 +133,23 @@ class Metrics:
         return name
 
     def observe_operation(self, operation: str, kind: str, code: str, seconds: float) -> None:
-        self.operations.labels(operation, kind, code).inc()
-        self.operation_seconds.labels(operation, kind, code).observe(seconds)
+        key = (operation, kind, code)
+        children = self._operation_children.get(key)
+        if children is None:
+            children = (self.operations.labels(*key), self.operation_seconds.labels(*key))
+            self._operation_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_http(self, method: str, path: str, status: int, seconds: float) -> None:
         route = next((known for known in KNOWN_ROUTES if path.startswith(known)), OTHER)
-        self.http_requests.labels(method, route, str(status)).inc()
-        self.http_seconds.labels(method, route).observe(seconds)
+        key = (method, route, str(status))
+        children = self._http_children.get(key)
+        if children is None:
+            children = (self.http_requests.labels(*key), self.http_seconds.labels(method, route))
+            self._http_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     async def endpoint(self, _: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

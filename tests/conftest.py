@@ -17,7 +17,7 @@ from bookings_sessions.settings import Settings
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.store import SessionStore
-from tests.support.api import Api, SettingsFor, serving
+from tests.support.api import Api, SettingsFor, app_settings, serving
 from tests.support.live_server import LiveServer, drop_database, start_server, stop_server
 from tests.support.tokens import Tokens
 
@@ -63,15 +63,7 @@ def settings_for(
     """Settings for an app on this test's database, in UTC; `settings_for(business_time_zone=...)`."""
 
     def settings(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "mongodb_uri": ferretdb.uri,
-            "mongodb_database": database_name,
-            "jwt_secret": tokens.secret,
-            "data_dir": tmp_path,
-            "business_time_zone": "UTC",
-            **overrides,
-        }
-        return Settings(**values)
+        return app_settings(ferretdb.uri, database_name, tmp_path, tokens, **overrides)
 
     return settings
 

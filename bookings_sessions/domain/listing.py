@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .errors import BadUserInput
 from .model import Session
 from .paging import SortKey
-from .timezones import as_utc
+from .timezones import checked_instant
 from .values import RecurrenceType, SessionStatus, SessionType
 
 MAX_PAGE = 500
@@ -56,7 +56,7 @@ class Window(BaseModel):
 
 
 def check_window(window_from: datetime, window_to: datetime) -> Window:
-    start, end = as_utc(window_from), as_utc(window_to)
+    start, end = checked_instant(window_from, "window.from"), checked_instant(window_to, "window.to")
     if end <= start:
         raise BadUserInput("must be after window.from", field="window.to")
     if end - start > MAX_WINDOW:

@@ -1,52 +1,112 @@
-"""Weekly recurrence: the supported RRULE subset, expansion in local wall time, instance ids.
+"""Recurrence rules: the supported RRULE subset, expansion in local wall time, instance ids.
 
-Pure logic, no I/O. Occurrences are expanded on *naive local* datetimes so a series keeps its wall-clock
-time across DST changes; the zone is attached only to compute UTC instants (window filter, UNTIL).
+Pure logic, no I/O. Occurrences are expanded with `dateutil.rrule` on *naive local* datetimes so a
+series keeps its wall-clock time across DST changes; the zone is attached only to compute UTC instants
+(window filter, UNTIL). Expansion is re-anchored at the period (day, week, month, year) on the INTERVAL
+grid nearest the window, so its cost depends on the window, not on the series' age (docs/design.md §2).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import WEEKLY, rrule
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, weekday
 
 from .errors import BadUserInput
 from .timezones import to_utc
 
 DAYS: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_INDEX = {day: i for i, day in enumerate(DAYS)}  # same numbering as date.weekday() and dateutil
-MAX_INTERVAL = 1000  # ~19 years; larger values are almost surely typos and only cost work
+FREQUENCIES: dict[str, int] = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}
+KEYWORDS = ("FREQ", "INTERVAL", "UNTIL", "COUNT", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS")
+MAX_INTERVAL = 1000  # ~19 years of weeks; larger values are almost surely typos and only cost work
+MAX_COUNT = 1000
+# Largest |ordinal| of a BYDAY entry: the 5th weekday of a month, the 53rd of a year.
+_MAX_ORDINAL = {"MONTHLY": 5, "YEARLY": 53}
+# A rule must produce an occurrence within this many years of its start to be accepted.
+NO_OCCURRENCE_HORIZON_YEARS = 100
 _MAX_RRULE_LENGTH = 512
 _UNTIL_RE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
+_BYDAY_RE = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
 _INSTANCE_PREFIX = "i_"
 _URL_SAFE_RE = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_INSTANCE_ID_LENGTH = 1024
 
 
+def _split_day(entry: str) -> tuple[int | None, str]:
+    match = _BYDAY_RE.fullmatch(entry)
+    if match is None:
+        raise ValueError(f"bad BYDAY entry {entry!r}")
+    ordinal = None if match.group(1) is None else int(match.group(1))
+    return ordinal, match.group(2)
+
+
+def _day_text(ordinal: int | None, day: str) -> str:
+    return day if ordinal is None else f"{ordinal}{day}"
+
+
 @dataclass(frozen=True, slots=True)
 class RecurrenceRule:
-    """A validated `FREQ=WEEKLY` rule. Construction normalises `by_day` and `until`."""
+    """A validated rule. Construction normalises the BY lists (sorted, no duplicates) and `until`.
+
+    `by_day` entries are `MO` … `SU`, with an ordinal for MONTHLY/YEARLY (`1SA`, `-1FR`).
+    """
 
     interval: int = 1
     by_day: tuple[str, ...] = ()
     until: datetime | None = None  # aware UTC, inclusive (RFC 5545)
+    freq: str = "WEEKLY"
+    count: int | None = None
+    by_month_day: tuple[int, ...] = ()
+    by_month: tuple[int, ...] = ()
+    by_set_pos: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         # Invariant violations here are programming errors: user text goes through parse_rrule first.
-        if isinstance(self.interval, bool) or not isinstance(self.interval, int):
-            raise ValueError("interval must be an int")
+        if self.freq not in FREQUENCIES:
+            raise ValueError(f"freq must be one of {tuple(FREQUENCIES)}")
+        for name in ("interval", "count"):
+            value = getattr(self, name)
+            if value is None and name == "count":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an int")
         if not 1 <= self.interval <= MAX_INTERVAL:
             raise ValueError(f"interval must be between 1 and {MAX_INTERVAL}")
-        unknown = [d for d in self.by_day if d not in _DAY_INDEX]
-        if unknown or not self.by_day:
-            raise ValueError(f"by_day must be a non-empty subset of {DAYS}, got {self.by_day!r}")
-        object.__setattr__(self, "by_day", tuple(d for d in DAYS if d in self.by_day))
+        if self.count is not None and not 1 <= self.count <= MAX_COUNT:
+            raise ValueError(f"count must be between 1 and {MAX_COUNT}")
+        if self.count is not None and self.until is not None:
+            raise ValueError("count and until are exclusive")
+        days = sorted(
+            {_split_day(entry) for entry in self.by_day}, key=lambda d: (_DAY_INDEX[d[1]], d[0] or 0)
+        )
+        if self.freq == "WEEKLY" and not days:
+            raise ValueError("a WEEKLY rule needs by_day")
+        limit = _MAX_ORDINAL.get(self.freq, 0)
+        if any(n is not None and not (n and abs(n) <= limit) for n, _ in days):
+            raise ValueError("by_day ordinals are allowed only in MONTHLY (±5) and YEARLY (±53) rules")
+        object.__setattr__(self, "by_day", tuple(_day_text(n, d) for n, d in days))
+        checks = (("by_month_day", 31), ("by_month", 12), ("by_set_pos", 366))
+        for name, bound in checks:
+            values = getattr(self, name)
+            if any(isinstance(v, bool) or not isinstance(v, int) or not v or abs(v) > bound for v in values):
+                raise ValueError(f"{name} values must be non-zero ints within ±{bound}")
+            object.__setattr__(self, name, tuple(sorted(set(values))))
+        if any(v < 0 for v in self.by_month):
+            raise ValueError("by_month values must be 1..12")
+        if self.by_month_day and self.freq == "WEEKLY":
+            raise ValueError("by_month_day is not allowed in WEEKLY rules (RFC 5545)")
+        if self.by_set_pos and not (self.by_day or self.by_month_day or self.by_month):
+            raise ValueError("by_set_pos needs another BY part")
         if self.until is not None:
             if self.until.tzinfo is None or self.until.utcoffset() is None:
                 raise ValueError("until must be an aware datetime")
@@ -55,18 +115,49 @@ class RecurrenceRule:
             object.__setattr__(self, "until", self.until.astimezone(UTC).replace(microsecond=0))
 
     def to_rrule(self) -> str:
-        parts = ["FREQ=WEEKLY", f"INTERVAL={self.interval}", "BYDAY=" + ",".join(self.by_day)]
+        """The canonical spelling: FREQ, INTERVAL, BYMONTH, BYMONTHDAY, BYDAY, BYSETPOS, COUNT, UNTIL."""
+        parts = [f"FREQ={self.freq}", f"INTERVAL={self.interval}"]
+        for keyword, values in (
+            ("BYMONTH", self.by_month),
+            ("BYMONTHDAY", self.by_month_day),
+            ("BYDAY", self.by_day),
+            ("BYSETPOS", self.by_set_pos),
+        ):
+            if values:
+                parts.append(f"{keyword}=" + ",".join(str(v) for v in values))
+        if self.count is not None:
+            parts.append(f"COUNT={self.count}")
         if self.until is not None:
-            u = self.until  # explicit zero padding: strftime("%Y") does not pad years < 1000
-            parts.append(
-                f"UNTIL={u.year:04d}{u.month:02d}{u.day:02d}T{u.hour:02d}{u.minute:02d}{u.second:02d}Z"
-            )
+            parts.append(f"UNTIL={until_text(self.until)}")
         return ";".join(parts)
+
+    def bounded_by(self, until: datetime | None) -> RecurrenceRule:
+        """The same pattern ending at `until` (COUNT dropped): how a series is ended or a COUNT frozen."""
+        return dataclasses.replace(self, until=until, count=None)
+
+
+def until_text(value: datetime) -> str:
+    u = value.astimezone(UTC)  # explicit zero padding: strftime("%Y") does not pad years < 1000
+    return f"{u.year:04d}{u.month:02d}{u.day:02d}T{u.hour:02d}{u.minute:02d}{u.second:02d}Z"
 
 
 def _short(value: str) -> str:
     # Error messages echo user input; keep them readable when the input is huge.
     return value if len(value) <= 40 else value[:37] + "..."
+
+
+def _int_list(keyword: str, raw: str, low: int, high: int, signed: bool, bad: Any) -> tuple[int, ...]:
+    values = []
+    for item in raw.split(","):
+        text = item.strip()
+        digits = text[1:] if signed and text[:1] in "+-" else text
+        valid = bool(digits) and digits.isascii() and digits.isdigit() and len(digits) <= 3
+        number = int(text) if valid else 0
+        if not valid or not number or not low <= abs(number) <= high:
+            expected = f"±{low}..{high}" if signed else f"{low}..{high}"
+            raise bad(f"invalid {keyword} value {_short(item)!r}, expected integers {expected}")
+        values.append(number)
+    return tuple(values)
 
 
 def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
@@ -90,7 +181,7 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
         value = value.strip().upper()
         if not sep or not keyword:
             raise bad(f"malformed RRULE part {_short(part)!r}, expected KEYWORD=VALUE")
-        if keyword not in ("FREQ", "INTERVAL", "UNTIL", "BYDAY"):
+        if keyword not in KEYWORDS:
             raise bad(f"unsupported RRULE keyword {_short(keyword)}")
         if keyword in values:
             raise bad(f"duplicate RRULE keyword {keyword}")
@@ -98,9 +189,9 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
 
     freq = values.get("FREQ")
     if freq is None:
-        raise bad("RRULE keyword FREQ is required (FREQ=WEEKLY)")
-    if freq != "WEEKLY":
-        raise bad(f"unsupported FREQ value {_short(freq)}, only WEEKLY is supported")
+        raise bad("RRULE keyword FREQ is required (e.g. FREQ=WEEKLY)")
+    if freq not in FREQUENCIES:
+        raise bad(f"unsupported FREQ value {_short(freq)}, expected DAILY, WEEKLY, MONTHLY or YEARLY")
 
     interval = 1
     if "INTERVAL" in values:
@@ -109,12 +200,41 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
             raise bad(f"invalid INTERVAL value {_short(raw)!r}, expected an integer 1..{MAX_INTERVAL}")
         interval = int(raw)
 
-    if "BYDAY" not in values:
-        raise bad("RRULE keyword BYDAY is required (e.g. BYDAY=MO,WE)")
-    days = values["BYDAY"].split(",")
-    for day in days:
-        if day.strip() not in _DAY_INDEX:
-            raise bad(f"unsupported BYDAY value {_short(day)!r}, expected MO, TU, WE, TH, FR, SA or SU")
+    count: int | None = None
+    if "COUNT" in values:
+        raw = values["COUNT"]
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_COUNT:
+            raise bad(f"invalid COUNT value {_short(raw)!r}, expected an integer 1..{MAX_COUNT}")
+        count = int(raw)
+    if count is not None and "UNTIL" in values:
+        raise bad("RRULE keywords COUNT and UNTIL cannot be combined (RFC 5545)")
+
+    days: list[str] = []
+    if "BYDAY" in values:
+        limit = _MAX_ORDINAL.get(freq, 0)
+        for day in values["BYDAY"].split(","):
+            match = _BYDAY_RE.fullmatch(day.strip())
+            ordinal = None if match is None or match.group(1) is None else int(match.group(1))
+            if match is None or (ordinal is not None and not (ordinal and abs(ordinal) <= limit)):
+                expected = "MO, TU, WE, TH, FR, SA or SU"
+                if limit:
+                    expected += f", optionally with an ordinal ±1..{limit} (1SA, -1FR)"
+                raise bad(f"unsupported BYDAY value {_short(day)!r}, expected {expected}")
+            days.append(_day_text(ordinal, match.group(2)))
+    elif freq == "WEEKLY":
+        raise bad("RRULE keyword BYDAY is required with FREQ=WEEKLY (e.g. BYDAY=MO,WE)")
+
+    month_days: tuple[int, ...] = ()
+    if "BYMONTHDAY" in values:
+        if freq == "WEEKLY":
+            raise bad("RRULE keyword BYMONTHDAY is not allowed with FREQ=WEEKLY (RFC 5545)")
+        month_days = _int_list("BYMONTHDAY", values["BYMONTHDAY"], 1, 31, True, bad)
+    months = _int_list("BYMONTH", values["BYMONTH"], 1, 12, False, bad) if "BYMONTH" in values else ()
+    set_pos: tuple[int, ...] = ()
+    if "BYSETPOS" in values:
+        if not (days or month_days or months):
+            raise bad("RRULE keyword BYSETPOS needs BYDAY, BYMONTHDAY or BYMONTH")
+        set_pos = _int_list("BYSETPOS", values["BYSETPOS"], 1, 366, True, bad)
 
     until: datetime | None = None
     if "UNTIL" in values:
@@ -128,17 +248,17 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
         except ValueError:
             raise bad(f"invalid UNTIL value {_short(raw)!r}, expected UTC form YYYYMMDDTHHMMSSZ") from None
 
-    # Duplicate days are harmless (a set), so they are folded rather than rejected.
-    return RecurrenceRule(interval=interval, by_day=tuple(d.strip() for d in days), until=until)
-
-
-def _week_monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _week_index(first_start: datetime, day: date) -> int:
-    """Weeks between first_start's week and day's week (Monday-start weeks, dateutil's WKST=MO)."""
-    return (_week_monday(day) - _week_monday(first_start.date())).days // 7
+    # Duplicates are harmless (sets), so they are folded rather than rejected.
+    return RecurrenceRule(
+        interval=interval,
+        by_day=tuple(days),
+        until=until,
+        freq=freq,
+        count=count,
+        by_month_day=month_days,
+        by_month=months,
+        by_set_pos=set_pos,
+    )
 
 
 def _normalise_start(first_start: datetime) -> datetime:
@@ -146,6 +266,86 @@ def _normalise_start(first_start: datetime) -> datetime:
         raise ValueError("first_start must be a naive local datetime")
     # dateutil drops microseconds from dtstart; do the same everywhere so the functions agree.
     return first_start.replace(microsecond=0)
+
+
+def _rrule_arguments(rule: RecurrenceRule, first_start: datetime) -> dict[str, Any]:
+    """dateutil's arguments, with the defaults it would take from dtstart made explicit from the
+    *first* start, so that a re-anchored dtstart expands exactly the same pattern."""
+    by_day = [weekday(_DAY_INDEX[d], n) for n, d in map(_split_day, rule.by_day)]
+    month_days: list[int] = list(rule.by_month_day)
+    months: list[int] = list(rule.by_month)
+    if not by_day and not month_days:
+        # dateutil's (and RFC 5545's) defaults: the first start's day (and month for YEARLY).
+        if rule.freq == "YEARLY":
+            months = months or [first_start.month]
+            month_days = [first_start.day]
+        elif rule.freq == "MONTHLY":
+            month_days = [first_start.day]
+    return {
+        "freq": FREQUENCIES[rule.freq],
+        "interval": rule.interval,
+        "wkst": 0,  # RFC 5545's default week start (Monday), whatever the process' calendar says
+        "byweekday": by_day or None,
+        "bymonthday": month_days or None,
+        "bymonth": months or None,
+        "bysetpos": list(rule.by_set_pos) or None,
+        "cache": False,
+    }
+
+
+def _week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _anchor(rule: RecurrenceRule, first_start: datetime, local_from: datetime) -> datetime | None:
+    """A dtstart expanding the same occurrences from `local_from`'s period on: the start of the latest
+    period on the INTERVAL grid not after it (the first start itself while that is still the first
+    period). None when that period lies beyond datetime's range."""
+    first = first_start.date()
+    target = local_from.date()
+    step = rule.interval
+    try:
+        if rule.freq == "DAILY":
+            periods = (target - first).days
+            periods -= periods % step
+            begin = first + timedelta(days=periods) if periods > 0 else None
+        elif rule.freq == "WEEKLY":
+            periods = (_week_monday(target) - _week_monday(first)).days // 7
+            periods -= periods % step
+            begin = _week_monday(first) + timedelta(weeks=periods) if periods > 0 else None
+        elif rule.freq == "MONTHLY":
+            periods = (target.year - first.year) * 12 + target.month - first.month
+            periods -= periods % step
+            year, month = divmod(first.year * 12 + first.month - 1 + periods, 12)
+            begin = date(year, month + 1, 1) if periods > 0 else None
+        else:
+            periods = target.year - first.year
+            periods -= periods % step
+            begin = date(first.year + periods, 1, 1) if periods > 0 else None
+    except (OverflowError, ValueError):  # the period starts after year 9999
+        return None
+    return first_start if begin is None else datetime.combine(begin, first_start.time())
+
+
+@lru_cache(maxsize=4096)
+def _count_last(rule: RecurrenceRule, first_start: datetime) -> datetime | None:
+    """The last occurrence (naive local) of a COUNT rule, or None if it has none."""
+    found = list(rrule(dtstart=first_start, count=rule.count, **_rrule_arguments(rule, first_start)))
+    return found[-1] if found else None
+
+
+def local_last(rule: RecurrenceRule, first_start: datetime) -> datetime | None:
+    """The naive local start of a COUNT rule's last occurrence; None without COUNT or occurrences."""
+    if rule.count is None:
+        return None
+    return _count_last(rule, _normalise_start(first_start))
+
+
+def _expansion(rule: RecurrenceRule, first_start: datetime, local_from: datetime) -> Iterator[datetime]:
+    dtstart = _anchor(rule, first_start, local_from)
+    if dtstart is None:
+        return iter(())
+    return iter(rrule(dtstart=dtstart, **_rrule_arguments(rule, first_start)))
 
 
 def occurrences(
@@ -161,31 +361,18 @@ def occurrences(
     first_start = _normalise_start(first_start)
     if window_from >= window_to or (rule.until is not None and rule.until < window_from):
         return
+    last = local_last(rule, first_start)
+    if rule.count is not None and last is None:
+        return
 
-    # Re-anchor dtstart near the window so far-future windows cost O(window), not O(series age).
     # Start one day before the window's local date: a gap time (fold=0) maps to a later instant than
     # its wall time suggests, and zone offsets are under a day, so no occurrence in the window is missed.
-    # Snapping to a Monday on the INTERVAL grid keeps dateutil's week numbering; a Monday dtstart
-    # makes that whole week eligible, which matches the original series for every week after its first.
     try:
         local_from = window_from.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
     except OverflowError:  # window_from at the very edge of datetime's range (e.g. datetime.min)
         if window_from.year > 1:
             return
         local_from = datetime.min
-    weeks = _week_index(first_start, local_from.date())
-    weeks -= weeks % rule.interval
-    dtstart = first_start
-    if weeks > 0:
-        monday = _week_monday(first_start.date()) + timedelta(weeks=weeks)
-        dtstart = datetime.combine(monday, first_start.time())
-
-    expansion = rrule(
-        WEEKLY,
-        dtstart=dtstart,
-        interval=rule.interval,
-        byweekday=[_DAY_INDEX[d] for d in rule.by_day],
-    )
     # Wall times a day or more inside the window (and before UNTIL) are inside it whatever the zone's
     # offset changes do, so only occurrences near an edge pay for the exact UTC conversion.
     safe_from, safe_to = _local_bound(window_from, zone, 1), _local_bound(window_to, zone, -1)
@@ -193,7 +380,9 @@ def occurrences(
         safe_to = min(safe_to, _local_bound(rule.until, zone, -1))
     # Same wall time on different days ⇒ UTC instants are strictly increasing (offset changes are
     # far below 24 h), so the first instant past the window or UNTIL ends the series.
-    for local in expansion:
+    for local in _expansion(rule, first_start, local_from):
+        if last is not None and local > last:
+            return
         if safe_from <= local < safe_to:
             yield local
             continue
@@ -220,11 +409,22 @@ def is_occurrence(
 ) -> datetime | None:
     """The naive local start of the occurrence on local_date, or None if that date has none."""
     first_start = _normalise_start(first_start)
-    if local_date < first_start.date() or DAYS[local_date.weekday()] not in rule.by_day:
+    if local_date < first_start.date():
         return None
-    if _week_index(first_start, local_date) % rule.interval:
-        return None
+    if rule.freq == "WEEKLY" and not (rule.by_month or rule.by_set_pos):
+        # The common case, computed directly: weekday in BYDAY and week on the INTERVAL grid.
+        if DAYS[local_date.weekday()] not in rule.by_day:
+            return None
+        if ((_week_monday(local_date) - _week_monday(first_start.date())).days // 7) % rule.interval:
+            return None
     start = datetime.combine(local_date, first_start.time())
+    if not (rule.freq == "WEEKLY" and not (rule.by_month or rule.by_set_pos)):
+        found = next((x for x in _expansion(rule, first_start, start) if x >= start), None)
+        if found is None or found.date() != local_date:
+            return None
+    last = local_last(rule, first_start)
+    if rule.count is not None and (last is None or start > last):
+        return None
     if rule.until is not None:
         try:
             if to_utc(start, zone) > rule.until:
@@ -232,6 +432,43 @@ def is_occurrence(
         except OverflowError:  # beyond year 9999 in UTC, so after any UNTIL
             return None
     return start
+
+
+def last_start(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> datetime | None:
+    """A UTC bound no occurrence starts after (UNTIL, or COUNT's last start); None if unbounded."""
+    if rule.until is not None:
+        return rule.until
+    last = local_last(rule, first_start)
+    if last is None:
+        return None if rule.count is None else to_utc(_normalise_start(first_start), zone)
+    return to_utc(last, zone)
+
+
+def first_occurrence(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> datetime | None:
+    """The first occurrence within NO_OCCURRENCE_HORIZON_YEARS of the first start (naive local)."""
+    first_start = _normalise_start(first_start)
+    try:
+        horizon = to_utc(first_start, zone) + timedelta(days=365 * NO_OCCURRENCE_HORIZON_YEARS)
+    except OverflowError:
+        horizon = datetime.max.replace(tzinfo=UTC)
+    return next(occurrences(rule, first_start, zone, datetime.min.replace(tzinfo=UTC), horizon), None)
+
+
+def check_has_occurrence(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> None:
+    """BadUserInput naming the part that leaves the rule without any occurrence."""
+    if first_occurrence(rule, first_start, zone) is not None:
+        return
+    if rule.until is not None and first_occurrence(rule.bounded_by(None), first_start, zone) is not None:
+        raise BadUserInput(
+            f"UNTIL={until_text(rule.until)} is before the start (the first occurrence): the rule has none",
+            field="recurrence",
+        )
+    parts = ";".join(part for part in rule.to_rrule().split(";") if part.startswith("BY"))
+    raise BadUserInput(
+        f"the rule produces no occurrence (within {NO_OCCURRENCE_HORIZON_YEARS} years of its start):"
+        f" check {parts or 'FREQ'}",
+        field="recurrence",
+    )
 
 
 def instance_id(series_id: str, local_date: date) -> str:

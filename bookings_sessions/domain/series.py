@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .fields import INSTANCE_FIELDS, SERIES_FIELDS, SessionValues
 from .model import Session, SessionKind
-from .recurrence import RecurrenceRule, instance_id, is_occurrence, occurrences, parse_rrule
-from .timezones import DATE_SLACK, SessionTime, to_utc, zone_or_error
+from .recurrence import RecurrenceRule, instance_id, is_occurrence, last_start, occurrences, parse_rrule
+from .timezones import DATE_SLACK, SessionTime, date_in_range, to_utc, zone_or_error
 from .values import RecurrenceType, SessionStatus
 
 MAX_OCCURRENCE_DURATION = timedelta(hours=24)
@@ -147,6 +147,8 @@ def governing_entry(series: Series, local_date: date) -> HistoryEntry:
 
 def find_occurrence(series: Series, local_date: date) -> tuple[HistoryEntry, datetime] | None:
     """The governing entry and nominal local start of the occurrence on `local_date`, if there is one."""
+    if not date_in_range(local_date):  # no occurrence lies outside the accepted dates
+        return None
     entry = governing_entry(series, local_date)
     snapshot = entry.snapshot
     start = is_occurrence(snapshot.rule, snapshot.start.local, snapshot.zone, local_date)
@@ -155,6 +157,32 @@ def find_occurrence(series: Series, local_date: date) -> tuple[HistoryEntry, dat
 
 def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
     return to_utc(datetime.combine(day, time()), zone)
+
+
+def entry_last_start(snapshot: SeriesSnapshot) -> datetime | None:
+    """A UTC bound no occurrence of the snapshot's rule starts after; None if it never ends."""
+    return last_start(snapshot.rule, snapshot.start.local, snapshot.zone)
+
+
+def occurrences_before(series: Series, day: date) -> int:
+    """How many occurrences (of any history entry) fall on local dates before `day`."""
+    zone = series.current.zone
+    upper = _local_midnight_utc(day, zone) + DATE_SLACK
+    return sum(1 for _, local in nominal_occurrences(series, FAR_PAST, upper) if local.date() < day)
+
+
+def nth_occurrence_from(snapshot: SeriesSnapshot, day: date, n: int) -> datetime | None:
+    """The naive local start of the n-th (1-based) occurrence on or after local date `day`, ignoring
+    COUNT; None if there are fewer."""
+    rule, zone = snapshot.rule.bounded_by(snapshot.rule.until), snapshot.zone
+    lower = _local_midnight_utc(day, zone) - DATE_SLACK
+    seen = 0
+    for local in occurrences(rule, snapshot.start.local, zone, lower, FAR_FUTURE):
+        if local.date() >= day:
+            seen += 1
+            if seen == n:
+                return local
+    return None
 
 
 def nominal_occurrences(

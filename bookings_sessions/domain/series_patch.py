@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from .commands import NewSession, SessionPatch
 from .errors import BadUserInput, NotFound
 from .fields import FIELD_RULES, INSTANCE_FIELDS, SERIES_FIELDS, check_capacity
 from .patch import check_times, checked_value, reject_recurring_only_fields
-from .recurrence import is_occurrence, parse_rrule
+from .recurrence import RecurrenceRule, check_has_occurrence, is_occurrence, parse_rrule
 from .series import (
     MAX_OCCURRENCE_DURATION,
     HistoryEntry,
@@ -21,9 +21,20 @@ from .series import (
     governing_entry,
     has_occurrences,
     materialize,
+    nth_occurrence_from,
+    occurrences_before,
     session_time,
 )
-from .timezones import CalendarDateTimeIn, SessionTime, resolve_time, to_utc, utc_to_local, zone_or_error
+from .timezones import (
+    RANGE_TEXT,
+    CalendarDateTimeIn,
+    SessionTime,
+    in_range,
+    resolve_time,
+    to_utc,
+    utc_to_local,
+    zone_or_error,
+)
 
 
 def _series_time(value: CalendarDateTimeIn, business_zone: str, field: str) -> SessionTime:
@@ -38,10 +49,19 @@ def _check_occurrence_times(start: SessionTime, end: SessionTime) -> None:
         raise BadUserInput("an occurrence can last at most 24 hours", field="end")
 
 
+def _checked_rule(rule: RecurrenceRule, start: SessionTime) -> str:
+    """A client's rule in canonical spelling; its UNTIL in the accepted range, and some occurrence
+    from the start on (the one check of an UNTIL before the start, `check_has_occurrence`)."""
+    if rule.until is not None and not in_range(rule.until):
+        raise BadUserInput(f"UNTIL must be between {RANGE_TEXT}", field="recurrence")
+    check_has_occurrence(rule, start.local, zone_or_error(start.zone, "start.time_zone"))
+    return rule.to_rrule()
+
+
 def new_series(command: NewSession, *, session_id: str, business_zone: str, now: datetime) -> Series:
     assert command.recurrence is not None
     reject_recurring_only_fields({name: getattr(command, name) for name in FIELD_RULES})
-    rule = parse_rrule(command.recurrence)
+    rule = parse_rrule(command.recurrence)  # the rule's own errors first, as before
     start = _series_time(command.start, business_zone, "start")
     end = _series_time(command.end, business_zone, "end")
     if end.zone != start.zone:
@@ -49,7 +69,7 @@ def new_series(command: NewSession, *, session_id: str, business_zone: str, now:
     _check_occurrence_times(start, end)
     snapshot = SeriesSnapshot(
         **{name: getattr(command, name) for name in SERIES_FIELDS},
-        recurrence=rule.to_rrule(),
+        recurrence=_checked_rule(rule, start),
         start=start,
         end=end,
     )
@@ -67,11 +87,9 @@ def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: 
         value = patch.value(name)
         if value is None:
             raise BadUserInput("cannot be null", field=name)
-        if name == "recurrence":
-            value = parse_rrule(value).to_rrule()
-        else:
-            value = _series_time(value, business_zone, name)
-        updates[name] = value
+        # The rule is checked against the start below, once the start is known.
+        is_rule = name == "recurrence"
+        updates[name] = parse_rrule(value) if is_rule else _series_time(value, business_zone, name)
     start: SessionTime = updates.get("start", current.start)
     if "end" in updates:
         end: SessionTime = updates["end"]
@@ -81,10 +99,17 @@ def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: 
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
     _check_occurrence_times(start, end)
+    if patch.given & {"recurrence", "start"}:
+        updates["recurrence"] = _checked_rule(updates.get("recurrence", current.rule), start)
     updates["start"], updates["end"] = start, end
     snapshot = current.model_copy(update=updates)
     check_capacity(snapshot, patch.given)
     return snapshot
+
+
+def first_unstarted_date(series: Series, now: datetime) -> date:
+    """The first local date whose occurrence has not started at `now` (today or tomorrow)."""
+    return _cut_date(series, series.current, now)
 
 
 def _cut_date(series: Series, snapshot: SeriesSnapshot, now: datetime) -> date:
@@ -115,6 +140,25 @@ def prune(series: Series) -> Series:
     return series.model_copy(update={"history": tuple(kept)})
 
 
+def freeze_count(series: Series, snapshot: SeriesSnapshot, cut: date) -> SeriesSnapshot:
+    """A snapshot governing dates from `cut` on, its COUNT turned into the UNTIL that keeps the
+    series' total: COUNT counts from the series' first start across history entries, so the new
+    entry gets what the earlier ones have not used, ending at the end of its last one's local date
+    (so a later change of the time of day keeps it). Without COUNT: unchanged."""
+    rule = snapshot.rule
+    if rule.count is None:
+        return snapshot
+    remaining = rule.count - occurrences_before(series, cut)
+    last = None if remaining <= 0 else nth_occurrence_from(snapshot, cut, remaining)
+    if last is None:
+        raise BadUserInput(
+            f"COUNT={rule.count}: the series has no occurrence left from {cut.isoformat()} on",
+            field="recurrence",
+        )
+    end_of_day = to_utc(datetime.combine(last.date(), time(23, 59, 59)), snapshot.zone)
+    return snapshot.model_copy(update={"recurrence": rule.bounded_by(end_of_day).to_rrule()})
+
+
 def plan_series_update(
     series: Series, patch: SessionPatch, *, business_zone: str, now: datetime
 ) -> Series | None:
@@ -123,6 +167,7 @@ def plan_series_update(
     if snapshot == series.current:
         return None
     cut = _cut_date(series, snapshot, now)
+    snapshot = freeze_count(series, snapshot, cut)
     earlier = [entry for entry in series.history if entry.from_date is None or entry.from_date < cut]
     history = (*earlier, HistoryEntry(from_date=cut, effective_from=now, snapshot=snapshot))
     updated = series.model_copy(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict
 
@@ -13,6 +13,16 @@ from .errors import BadUserInput
 # A local date lies within this of the UTC date of the same instant (offsets stay within ±14 h): the
 # one margin for turning UTC windows into local-date ranges and back.
 DATE_SLACK = timedelta(days=2)
+
+# The instants a session, a series' UNTIL or a listing window may name, and the wall times they may show
+# in their zone (docs/api.md "Accepted dates"). Well inside datetime's years 1..9999, so every
+# conversion and every slack added around a window stays representable, and every value reads back.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, tzinfo=UTC)
+RANGE_TEXT = "1900-01-01T00:00Z to 2999-12-31T23:59Z"
+# Files under the zoneinfo path that are not business zones: aliases of the host's zone, the leap-second
+# and POSIX-rule variants, and tzdata's placeholder.
+_PSEUDO_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 class LocalDateTime(BaseModel):
@@ -83,6 +93,44 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@cache
+def business_zones() -> frozenset[str]:
+    """IANA zone names a client may give (scanning the zone files is slow, so once per process)."""
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in _PSEUDO_ZONES and not name.startswith(("right/", "posix/"))
+    )
+
+
+def in_range(value: datetime) -> bool:
+    """Whether an instant (aware) or a wall time (naive) lies in the accepted range."""
+    if value.tzinfo is None:
+        return EARLIEST.replace(tzinfo=None) <= value <= LATEST.replace(tzinfo=None)
+    try:
+        return EARLIEST <= value <= LATEST
+    except OverflowError:  # an offset that pushes year 1 or 9999 out of datetime's range
+        return False
+
+
+def date_in_range(value: date) -> bool:
+    return EARLIEST.date() <= value <= LATEST.date()
+
+
+def checked_instant(value: datetime, field: str) -> datetime:
+    """A client's instant in UTC, or BAD_USER_INPUT when it is outside the accepted range."""
+    if not in_range(value):
+        raise BadUserInput(f"must be between {RANGE_TEXT}", field=field)
+    return as_utc(value)
+
+
+def business_zone_or_error(name: str, field: str) -> ZoneInfo:
+    """A zone a client names: an IANA business zone, not a pseudo-zone such as `localtime`."""
+    if name not in business_zones():
+        raise BadUserInput(f"unknown time zone {name!r}", field=field)
+    return zone_or_error(name, field)
+
+
 def zone_or_error(name: str, field: str) -> ZoneInfo:
     # ZoneInfo accepts paths like "../x" poorly and raises ValueError for some; treat all as unknown.
     try:
@@ -112,16 +160,22 @@ def as_utc(value: datetime) -> datetime:
 
 
 def resolve_time(value: CalendarDateTimeIn, default_zone: str, field: str) -> SessionTime:
+    """A client's time as stored; both its UTC instant and its wall time must be in the accepted range."""
     # Only an absent zone falls back to the business zone; an empty one is as wrong as any unknown name.
     zone_name = default_zone if value.time_zone is None else value.time_zone
-    zone = zone_or_error(zone_name, f"{field}.time_zone")
+    zone = business_zone_or_error(zone_name, f"{field}.time_zone")
     if value.local_date_time is not None:
         local = value.local_date_time.to_naive(field)
-        utc = to_utc(local, zone)
-        if value.timestamp is not None and as_utc(value.timestamp) != utc:
+        if not in_range(local):
+            raise BadUserInput(f"local_date_time must be between {RANGE_TEXT}", field=field)
+        utc = checked_instant(to_utc(local, zone), field)
+        if value.timestamp is not None and (not in_range(value.timestamp) or as_utc(value.timestamp) != utc):
             raise BadUserInput("timestamp and local_date_time disagree", field=field)
         return SessionTime(utc=utc, local=local, zone=zone_name)
     if value.timestamp is not None:
-        utc = as_utc(value.timestamp).replace(microsecond=0)
-        return SessionTime(utc=utc, local=utc_to_local(utc, zone), zone=zone_name)
+        utc = checked_instant(value.timestamp, field).replace(microsecond=0)
+        local = utc_to_local(utc, zone)
+        if not in_range(local):
+            raise BadUserInput(f"the wall time in {zone_name} must be between {RANGE_TEXT}", field=field)
+        return SessionTime(utc=utc, local=local, zone=zone_name)
     raise BadUserInput("give timestamp or local_date_time", field=field)

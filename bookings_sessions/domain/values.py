@@ -62,3 +62,11 @@ class RecurrenceType(StrEnum):
     MASTER = "MASTER"  # a recurring session (series)
     INSTANCE = "INSTANCE"  # an occurrence with no stored exception
     EXCEPTION = "EXCEPTION"  # an occurrence with a stored exception (cancelled ones included)
+
+
+class EditScope(StrEnum):
+    """Which occurrences of a recurring session an update or delete of an instance id changes."""
+
+    THIS = "THIS"
+    THIS_AND_FOLLOWING = "THIS_AND_FOLLOWING"
+    ALL = "ALL"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final, cast
 
 import orjson
@@ -65,6 +66,13 @@ _HTTP_OPERATIONS: Final = {
     "GET": frozenset({OperationType.QUERY}),
     "POST": frozenset({OperationType.QUERY, OperationType.MUTATION}),
 }
+
+
+@lru_cache(maxsize=64)
+def media_type(content_type: str) -> str:
+    """A Content-Type header's media type: strawberry's parser goes through `email.message`, which is
+    slow, and clients repeat the same few header values."""
+    return parse_content_type(content_type)[0]
 
 
 def response_media_type(accept: str | None) -> str:
@@ -211,8 +219,7 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         # strawberry expects an object and fails with a 500 on any other JSON value (null, "x", 3, [1]).
-        content_type, _ = parse_content_type(request.content_type or "")
-        is_json = request.method == "POST" and "application/json" in content_type
+        is_json = request.method == "POST" and "application/json" in media_type(request.content_type or "")
         if is_json and not _JSON_OBJECT.match(await request.get_body()):
             raise RequestRefused(
                 400, 'The request body must be a JSON object, e.g. {"query": "{ __typename }"}'

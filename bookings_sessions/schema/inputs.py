@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 
-from ..domain.values import Transparency
+from ..domain.values import EditScope, Transparency
 from .types import (
     LocationTypeEnum,
     RecurrenceTypeEnum,
@@ -28,7 +28,16 @@ class LocalDateTimeInput:
     minutes_of_hour: int = 0
 
 
-@strawberry.input(description="Give `timestamp` or `localDateTime`; without `timeZone`, the business zone.")
+ACCEPTED_DATES = (
+    "Accepted: instants from 1900-01-01T00:00Z to 2999-12-31T23:59Z whose wall time in the zone is in "
+    "that range too; else BAD_USER_INPUT."
+)
+
+
+@strawberry.input(
+    description="Give `timestamp` or `localDateTime`; without `timeZone` (an IANA zone such as "
+    f"`Europe/Paris`), the business zone. {ACCEPTED_DATES}"
+)
 class CalendarDateTimeInput:
     timestamp: datetime | None = strawberry.UNSET
     local_date_time: LocalDateTimeInput | None = strawberry.UNSET
@@ -102,6 +111,14 @@ class ParticipantNotificationInput:
     message: str | None = strawberry.UNSET
 
 
+EditScopeEnum = strawberry.enum(
+    EditScope,
+    name="EditScope",
+    description="For an instance id: THIS occurrence (default), THIS_AND_FOLLOWING (splits the "
+    "recurring session there), or ALL (the recurring session). For a recurring session's id only ALL.",
+)
+SCOPE = "Which occurrences change; see EditScope. Default: THIS for an instance, ALL for a recurring session."
+
 EXPECTED_REVISION = (
     "The revision last read; if the session has moved on since, CONFLICT with extensions.currentRevision."
 )
@@ -114,6 +131,7 @@ class UpdateSessionOptions:
     )
     participant_notification: ParticipantNotificationInput | None = strawberry.UNSET
     expected_revision: int | None = strawberry.field(default=strawberry.UNSET, description=EXPECTED_REVISION)
+    scope: EditScopeEnum | None = strawberry.field(default=strawberry.UNSET, description=SCOPE)  # type: ignore[valid-type]
 
 
 @strawberry.input
@@ -121,6 +139,7 @@ class DeleteSessionOptions:
     suppress_auth: bool | None = False
     participant_notification: ParticipantNotificationInput | None = strawberry.UNSET
     expected_revision: int | None = strawberry.field(default=strawberry.UNSET, description=EXPECTED_REVISION)
+    scope: EditScopeEnum | None = strawberry.field(default=strawberry.UNSET, description=SCOPE)  # type: ignore[valid-type]
 
 
 @strawberry.input(description="Sessions matching every given field; `tags`: having all of them.")
@@ -142,7 +161,10 @@ class SessionFilterInput:
     recurrence_types: list[RecurrenceTypeEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
-@strawberry.input(description="Sessions overlapping the window: ending after `from`, starting before `to`.")
+@strawberry.input(
+    description="Sessions overlapping the window: ending after `from`, starting before `to`. Both within "
+    "1900-01-01T00:00Z to 2999-12-31T23:59Z; else BAD_USER_INPUT."
+)
 class TimeWindow:
     from_: datetime = strawberry.field(name="from")
     to: datetime

@@ -22,6 +22,13 @@ from .inputs import (
 )
 from .types import Session, SessionConnection
 
+CREATE_SESSION = (
+    "Creates a session. `idempotencyKey`: 1 to 200 characters, unique per intended session (e.g. a "
+    "UUID). Retrying with the same key within "
+    "24 hours (same caller) returns the session the first attempt created instead of creating another; "
+    "the same key with a different sessionInfo is BAD_USER_INPUT."
+)
+
 
 @strawberry.type
 class Query:
@@ -56,9 +63,19 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(extensions=[requires_role(Role.BOOKINGS_ADMIN)], description="Creates a session.")
-    async def create_session(self, info: Info[Any, Any], session_info: CreateSessionInfo) -> Session:
-        created = await sessions.create_session(info.context.services, given_fields(session_info))
+    @strawberry.mutation(extensions=[requires_role(Role.BOOKINGS_ADMIN)], description=CREATE_SESSION)
+    async def create_session(
+        self,
+        info: Info[Any, Any],
+        session_info: CreateSessionInfo,
+        idempotency_key: str | None = None,
+    ) -> Session:
+        created = await sessions.create_session(
+            info.context.services,
+            given_fields(session_info),
+            subject=info.context.caller.subject,
+            idempotency_key=idempotency_key,
+        )
         return Session.from_domain(created)
 
     @strawberry.mutation(

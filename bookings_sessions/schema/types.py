@@ -16,7 +16,6 @@ from strawberry.types import Info
 from ..domain.fields import PROTECTED_FIELDS
 from ..domain.model import Session as DomainSession
 from ..domain.paging import Page
-from ..domain.timezones import LocalDateTime as DomainLocal
 from ..domain.timezones import SessionTime
 from ..domain.values import LinkedSchedule as DomainLinkedSchedule
 from ..domain.values import Location as DomainLocation
@@ -47,7 +46,14 @@ class LocalDateTime:
 
     @classmethod
     def from_naive(cls, value: datetime) -> LocalDateTime:
-        return cls(**DomainLocal.from_naive(value).model_dump())
+        # Straight from the datetime (two per session on every read): no domain model in between.
+        return cls(
+            year=value.year,
+            month_of_year=value.month,
+            day_of_month=value.day,
+            hour_of_day=value.hour,
+            minutes_of_hour=value.minute,
+        )
 
 
 @strawberry.type(description="A session time: the UTC instant, and the wall time in the session's zone.")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ..auth import TokenKeys
 from ..settings import Settings
 from ..storage.changes import ChangeLogStore
+from ..storage.idempotency import IdempotencyKeys
 from ..storage.outbox import OutboxStore
 from ..storage.store import SessionStore
 from .events import SessionEvents
@@ -17,6 +18,7 @@ class AppServices:
     settings: Settings
     store: SessionStore
     keys: TokenKeys
+    idempotency_keys: IdempotencyKeys
     events: SessionEvents = field(default_factory=SessionEvents)
 
     @property

@@ -17,21 +17,22 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
-from ..domain.changes import Change, record_change
+from ..domain.changes import record_change
 from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
-from ..domain.errors import Conflict, NotFound, fields_of
+from ..domain.errors import BadUserInput, Conflict, NotFound, fields_of
+from ..domain.idempotency import KeyRecord, checked_key, fingerprint, key_id
 from ..domain.model import Session
 from ..domain.notifications import outbox_entries
 from ..domain.patch import blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
 from ..domain.series import InstanceOverride, Series, instance_session
 from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
-from ..domain.values import SessionStatus
+from ..domain.values import EditScope, SessionStatus
 from ..storage.clock import utc_now
-from ..storage.write_lock import session_lock
+from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
+from . import splits
+from .change_events import change_of, changed_fields, creation_of
 from .services import AppServices
-
-MAX_WRITE_ATTEMPTS = 8
 
 # A write step: given the time, read + plan + write; returns the new session, or None if it lost a race.
 WriteStep = Callable[[datetime], Awaitable[Session | None]]
@@ -43,37 +44,6 @@ def new_session_id() -> str:
 
 def _not_found(session_id: str) -> NotFound:
     return NotFound(f"no session with id {session_id!r}", field="session_id")
-
-
-def changed_fields(before: Session, after: Session) -> dict[str, Any]:
-    ignored = {
-        "revision",
-        "updated_date",
-        "created_date",
-        # derived from how the session is stored, not changes a participant is told about
-        "recurrence_type",
-        "original_start",
-        "inherited_fields",
-    }
-    return {
-        name: getattr(after, name)
-        for name in type(after).model_fields
-        if name not in ignored and getattr(before, name) != getattr(after, name)
-    }
-
-
-def change_of(
-    before: Session, changed: dict[str, Any], *, revision: int, now: datetime, after: Session
-) -> Change:
-    """The change event of an update from `before` to `after` (docs/design.md §9)."""
-    return record_change(
-        session_id=before.id,
-        changed=changed,
-        now=now,
-        revision=revision,
-        schedule_id=after.schedule_id,
-        previous_schedule_id=before.schedule_id,
-    )
 
 
 async def _load_instance(
@@ -130,26 +100,65 @@ async def load_many(services: AppServices, session_ids: list[str]) -> list[Sessi
     return results
 
 
-async def create_session(services: AppServices, session_info: dict[str, Any]) -> Session:
-    now = utc_now()
+def _planned(
+    services: AppServices, session_info: dict[str, Any], session_id: str, now: datetime
+) -> Session | Series:
+    """The session or series to insert; every input error is raised here, before anything is written."""
     zone = services.business_zone
-    session: Session
     with fields_of("session_info"):
         command = validated(NewSession.model_validate, session_info)
         if command.recurrence is not None:
-            series = new_series(command, session_id=new_session_id(), business_zone=zone, now=now)
-        else:
-            session = new_single_session(command, session_id=new_session_id(), business_zone=zone, now=now)
-    if command.recurrence is not None:
-        session = series.as_session()
-    change = record_change(
-        session_id=session.id, changed={}, now=now, revision=1, schedule_id=session.schedule_id, created=True
-    )
-    if command.recurrence is not None:
-        await services.store.insert_series(series, change=change)
+            return new_series(command, session_id=session_id, business_zone=zone, now=now)
+        return new_single_session(command, session_id=session_id, business_zone=zone, now=now)
+
+
+async def _insert(services: AppServices, planned: Session | Series, now: datetime) -> Session:
+    """One insert carrying its CREATED change event (docs/design.md §9)."""
+    session = planned.as_session() if isinstance(planned, Series) else planned
+    change = creation_of(session, now)
+    if isinstance(planned, Series):
+        await services.store.insert_series(planned, change=change)
     else:
-        await services.store.insert(session, change=change)
+        await services.store.insert(planned, change=change)
     return session
+
+
+async def create_session(
+    services: AppServices,
+    session_info: dict[str, Any],
+    *,
+    subject: str | None = None,
+    idempotency_key: str | None = None,
+) -> Session:
+    """With a key: the same caller's same key within the window returns the session it created first."""
+    now = utc_now()
+    planned = _planned(services, session_info, new_session_id(), now)
+    if idempotency_key is None:
+        return await _insert(services, planned, now)
+    record = KeyRecord(
+        id=key_id(subject, checked_key(idempotency_key)),
+        session_id=planned.id,
+        fingerprint=fingerprint(session_info),
+        created_at=now,
+    )
+    # The key first (an atomic insert), then the session with the id the key names: a retry after a
+    # crash between the two writes still creates exactly that session.
+    holder = await services.idempotency_keys.claim(record)
+    if holder.fingerprint != record.fingerprint:
+        raise BadUserInput(
+            "was already used for a different request; use a new key for a new session",
+            field="idempotency_key",
+        )
+    if holder.session_id != planned.id:
+        existing = await services.store.load(holder.session_id)
+        if existing is not None:
+            return existing.as_session() if isinstance(existing, Series) else existing
+        planned = _planned(services, session_info, holder.session_id, now)
+    try:
+        return await _insert(services, planned, now)
+    except Conflict:
+        # A concurrent retry with the same key inserted it first: answer what it stored.
+        return await load_session(services, holder.session_id)
 
 
 async def _with_retries(session_id: str, step: WriteStep) -> Session:
@@ -170,10 +179,18 @@ async def _apply(
     notification: NotificationRequest | None,
     change_kind: str,
     expected_revision: int | None = None,
+    scope: EditScope | None = None,
 ) -> Session:
     zone = services.business_zone
     store = services.store
     parsed = parse_instance_id(session_id)
+    if scope is not None:
+        scoped = await _scoped(services, session_id, parsed, patch, notification, change_kind, scope)
+        if scoped is not None:
+            return scoped
+        if parsed is not None and scope is not EditScope.THIS:
+            # ALL, or THIS_AND_FOLLOWING from the first occurrence: the whole series, by its id.
+            return await _apply(services, parsed[0], patch, notification, change_kind, expected_revision)
     if parsed is None and notification is None and expected_revision is None:
         # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
         with fields_of("session_info"):
@@ -272,6 +289,36 @@ async def _apply(
     return await _with_retries(session_id, single_or_series if parsed is None else instance)
 
 
+async def _scoped(
+    services: AppServices,
+    session_id: str,
+    parsed: tuple[str, date] | None,
+    patch: SessionPatch,
+    notification: NotificationRequest | None,
+    change_kind: str,
+    scope: EditScope,
+) -> Session | None:
+    """The session written for a scope other than the default path's, or None to go on with that."""
+    if parsed is None:
+        if scope is not EditScope.ALL and isinstance(await services.store.load(session_id), Series):
+            raise BadUserInput(
+                "a recurring session's id changes the whole series: use ALL, or an instance's id",
+                field="options.scope",
+            )
+        return None  # a single session is its only occurrence: every scope is the session itself
+    if scope is not EditScope.THIS_AND_FOLLOWING:
+        return None
+    series_id, occurrence_date = parsed
+    if change_kind == "CANCELLED":
+        return await splits.end_series(services, session_id, series_id, occurrence_date, notification)
+    return await splits.split_series(services, session_id, series_id, occurrence_date, patch, notification)
+
+
+def edit_scope(options: dict[str, Any] | None) -> EditScope | None:
+    value = (options or {}).get("scope")
+    return None if value is None else EditScope(value)
+
+
 def check_revision(current: Session, expected: int | None) -> None:
     """Stale-edit protection: checked inside each CAS attempt, so a write that lands between the
     client's read and ours is caught even when it happens while we retry."""
@@ -304,7 +351,13 @@ async def update_session(
     with fields_of("session_info"):
         patch = validated(SessionPatch.from_given, session_info)
     return await _apply(
-        services, session_id, patch, notification_request(options), "UPDATED", expected_revision(options)
+        services,
+        session_id,
+        patch,
+        notification_request(options),
+        "UPDATED",
+        expected_revision(options),
+        edit_scope(options),
     )
 
 
@@ -314,5 +367,11 @@ async def delete_session(
     """Soft delete: single → CANCELLED; instance → its exception CANCELLED; series → from now on."""
     patch = SessionPatch(values={"status": SessionStatus.CANCELLED})
     return await _apply(
-        services, session_id, patch, notification_request(options), "CANCELLED", expected_revision(options)
+        services,
+        session_id,
+        patch,
+        notification_request(options),
+        "CANCELLED",
+        expected_revision(options),
+        edit_scope(options),
     )

@@ -27,7 +27,7 @@ from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
 from .pending import CHANGE_LOG, Hints
-from .store import database_errors
+from .store import committed_docs, database_errors
 
 COMMITTED = "committed"
 LEASE = "lease"
@@ -126,13 +126,22 @@ class ChangeLogStore:
         with database_errors():
             if scan:
                 marks = await self.pending.all_marks()
-                docs = [
+                found = [
                     doc
                     async for doc in self.pending.scan()
                     if CHANGE_LOG.behind(doc, marks.get(doc["_id"], 0))
                 ]
             else:
-                docs = await self.pending.take(limit)
+                found = await self.pending.take(limit)
+            # A split's new series carries its CREATED event from its pending insert: moved only once
+            # the split is committed, so a split that never commits never shows in the log (§2). Its
+            # hint, taken above, is left again for a later round (a scan takes no hints).
+            docs = await committed_docs(self.sessions, found)
+            if not scan:
+                visible = {doc["_id"] for doc in docs}
+                for doc in found:
+                    if doc["_id"] not in visible:
+                        await self.pending.leave(doc["_id"])
                 marks = {doc["_id"]: await self.pending.mark(doc["_id"]) for doc in docs}
             for doc in docs:
                 mark = marks.get(doc["_id"], 0)

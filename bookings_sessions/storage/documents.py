@@ -18,11 +18,10 @@ from ..domain.changes import Change, ChangeKind
 from ..domain.fields import VALUE_FIELDS, given_values
 from ..domain.model import Session, SessionKind
 from ..domain.notifications import Notification
-from ..domain.timezones import SessionTime, as_utc
+from ..domain.timezones import SessionTime, as_utc, zone_or_error
 from ..domain.values import Participant
 
 Document = dict[str, Any]
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def camel(name: str) -> str:
@@ -36,13 +35,18 @@ def snake(key: str) -> str:
 
 # Domain field name → document key, for every field a write may touch.
 FIELD_NAMES: dict[str, str] = {name: camel(name) for name in (*VALUE_FIELDS, "recurrence", "start", "end")}
+_VALUE_KEYS: tuple[tuple[str, str], ...] = tuple((name, FIELD_NAMES[name]) for name in VALUE_FIELDS)
 
 
 def time_to_doc(value: SessionTime) -> Document:
-    return {"utc": value.utc, "local": value.local.strftime(LOCAL_FORMAT), "zone": value.zone}
+    # isoformat, not strftime("%Y"), which does not zero-pad years below 1000 (unreadable on the way back).
+    return {"utc": value.utc, "local": value.local.isoformat(timespec="minutes"), "zone": value.zone}
 
 
 def time_from_doc(doc: Document) -> SessionTime:
+    # The zone is checked here, so a stored zone this host does not know is an undecodable document
+    # rather than an error in every listing that computes with it.
+    zone_or_error(doc["zone"], "zone")
     return SessionTime(utc=as_utc(doc["utc"]), local=datetime.fromisoformat(doc["local"]), zone=doc["zone"])
 
 
@@ -103,11 +107,13 @@ def session_to_doc(session: Session) -> Document:
 
 
 def session_from_doc(doc: Document) -> Session:
-    values = {name: value for name, value in values_from_doc(doc).items() if value is not None}
-    return Session(
+    """Validated once, by `Session` itself (the same field table and limits as `values_from_doc`)."""
+    data: dict[str, Any] = {
+        name: from_plain(doc[key]) for name, key in _VALUE_KEYS if doc.get(key) is not None
+    }
+    data.update(
         id=doc["_id"],
-        kind=SessionKind(doc.get("kind", SessionKind.SINGLE.value)),
-        **values,
+        kind=doc.get("kind", SessionKind.SINGLE.value),
         recurrence=doc.get("recurrence"),
         recurring_session_id=doc.get("recurringSessionId"),
         start=time_from_doc(doc["start"]),
@@ -116,6 +122,7 @@ def session_from_doc(doc: Document) -> Session:
         created_date=as_utc(doc["createdDate"]),
         updated_date=as_utc(doc["updatedDate"]),
     )
+    return Session.model_validate(data)
 
 
 def outbox_entry_to_doc(notification: Notification) -> Document:

@@ -67,9 +67,19 @@ class Spool:
         """The filter a plain append needs: fewer than `ROOM` entries on the document."""
         return {f"{self.field}.{ROOM - 1}": {"$exists": False}}
 
+    def has_room(self, doc: Document) -> bool:
+        """`room()` checked on a document read by `_id` (FerretDB: `_write_filter`)."""
+        entries = doc.get(self.field)
+        return not isinstance(entries, list) or len(entries) < ROOM
+
 
 CHANGE_LOG = Spool(field="changeLog", hints="dirty_sessions", marks="change_marks", positional=True)
 OUTBOX = Spool(field="outbox", hints="dirty_outboxes", marks="outbox_marks", positional=False)
+
+
+# What a mover reads of a session document besides its spool's array (`pending`: an uncommitted split's
+# series is skipped by the change mover, storage/changes.py).
+PROJECTION: Document = {"revision": 1, "scheduleId": 1, "pending": 1}
 
 
 class Hints:
@@ -88,7 +98,7 @@ class Hints:
 
     async def take(self, limit: int) -> list[Document]:
         """Hinted sessions' documents (their entries and revision), each hint deleted before the read."""
-        projection = {self.spool.field: 1, "revision": 1, "scheduleId": 1}
+        projection = PROJECTION | {self.spool.field: 1}
         taken: list[Document] = []
         for hint in await self.hints.find({}, {"_id": 1}).limit(limit).to_list(length=None):
             await self.hints.delete_one({"_id": hint["_id"]})
@@ -99,7 +109,7 @@ class Hints:
 
     async def scan(self) -> AsyncIterator[Document]:
         """Every session document with entries: the rare full scan (decodes `sessions` on FerretDB)."""
-        projection = {self.spool.field: 1, "revision": 1, "scheduleId": 1}
+        projection = PROJECTION | {self.spool.field: 1}
         # Every entry has an `id`: on MongoDB the outbox's sparse index on it serves this.
         query = {f"{self.spool.field}.id": {"$exists": True}}
         async for doc in self.sessions.find(query, projection):

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ..domain.fields import INSTANCE_FIELDS, SERIES_FIELDS
-from ..domain.series import FAR_FUTURE, HistoryEntry, InstanceOverride, Series, SeriesSnapshot, StartMode
+from ..domain.series import (
+    FAR_FUTURE,
+    HistoryEntry,
+    InstanceOverride,
+    Series,
+    SeriesSnapshot,
+    StartMode,
+    entry_last_start,
+)
 from ..domain.timezones import as_utc
 from .documents import (
     FIELD_NAMES,
@@ -17,15 +25,14 @@ from .documents import (
     values_from_doc,
 )
 
-DATE_FORMAT = "%Y-%m-%d"
-
 
 def date_to_doc(value: date | None) -> str | None:
-    return None if value is None else value.strftime(DATE_FORMAT)
+    # YYYY-MM-DD, zero-padded for every year (strftime("%Y") is not below 1000), so text order is date order.
+    return None if value is None else value.isoformat()
 
 
 def date_from_doc(value: str | None) -> date | None:
-    return None if value is None else datetime.strptime(value, DATE_FORMAT).date()
+    return None if value is None else date.fromisoformat(value)
 
 
 def snapshot_to_doc(snapshot: SeriesSnapshot) -> Document:
@@ -33,19 +40,21 @@ def snapshot_to_doc(snapshot: SeriesSnapshot) -> Document:
 
 
 def snapshot_from_doc(doc: Document) -> SeriesSnapshot:
-    return SeriesSnapshot(
+    snapshot = SeriesSnapshot(
         **values_from_doc(doc, SERIES_FIELDS),
         recurrence=doc["recurrence"],
         start=time_from_doc(doc["start"]),
         end=time_from_doc(doc["end"]),
     )
+    snapshot.rule  # noqa: B018 -- parsed (and cached) now: a bad stored rule makes the document undecodable
+    return snapshot
 
 
 def _span(series: Series) -> tuple[datetime, datetime]:
     """UTC bounds no occurrence falls outside, so window queries find candidate series by index."""
     first = min(entry.snapshot.start.utc for entry in series.history)
-    untils = [entry.snapshot.rule.until for entry in series.history]
-    last = FAR_FUTURE if any(until is None for until in untils) else max(u for u in untils if u)
+    ends = [entry_last_start(entry.snapshot) for entry in series.history]
+    last = FAR_FUTURE if any(end is None for end in ends) else max(end for end in ends if end)
     return first, last
 
 

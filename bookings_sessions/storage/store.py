@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -17,7 +17,14 @@ from ..domain.model import Session
 from ..domain.notifications import Notification
 from ..domain.paging import SortKey
 from ..domain.series import InstanceOverride, Series
-from ..domain.timezones import DATE_SLACK
+from ..domain.timezones import DATE_SLACK, as_utc
+from .capabilities import (
+    Condition,
+    StoreCapabilities,
+    capabilities_from_build_info,
+    revision_is,
+    single_differing,
+)
 from .documents import (
     FIELD_NAMES,
     Document,
@@ -30,6 +37,7 @@ from .documents import (
 )
 from .pending import CHANGE_LOG, OUTBOX, Hints, Spool
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
+from .undecodable import UndecodableDocuments
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
 # listing by kind or by schedule(s) sorted by (start, id), overlapping a window (start before its end,
@@ -98,6 +106,19 @@ def appending(update: Document, entries: Entries) -> Document:
     return update
 
 
+def with_room(condition: Condition, entries: Entries) -> Condition:
+    """`condition`, and room on the document for a plain append of `entries` (`Spool.room`)."""
+    if not entries:
+        return condition
+    spools = tuple(entries)
+    room: Document = {key: value for spool in spools for key, value in spool.room().items()}
+    return Condition(
+        condition.query | room,
+        lambda doc: condition.holds(doc) and all(spool.has_room(doc) for spool in spools),
+        (*condition.fields, *(spool.field for spool in spools)),
+    )
+
+
 def new_document(doc: Document, entries: Entries) -> Document:
     """An inserted document carries its change event (and notifications) from the start."""
     return {**doc, **{spool.field: docs for spool, docs in entries.items()}}
@@ -126,12 +147,79 @@ def filter_query(session_filter: SessionFilter) -> Document:
     return query
 
 
+def stored_from_doc(doc: Document) -> Session | Series | InstanceOverride:
+    kind = doc.get("kind")
+    if kind == "series":
+        return series_from_doc(doc)
+    if kind == "instance":
+        return override_from_doc(doc)
+    return session_from_doc(doc)
+
+
+def pending_origin(doc: Document) -> str | None:
+    """The series a pending (split) series was split from; None for a pending mark too broken to
+    name one, which then stays invisible like an uncommitted split."""
+    pending = doc.get("pending")
+    origin = pending.get("origin") if isinstance(pending, dict) else None
+    return origin if isinstance(origin, str) else None
+
+
+async def committed_docs(sessions: Any, docs: list[Document]) -> list[Document]:
+    """`docs` without series of a split not committed yet (docs/design.md §2, splits): a `pending`
+    series is visible once its origin lists it in `splitInto` (the split's commit write)."""
+    origins = {origin for doc in docs if "pending" in doc and (origin := pending_origin(doc))}
+    if not origins:
+        return [doc for doc in docs if "pending" not in doc]
+    with database_errors():
+        found = await sessions.find({"_id": {"$in": sorted(origins)}}, {"splitInto": 1}).to_list(length=None)
+    done = {split for origin in found for split in origin.get("splitInto") or ()}
+    return [doc for doc in docs if "pending" not in doc or doc["_id"] in done]
+
+
+def listed_from_doc(doc: Document) -> Session:
+    return series_from_doc(doc).as_session() if doc["kind"] == "series" else session_from_doc(doc)
+
+
 class SessionStore:
-    def __init__(self, client: Any, database: str) -> None:
+    """`count_undecodable` is called for every stored document a read skips (docs/operations.md)."""
+
+    def __init__(
+        self,
+        client: Any,
+        database: str,
+        count_undecodable: Callable[[], None] | None = None,
+        capabilities: StoreCapabilities | None = None,
+    ) -> None:
         self.client = client
         self.db = client[database]
         self.sessions = self.db["sessions"]
         self.hints = {spool: Hints(self.db, spool) for spool in (CHANGE_LOG, OUTBOX)}
+        self.undecodable = UndecodableDocuments(count_undecodable)
+        self._capabilities = capabilities
+
+    async def capabilities(self) -> StoreCapabilities:
+        """Asked once (the app asks at start; otherwise the first conditional write does)."""
+        if self._capabilities is None:
+            with database_errors():
+                info = await self.db.command("buildInfo")
+            self._capabilities = capabilities_from_build_info(info)
+        return self._capabilities
+
+    async def _write_filter(self, session_id: str, condition: Condition) -> Document | None:
+        """The filter of a conditional write to one document, or None when the condition already fails.
+
+        On an atomic store (MongoDB) the condition rides in the filter: one atomic index lookup, which
+        is what makes a write safe across processes. On FerretDB the filter is the bare `_id` (the only
+        one it pushes down to SQLite) and the condition is checked here on the document read by `_id`:
+        no weaker than FerretDB's own non-atomic guard, and writers to one id in this process hold
+        `session_lock` (docs/design.md §4). Two cheap round trips instead of one that decodes every
+        document of the collection.
+        """
+        if (await self.capabilities()).atomic_updates:
+            return {"_id": session_id, **condition.query}
+        with database_errors():
+            current = await self.sessions.find_one({"_id": session_id}, dict.fromkeys(condition.fields, 1))
+        return {"_id": session_id} if current is not None and condition.holds(current) else None
 
     async def ping(self) -> None:
         """Readiness: any driver failure, not only a lost connection, means "not ready"."""
@@ -158,15 +246,20 @@ class SessionStore:
             # A bare `_id` filter: FerretDB pushes only that down to SQLite; with any other key it
             # decodes every document of the collection. The kind is checked here instead.
             doc = await self.sessions.find_one({"_id": session_id}, STORED_FIELDS)
-        if doc is None or doc.get("kind") == "instance":
+        if doc is None or doc.get("kind") == "instance" or not await self.committed([doc]):
             return None
-        return series_from_doc(doc) if doc.get("kind") == "series" else session_from_doc(doc)
+        found = self.undecodable.decode(doc, stored_from_doc)
+        return None if isinstance(found, InstanceOverride) else found
 
     async def insert_series(self, series: Series, *, change: Change | None = None) -> None:
         entries = entries_of(None, change, revision=series.revision)
         with database_errors():
             await self.sessions.insert_one(new_document(series_to_doc(series), entries))
             await self._leave_hints(series.id, entries)
+
+    async def committed(self, docs: list[Document]) -> list[Document]:
+        """`docs` as readers see them: without series of uncommitted splits (`committed_docs`)."""
+        return await committed_docs(self.sessions, docs)
 
     async def replace_series(
         self,
@@ -175,11 +268,15 @@ class SessionStore:
         *,
         change: Change | None = None,
         outbox: list[Notification] | None = None,
+        split_into: str | None = None,
     ) -> bool:
-        """The whole new state in one write, guarded by `revision` (compare-and-swap)."""
+        """The whole new state in one write, guarded by `revision` (compare-and-swap); `split_into`
+        records a split's new series in the same write, which commits the split."""
         doc = series_to_doc(series)
         del doc["_id"]
         update: Document = {"$set": doc}
+        if split_into is not None:
+            update["$addToSet"] = {"splitInto": split_into}
         if "scheduleOwnerId" not in doc:
             update["$unset"] = {"scheduleOwnerId": ""}
         entries = entries_of(outbox, change, revision=series.revision)
@@ -190,7 +287,11 @@ class SessionStore:
     async def get_override(self, instance_id: str) -> InstanceOverride | None:
         with database_errors():
             doc = await self.sessions.find_one({"_id": instance_id}, STORED_FIELDS)
-        return None if doc is None or doc.get("kind") != "instance" else override_from_doc(doc)
+        return (
+            None
+            if doc is None or doc.get("kind") != "instance"
+            else self.undecodable.decode(doc, override_from_doc)
+        )
 
     async def save_override(
         self,
@@ -233,17 +334,19 @@ class SessionStore:
         conditions: list[Document] = [{"kind": {"$in": list(kinds)}}, filter_query(session_filter)]
         if window is not None:  # overlapping the window, as a calendar shows it
             conditions.append({"start.utc": {"$lt": window.end}, "end.utc": {"$gt": window.start}})
-        if after is not None:
-            at, last_id = after
-            later = [{"start.utc": {"$gt": at}}, {"start.utc": at, "_id": {"$gt": last_id}}]
-            conditions.append({"$or": later})
-        with database_errors():
-            cursor = self.sessions.find({"$and": conditions}, STORED_FIELDS)
-            docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(limit).to_list(length=None)
-        return [
-            series_from_doc(doc).as_session() if doc["kind"] == "series" else session_from_doc(doc)
-            for doc in docs
-        ]
+        found: list[Session] = []
+        while True:
+            wanted = limit - len(found)
+            query = conditions if after is None else [*conditions, _after_key(after)]
+            with database_errors():
+                cursor = self.sessions.find({"$and": query}, STORED_FIELDS)
+                docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(wanted).to_list(length=None)
+            kept = await self.committed(docs)
+            found += [session for doc in kept if (session := self.undecodable.decode(doc, listed_from_doc))]
+            # Only a skipped document leaves the page short while more may follow: read on past it.
+            if len(docs) < wanted or len(found) >= limit:
+                return found
+            after = _sort_key_of(docs[-1])
 
     async def find_series(self, session_filter: SessionFilter, window: Window) -> list[Series]:
         """Series that may have an occurrence in the window (by their precomputed UTC span).
@@ -261,7 +364,8 @@ class SessionStore:
             conditions.append({"scheduleId": {"$in": list(session_filter.schedule_ids)}})
         with database_errors():
             docs = await self.sessions.find({"$and": conditions}, STORED_FIELDS).to_list(length=None)
-        return [series_from_doc(doc) for doc in docs]
+        docs = await self.committed(docs)
+        return [series for doc in docs if (series := self.undecodable.decode(doc, series_from_doc))]
 
     async def find_overrides(
         self,
@@ -284,7 +388,7 @@ class SessionStore:
         }
         with database_errors():
             docs = await self.sessions.find(query, STORED_FIELDS).to_list(length=None)
-        return [override_from_doc(doc) for doc in docs]
+        return [found for doc in docs if (found := self.undecodable.decode(doc, override_from_doc))]
 
     async def patch(
         self,
@@ -305,7 +409,7 @@ class SessionStore:
         entries = entries_of(outbox, change, revision=expected_revision + 1)
         with database_errors():
             doc = await self._write(session_id, expected_revision, update, entries, self._find_and_update)
-        return None if doc is None else session_from_doc(doc)
+        return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     async def patch_if_changed(
         self, session_id: str, changes: dict[str, Any], *, now: datetime, change: Change | None = None
@@ -315,18 +419,19 @@ class SessionStore:
         None when no document matched (unknown id, not a single session, or nothing would change):
         the caller then reads to find out which.
         """
-        differs = [{FIELD_NAMES[name]: {"$ne": to_plain(value)}} for name, value in changes.items()]
+        given = {FIELD_NAMES[name]: to_plain(value) for name, value in changes.items()}
         entries = entries_of(None, change, revision=None)
-        query: Document = {"_id": session_id, "kind": "single", "$or": differs}
-        if entries:  # a full change log takes the read path, which trims it (pending.py)
-            query.update(CHANGE_LOG.room())
+        # A full change log fails `with_room`: the caller's read path then takes the trimming write.
+        where = await self._write_filter(session_id, with_room(single_differing(given), entries))
+        if where is None:
+            return None
         with database_errors():
             doc = await self._find_and_update(
-                query, appending(update_from_changes(changes, now=now), entries)
+                where, appending(update_from_changes(changes, now=now), entries)
             )
             if doc is not None:
                 await self._leave_hints(session_id, entries)
-        return None if doc is None else session_from_doc(doc)
+        return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     # --- writes that record entries (storage/pending.py) ------------------------------------------
 
@@ -337,21 +442,26 @@ class SessionStore:
 
         While the document has room the entries are appended. Else the arrays are read and written
         back without what their movers have copied (two reads more, once in `ROOM` writes), in the
-        same guarded write, so no other process's write is undone by a separate clean-up write.
+        same guarded write, so no other process's write is undone by a separate clean-up write. Every
+        condition (revision, room) goes through `_write_filter`: in the filter on MongoDB, checked on
+        the document read by `_id` on FerretDB (`changeLog.7` in a filter would decode every document).
         """
-        query: Document = {"_id": session_id, "revision": expected_revision}
-        room: Document = {key: value for spool in entries for key, value in spool.room().items()}
-        written = await write(query | room, appending(update, entries))
+        condition = revision_is(expected_revision)
+        where = await self._write_filter(session_id, with_room(condition, entries))
+        written = None if where is None else await write(where, appending(update, entries))
         if written is None and entries:
-            projection = {"revision": 1} | {spool.field: 1 for spool in entries}
+            projection = dict.fromkeys(("revision", *(spool.field for spool in entries)), 1)
             current = await self.sessions.find_one({"_id": session_id}, projection)
-            if current is None or current.get("revision", 0) != expected_revision:
+            if current is None or not condition.holds(current):
                 return None  # another writer was first: the caller re-reads
             arrays: Document = {}
             for spool, docs in entries.items():
                 mark = await self.hints[spool].mark(session_id)
                 arrays[spool.field] = [*spool.uncopied(current, mark), *docs]
-            written = await write(query, update | {"$set": update.get("$set", {}) | arrays})
+            # Checked on `current` just now: on FerretDB the bare `_id` is the whole filter.
+            atomic = (await self.capabilities()).atomic_updates
+            where = {"_id": session_id, **condition.query} if atomic else {"_id": session_id}
+            written = await write(where, update | {"$set": update.get("$set", {}) | arrays})
         if written is not None:
             await self._leave_hints(session_id, entries)
         return written
@@ -378,13 +488,18 @@ class SessionStore:
             return {}
         with database_errors():
             docs = await self.sessions.find({"_id": {"$in": ids}}, STORED_FIELDS).to_list(length=None)
-        found: dict[str, Session | Series | InstanceOverride] = {}
-        for doc in docs:
-            kind = doc.get("kind")
-            if kind == "series":
-                found[doc["_id"]] = series_from_doc(doc)
-            elif kind == "instance":
-                found[doc["_id"]] = override_from_doc(doc)
-            else:
-                found[doc["_id"]] = session_from_doc(doc)
-        return found
+        docs = await self.committed(docs)
+        return {doc["_id"]: found for doc in docs if (found := self.undecodable.decode(doc, stored_from_doc))}
+
+
+def _after_key(after: SortKey) -> Document:
+    """Documents after a (start, id) keyset cursor."""
+    at, last_id = after
+    return {"$or": [{"start.utc": {"$gt": at}}, {"start.utc": at, "_id": {"$gt": last_id}}]}
+
+
+def _sort_key_of(doc: Document) -> SortKey:
+    # A document too broken to carry a start sorts first (null before dates): resume from the earliest date.
+    start = doc.get("start")
+    at = start.get("utc") if isinstance(start, dict) else None
+    return (as_utc(at) if isinstance(at, datetime) else datetime.min.replace(tzinfo=UTC), str(doc["_id"]))

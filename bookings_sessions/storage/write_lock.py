@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import weakref
 
+# How often a writer re-reads and re-plans after losing a compare-and-swap before it answers CONFLICT.
+MAX_WRITE_ATTEMPTS = 8
+
 _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 

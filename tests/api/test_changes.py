@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from bookings_sessions.domain.recurrence import instance_id
+from bookings_sessions.service.splits import sweep_splits
+from bookings_sessions.storage import splits as split_writes
 from bookings_sessions.storage.changes import ChangeLogStore
 from bookings_sessions.storage.clock import utc_now
 from tests.support.api import Api
 from tests.support.graphql import CHANGES, DELETE, INSTANCE_DAY, SERIES_ZONE, UPDATE, wall_time
+from tests.support.scopes import MARCH_5, tuesday_class
+from tests.support.scopes import local as scope_local
 from tests.support.tokens import AS_ADMIN, AsAdmin
 
 # How long the sequencer may take to number a change: generous, never asserted as a speed.
@@ -187,3 +191,102 @@ async def test_bad_cursors(api: Api) -> None:
     assert page["edges"] == []
     error = await api.error(CHANGES, {"after": "c2VxOjk5OTk"})  # seq:9999
     assert error["extensions"]["code"] == "CURSOR_EXPIRED"
+
+
+class Crash(Exception):
+    """A process killed mid-split: the writes before this point stay, none after."""
+
+
+async def crash(*args: Any, **kwargs: Any) -> bool:
+    raise Crash
+
+
+def split_at_march(series_id: str) -> dict[str, Any]:
+    return {
+        "id": instance_id(series_id, MARCH_5),
+        "info": {"start": scope_local(MARCH_5, 18, 30), "end": scope_local(MARCH_5, 19, 30)},
+        "options": {"scope": "THIS_AND_FOLLOWING"},
+    }
+
+
+async def until_marker(api: Api, after: str) -> tuple[list[Any], str]:
+    """Every change after `after` up to a marker write made now: whatever was recorded before the
+    marker and can be numbered is numbered by then (the sequencer moves a round's entries together)."""
+    marker = await api.create_single(notes="marker")
+    nodes: list[Any] = []
+    cursor = after
+    while not any(node["sessionId"] == marker["_id"] for node in nodes):
+        more, cursor = await follow(api, 1, cursor)
+        nodes += more
+    return [node for node in nodes if node["sessionId"] != marker["_id"]], cursor
+
+
+async def test_a_split_is_one_change_per_affected_series(api: Api) -> None:
+    series = await tuesday_class(api)
+    _, cursor = await follow(api, 1)
+
+    split = (await api.data(UPDATE, split_at_march(series["_id"])))["updateSession"]
+    new_id = split["recurringSessionId"]
+    nodes, cursor = await until_marker(api, cursor)
+
+    # Both series change in one step, so their relative order is free; each is one event.
+    assert sorted((n["kind"], n["sessionId"], n["revision"]) for n in nodes) == sorted(
+        [("UPDATED", series["_id"], 2), ("CREATED", new_id, 1)]
+    )
+    updated = next(n for n in nodes if n["sessionId"] == series["_id"])
+    assert updated["changedFields"] == ["recurrence"]  # its new UNTIL
+    assert {n["scheduleId"] for n in nodes} == {"schedule-1"}
+
+    # Ending the new series there ("delete this and following") is one event of that series.
+    later = instance_id(new_id, date(2030, 4, 2))
+    await api.data(DELETE, {"id": later, "options": {"scope": "THIS_AND_FOLLOWING"}})
+    nodes, cursor = await until_marker(api, cursor)
+    assert [(n["kind"], n["sessionId"], n["revision"], n["changedFields"]) for n in nodes] == [
+        ("UPDATED", new_id, 2, ["recurrence"])
+    ]
+
+
+async def test_a_split_that_never_commits_publishes_nothing(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    series = await tuesday_class(api)
+    _, cursor = await follow(api, 1)
+    store = api.app.state.runtime.services.store
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "replace_series", crash)
+        assert (await api.error(UPDATE, split_at_march(series["_id"])))["extensions"]["code"] == "INTERNAL"
+    pending = await store.sessions.find_one({"pending": {"$exists": True}}, {"changeLog": 1})
+    assert pending is not None and len(pending["changeLog"]) == 1  # its CREATED event waits with it
+    nodes, cursor = await until_marker(api, cursor)
+    assert nodes == []  # not published: the split is not committed
+
+    # The retry commits it: the new series' CREATED event once, though its pending insert was written twice.
+    split = (await api.data(UPDATE, split_at_march(series["_id"])))["updateSession"]
+    nodes, cursor = await until_marker(api, cursor)
+    assert sorted((n["kind"], n["sessionId"], n["revision"]) for n in nodes) == sorted(
+        [("UPDATED", series["_id"], 2), ("CREATED", split["recurringSessionId"], 1)]
+    )
+
+
+async def test_a_committed_split_is_published_before_it_is_finished(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    series = await tuesday_class(api)
+    _, cursor = await follow(api, 1)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(split_writes, "finish", crash)
+        assert (await api.error(UPDATE, split_at_march(series["_id"])))["extensions"]["code"] == "INTERNAL"
+    store = api.app.state.runtime.services.store
+    pending = await store.sessions.find_one({"pending": {"$exists": True}}, {"_id": 1})
+    assert pending is not None
+    nodes, cursor = await until_marker(api, cursor)
+    assert sorted((n["kind"], n["sessionId"]) for n in nodes) == sorted(
+        [("UPDATED", series["_id"]), ("CREATED", pending["_id"])]
+    )
+
+    # Finishing it (the startup sweep) records no second event.
+    assert (await sweep_splits(api.app.state.runtime.services))[0] == [pending["_id"]]
+    nodes, cursor = await until_marker(api, cursor)
+    assert nodes == []

@@ -134,10 +134,14 @@ async def test_a_write_that_never_wins_the_revision_guard_is_a_conflict(api: Api
 
 
 async def test_unexpected_errors_are_masked_and_logged_with_a_reference(
-    api: Api, caplog: pytest.LogCaptureFixture
+    api: Api, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    collection = api.app.state.runtime.client[api.app.state.runtime.settings.mongodb_database]["sessions"]
-    await collection.insert_one({"_id": "corrupt", "scheduleId": "s", "revision": 1})  # no start/end
+    # A bug in our own code (a stored document it cannot decode is skipped instead:
+    # test_undecodable_documents.py).
+    async def buggy_load(session_id: str) -> None:
+        raise KeyError("start")
+
+    monkeypatch.setattr(api.app.state.runtime.services.store, "load", buggy_load)
     with caplog.at_level(logging.ERROR, logger="bookings_sessions"):
         body = await api.post(GET, {"id": "corrupt"}, api.tokens.admin)
     assert body["data"] == {"session": None}

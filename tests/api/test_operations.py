@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import warnings
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,14 @@ async def test_healthz_answers_ok(api: Api) -> None:
 async def test_readyz_answers_ready_when_the_database_pings(api: Api) -> None:
     response = await api.client.get("/readyz")
     assert (response.status_code, response.json()) == (200, {"status": "ready"})
+
+
+async def test_startup_freezes_its_heap_out_of_the_collector(
+    settings_for: SettingsFor, tokens: Tokens
+) -> None:
+    gc.unfreeze()
+    async with serving(settings_for(), tokens):
+        assert gc.get_freeze_count() > 0
 
 
 async def test_readyz_is_503_before_the_app_has_started(settings_for: SettingsFor) -> None:

@@ -177,8 +177,23 @@ async def test_series_delete_keeps_past_instances(api: Api) -> None:
 
 async def test_series_input_rules(api: Api) -> None:
     cases = [
-        (weekly_series_info(recurrence="FREQ=DAILY;BYDAY=MO"), "sessionInfo.recurrence", "DAILY"),
-        (weekly_series_info(recurrence="FREQ=WEEKLY;BYDAY=MO;COUNT=3"), "sessionInfo.recurrence", "COUNT"),
+        (weekly_series_info(recurrence="FREQ=HOURLY;BYDAY=MO"), "sessionInfo.recurrence", "HOURLY"),
+        (weekly_series_info(recurrence="FREQ=DAILY;BYHOUR=9"), "sessionInfo.recurrence", "BYHOUR"),
+        (
+            weekly_series_info(recurrence="FREQ=WEEKLY;BYDAY=MO;COUNT=3;UNTIL=20300301T000000Z"),
+            "sessionInfo.recurrence",
+            "COUNT",
+        ),
+        (
+            weekly_series_info(recurrence="FREQ=WEEKLY;BYDAY=MO;UNTIL=20291231T000000Z"),
+            "sessionInfo.recurrence",
+            "UNTIL",
+        ),
+        (
+            weekly_series_info(recurrence="FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"),
+            "sessionInfo.recurrence",
+            "BYMONTHDAY=30",
+        ),
         (weekly_series_info(recurrence="FREQ=WEEKLY"), "sessionInfo.recurrence", "BYDAY"),
         (weekly_series_info(notes="hello"), "sessionInfo.notes", "notes"),
         (

@@ -5,22 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
 from bookings_sessions.domain.changes import ChangeKind, record_change
+from bookings_sessions.domain.commands import SessionPatch
 from bookings_sessions.domain.errors import CursorExpired
+from bookings_sessions.domain.series_patch import plan_series_update
 from bookings_sessions.notifications.sequencer import Sequencer, SequencerConfig
+from bookings_sessions.storage import splits as split_writes
 from bookings_sessions.storage.changes import ChangeLogStore, LostLease
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.pending import ROOM
 from bookings_sessions.storage.store import SessionStore
-from tests.support.domain import make_session
+from tests.support.domain import SERIES_CREATED, make_series, make_session
 
 CONFIG = SequencerConfig(
     poll_seconds=0.01,
@@ -274,3 +277,36 @@ async def test_moves_read_hinted_sessions_by_id_and_a_rare_scan_catches_a_missin
         assert [(e.session_id, e.revision) for e in events[-1:]] == [("lost", 1)]
     finally:
         await client.close()
+
+
+async def test_a_pending_split_series_keeps_its_hint_until_its_split_commits(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    def created(session_id: str) -> Any:
+        return record_change(
+            session_id=session_id, changed={}, now=utc_now(), revision=1, schedule_id=None, created=True
+        )
+
+    series = make_series(date(2030, 1, 7), "FREQ=WEEKLY;BYDAY=MO", session_id="series-1")
+    await store.insert_series(series, change=created("series-1"))
+    tail = make_series(date(2030, 2, 4), "FREQ=WEEKLY;BYDAY=MO", session_id="series-1-tail")
+    await split_writes.put_pending(store, tail, "series-1", [], [], created(tail.id))
+    sequencer = Sequencer(log, CONFIG, owner="me")
+    assert await sequencer.step()  # the first round scans: the origin's event, not the pending one
+    assert not await sequencer.step()  # takes the pending series' hint: still nothing to move
+
+    planned = plan_series_update(
+        series, SessionPatch.from_given({"tags": ("B",)}), business_zone="UTC", now=SERIES_CREATED
+    )
+    assert planned is not None
+    ended = record_change(
+        session_id="series-1", changed={"tags": ("B",)}, now=utc_now(), revision=2, schedule_id=None
+    )
+    assert await store.replace_series(planned, series.revision, change=ended, split_into=tail.id)
+    assert await sequencer.step()  # the commit: both events, the pending one from its kept hint
+    events, _, _ = await log.page(after=None, first=100)
+    assert sorted((e.session_id, e.revision) for e in events) == [
+        ("series-1", 1),
+        ("series-1", 2),
+        ("series-1-tail", 1),
+    ]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bookings_sessions.domain.changes import record_change
 from bookings_sessions.domain.commands import NotificationRequest
 from bookings_sessions.domain.notifications import NotificationStatus, outbox_entries
 from bookings_sessions.domain.values import Participant
+from bookings_sessions.storage import splits as split_writes
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.documents import outbox_entry_to_doc
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.outbox import OutboxStore
 from bookings_sessions.storage.store import SessionStore
-from tests.support.domain import make_session
+from tests.support.domain import make_series, make_session
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -288,3 +290,26 @@ async def test_moving_reads_hinted_sessions_and_only_a_scan_finds_a_missing_hint
     assert await outbox.get(first["id"]) is not None and await outbox.get(lost["id"]) is None
     assert await outbox.move_outbox(limit=10, scan=True) == 1
     assert await outbox.get(lost["id"]) is not None
+
+
+async def test_a_finished_split_releases_its_notification_stamped_for_the_dispatchers_mark(
+    store: SessionStore,
+) -> None:
+    outbox = OutboxStore(store.db)
+    await outbox.ensure_indexes()
+    original = make_series(date(2030, 1, 7), "FREQ=WEEKLY;BYDAY=MO", session_id="series-1")
+    await store.insert_series(original)
+    tail = make_series(
+        date(2030, 2, 4), "FREQ=WEEKLY;BYDAY=MO", session_id="series-1-tail", participants=(ADA,)
+    )
+    [entry] = outbox_entries(tail.as_session(), {"notes": "x"}, NOTIFY, change_kind="UPDATED", now=T0)
+    created = record_change(
+        session_id=tail.id, changed={}, now=T0, revision=tail.revision, schedule_id=None, created=True
+    )
+    await split_writes.put_pending(store, tail, original.id, [], [entry], created)
+    assert await store.replace_series(original, original.revision, split_into=tail.id)  # the commit
+    assert await split_writes.finish(store, tail.id)
+
+    assert [item.get("revision") for item in await raw_outbox(store, tail.id)] == [tail.revision]
+    assert await outbox.move_outbox(limit=10) == 1  # from the hint finishing it left
+    assert await outbox.pending.mark(tail.id) == tail.revision  # copied: the next writes may trim it

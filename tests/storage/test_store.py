@@ -10,6 +10,7 @@ import pytest
 
 from bookings_sessions.domain.errors import Conflict, Unavailable
 from bookings_sessions.domain.notifications import Notification, NotificationKind
+from bookings_sessions.domain.timezones import SessionTime
 from bookings_sessions.domain.values import Participant, SessionStatus
 from bookings_sessions.storage.client import create_client
 from bookings_sessions.storage.documents import outbox_entry_to_doc
@@ -175,3 +176,16 @@ async def test_database_down_is_unavailable(driver: str) -> None:
         closed = client.close()
         if inspect.isawaitable(closed):  # PyMongo's async client closes with a coroutine, motor's does not
             await closed
+
+
+@pytest.mark.parametrize("year", [1, 999, 1900, 2999, 9999])
+async def test_local_times_of_every_year_read_back(store: SessionStore, year: int) -> None:
+    # strftime("%Y") does not zero-pad years below 1000: such wall times were stored unreadably.
+    moment = SessionTime(
+        utc=datetime(year, 3, 4, 5, 6, tzinfo=UTC), local=datetime(year, 3, 4, 5, 6), zone="UTC"
+    )
+    session = make_session(start=moment, end=moment)
+    await store.insert(session)
+
+    assert (await raw(store, "s1"))["start"]["local"] == f"{year:04d}-03-04T05:06"
+    assert await store.load("s1") == session

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +19,20 @@ from .tokens import AS_ADMIN, AsAdmin, Tokens
 
 # The `settings_for` fixture: the test app's settings, any of them overridden by name.
 SettingsFor = Callable[..., Settings]
+
+
+def app_settings(uri: str, database: str, data_dir: Path, tokens: Tokens, /, **overrides: Any) -> Settings:
+    """What every test app runs with: `database` on the FerretDB at `uri`, the tokens' secret, in UTC;
+    `overrides` win (positional-only parameters, so an override may be named like one of them)."""
+    values: dict[str, Any] = {
+        "mongodb_uri": uri,
+        "mongodb_database": database,
+        "jwt_secret": tokens.secret,
+        "data_dir": data_dir,
+        "business_time_zone": "UTC",
+        **overrides,
+    }
+    return Settings(**values)
 
 
 @dataclass

@@ -119,11 +119,17 @@ subscription Updates($scheduleId: String) {
 }
 """
 
-ENTITIES = """
-query Entities($representations: [_Any!]!) {
-  _entities(representations: $representations) { ... on Session { _id notes } }
-}
+
+def entities_query(selection: str = "_id notes") -> str:
+    """`_entities(representations)`; `selection` picks each found session's fields."""
+    return f"""
+query Entities($representations: [_Any!]!) {{
+  _entities(representations: $representations) {{ ... on Session {{ {selection} }} }}
+}}
 """
+
+
+ENTITIES = entities_query()
 
 
 # --- input ----------------------------------------------------------------------------------------

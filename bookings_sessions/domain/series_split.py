@@ -1,0 +1,145 @@
+"""Splitting a series at an occurrence ("this and following"), and ending it before one.
+
+Pure planning (docs/design.md §2, "Splitting"): the original series keeps the dates before the split
+date (its governing rule gets an UNTIL just before that date's local midnight); a new series, with an
+id derived from (original id, split date), takes the dates from it on — history entries, and the
+stored exceptions moved under the new id with their overrides — and then gets the change applied as a
+series update would. Past occurrences never change: the split date is never before the first
+occurrence that has not started yet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from .commands import SessionPatch
+from .recurrence import local_last
+from .series import (
+    FAR_FUTURE,
+    FAR_PAST,
+    HistoryEntry,
+    InstanceOverride,
+    Series,
+    find_occurrence,
+    nominal_occurrences,
+    session_time,
+)
+from .series_patch import first_unstarted_date, plan_series_update, prune
+from .timezones import DATE_SLACK, to_utc
+
+# Split ids are uuid5 in a namespace of their own: the same (series, date) always gives the same id,
+# so a retried or resumed split writes the same documents again instead of new ones.
+_SPLIT_NAMESPACE = uuid.UUID("6f1d7a52-38c4-4c55-9a52-1f2f0c0f5b11")
+
+
+def split_id(series_id: str, split_date: date) -> str:
+    return uuid.uuid5(_SPLIT_NAMESPACE, f"{series_id}|{split_date.isoformat()}").hex
+
+
+def split_date(series: Series, occurrence_date: date, now: datetime) -> date | None:
+    """Where a split asked for at `occurrence_date` happens: that occurrence, or the first one that has
+    not started yet if it has (past occurrences never change); None if there is none left."""
+    day = first_unstarted_date(series, now)
+    if occurrence_date >= day:
+        return occurrence_date
+    zone = series.current.zone
+    lower = to_utc(datetime.combine(day, time()), zone) - DATE_SLACK
+    for _, local in nominal_occurrences(series, lower, FAR_FUTURE):
+        if local.date() >= day:
+            return local.date()
+    return None
+
+
+def has_occurrence_before(series: Series, day: date) -> bool:
+    first = next(nominal_occurrences(series, FAR_PAST, FAR_FUTURE), None)
+    return first is not None and first[1].date() < day
+
+
+def end_before(series: Series, day: date, now: datetime) -> Series:
+    """The series without its occurrences on local dates from `day` on (its rule gets an UNTIL)."""
+    kept = [entry for entry in series.history if entry.from_date is None or entry.from_date < day]
+    last = kept[-1].snapshot
+    rule = last.rule
+    boundary = to_utc(datetime.combine(day, time()), last.zone) - timedelta(seconds=1)
+    count_last = local_last(rule, last.start.local)
+    if rule.count is not None and count_last is not None and count_last.date() < day:
+        bounded = rule  # the COUNT already ends it before the split
+    elif rule.until is not None and rule.until <= boundary:
+        bounded = rule
+    else:
+        bounded = rule.bounded_by(boundary)
+    kept[-1] = kept[-1].model_copy(
+        update={"snapshot": last.model_copy(update={"recurrence": bounded.to_rrule()})}
+    )
+    ended = series.model_copy(
+        update={"history": tuple(kept), "revision": series.revision + 1, "updated_date": now}
+    )
+    return prune(ended)
+
+
+def tail_from(series: Series, day: date, new_id: str, now: datetime) -> Series:
+    """A new series of the occurrences on local dates from `day` (an occurrence) on, unchanged."""
+    found = find_occurrence(series, day)
+    assert found is not None, "a split date is an occurrence"
+    entry, nominal = found
+    snapshot = entry.snapshot
+    rule = snapshot.rule
+    count_last = local_last(rule, snapshot.start.local)
+    if count_last is not None:  # keep exactly the remaining occurrences (docs/recurring.md, COUNT)
+        end_of_day = to_utc(datetime.combine(count_last.date(), time(23, 59, 59)), snapshot.zone)
+        rule = rule.bounded_by(end_of_day)
+    first = snapshot.model_copy(
+        update={
+            "recurrence": rule.to_rrule(),
+            "start": session_time(nominal, snapshot.start.zone),
+            "end": session_time(nominal + snapshot.duration, snapshot.start.zone),
+        }
+    )
+    later = [e for e in series.history if e.from_date is not None and e.from_date > day]
+    history = (HistoryEntry(from_date=None, effective_from=now, snapshot=first), *later)
+    return Series(id=new_id, history=history, revision=1, created_date=now, updated_date=now)
+
+
+def moved_overrides(
+    overrides: list[InstanceOverride], new_id: str, day: date, now: datetime
+) -> list[InstanceOverride]:
+    """The original's exceptions dated from `day` on, under the new series: same overrides, new ids."""
+    return [
+        override.model_copy(update={"series_id": new_id, "revision": 1, "updated_date": now})
+        for override in overrides
+        if override.occurrence_date >= day
+    ]
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    day: date
+    original: Series  # ended before `day`
+    tail: Series  # the new series, the change applied
+    moved: list[InstanceOverride]
+
+
+def plan_split(
+    series: Series,
+    day: date,
+    overrides: list[InstanceOverride],
+    patch: SessionPatch,
+    *,
+    business_zone: str,
+    now: datetime,
+) -> SplitPlan | None:
+    """The split at `day` (from `split_date`) for an update with scope THIS_AND_FOLLOWING; None when
+    the change changes nothing."""
+    new_id = split_id(series.id, day)
+    tail = tail_from(series, day, new_id, now)
+    changed = plan_series_update(tail, patch, business_zone=business_zone, now=now)
+    if changed is None:
+        return None
+    return SplitPlan(
+        day=day,
+        original=end_before(series, day, now),
+        tail=changed.model_copy(update={"revision": 1}),
+        moved=moved_overrides(overrides, new_id, day, now),
+    )

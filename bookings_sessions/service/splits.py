@@ -1,0 +1,164 @@
+"""Scope THIS_AND_FOLLOWING on an instance: split the series there (update) or end it there (delete).
+
+Kept apart from `sessions.py`. What is recorded per affected series rides in that series' write:
+participant notifications (the outbox) and one change event (docs/design.md §9) — UPDATED for the
+original (its new UNTIL, in the commit write), CREATED for the new series (in its pending insert,
+published only once the split is committed). Live `sessionUpdated` events follow from the change log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from ..domain.changes import Change
+from ..domain.commands import NotificationRequest, SessionPatch
+from ..domain.errors import BadUserInput, Conflict, NotFound, fields_of
+from ..domain.model import Session
+from ..domain.notifications import Notification, outbox_entries
+from ..domain.recurrence import instance_id as occurrence_id
+from ..domain.series import Series, find_occurrence, instance_session
+from ..domain.series_split import end_before, has_occurrence_before, plan_split, split_date, split_id
+from ..storage import splits
+from ..storage.clock import utc_now
+from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
+from .change_events import change_of, changed_fields, creation_of
+from .services import AppServices
+
+# An uncommitted split older than this is rolled back by the sweep (younger ones may be in flight).
+SWEEP_AFTER = timedelta(minutes=5)
+
+
+def _notify(
+    before: Session, after: Session, notification: NotificationRequest | None, kind: str, now: datetime
+) -> list[Notification]:
+    return outbox_entries(after, changed_fields(before, after), notification, change_kind=kind, now=now)
+
+
+def _ended(before: Session, ended: Series, now: datetime) -> Change:
+    """The original series' event: UPDATED, its recurrence now ending before the split date."""
+    after = ended.as_session()
+    return change_of(before, changed_fields(before, after), revision=ended.revision, now=now, after=after)
+
+
+async def _resumed(services: AppServices, series: Series, occurrence_date: date) -> Session | None:
+    """A retry of a split that was already committed: finish it and answer its new instance."""
+    tail_id = split_id(series.id, occurrence_date)
+    if tail_id not in await splits.committed_splits(services.store, series.id):
+        return None
+    async with session_lock(tail_id):
+        await splits.finish(services.store, tail_id)
+    tail = await services.store.load(tail_id)
+    if not isinstance(tail, Series):
+        return None
+    return instance_session(tail, occurrence_date, await services.store.get_override(tail_id))
+
+
+def _first_day_to_change(series: Series, occurrence_date: date, now: datetime) -> date:
+    """This occurrence's date, or the next one's if it has started: past occurrences never change."""
+    day = split_date(series, occurrence_date, now)
+    if day is None:
+        raise BadUserInput("no occurrence from here on has not started yet", field="options.scope")
+    return day
+
+
+async def _series(services: AppServices, series_id: str, instance_id: str) -> Series:
+    series = await services.store.load(series_id)
+    if not isinstance(series, Series):
+        raise NotFound(f"no session with id {instance_id!r}", field="session_id")
+    return series
+
+
+async def split_series(
+    services: AppServices,
+    instance_id: str,
+    series_id: str,
+    occurrence_date: date,
+    patch: SessionPatch,
+    notification: NotificationRequest | None,
+) -> Session | None:
+    """The change applied from this occurrence on, as a new series; the original ends before it.
+    None when nothing would be left before it: the caller updates the whole series instead."""
+    store = services.store
+    async with session_lock(series_id):
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            now = utc_now()
+            series = await _series(services, series_id, instance_id)
+            if find_occurrence(series, occurrence_date) is None:
+                resumed = await _resumed(services, series, occurrence_date)
+                if resumed is not None:
+                    return resumed
+                raise NotFound(f"no session with id {instance_id!r}", field="session_id")
+            day = _first_day_to_change(series, occurrence_date, now)
+            before = instance_session(series, day, await store.get_override(occurrence_id(series_id, day)))
+            assert before is not None
+            if not has_occurrence_before(series, day):
+                return None  # nothing before it: "this and following" is the whole series (ALL)
+            overrides = await store.find_overrides(
+                [series_id], day, date.max, datetime.max.replace(tzinfo=UTC), now
+            )
+            with fields_of("session_info"):
+                plan = plan_split(
+                    series, day, overrides, patch, business_zone=services.business_zone, now=now
+                )
+            if plan is None:
+                return before
+            after = instance_session(
+                plan.tail, day, next((o for o in plan.moved if o.occurrence_date == day), None)
+            )
+            assert after is not None
+            original_before, original_after = series.as_session(), plan.original.as_session()
+            tail = plan.tail.as_session()
+            await splits.put_pending(
+                store,
+                plan.tail,
+                series_id,
+                plan.moved,
+                _notify(before, after, notification, "UPDATED", now),
+                change=creation_of(tail, now),
+            )
+            committed = await store.replace_series(
+                plan.original,
+                series.revision,
+                change=_ended(original_before, plan.original, now),
+                outbox=_notify(original_before, original_after, notification, "UPDATED", now),
+                split_into=plan.tail.id,
+            )
+            if not committed:
+                continue  # someone wrote the original meanwhile: plan again (same ids, same docs)
+            async with session_lock(plan.tail.id):
+                await splits.finish(store, plan.tail.id)
+            return after
+    raise Conflict("the recurring session kept changing while we tried to update it; try again")
+
+
+async def end_series(
+    services: AppServices,
+    instance_id: str,
+    series_id: str,
+    occurrence_date: date,
+    notification: NotificationRequest | None,
+) -> Session | None:
+    """Delete with THIS_AND_FOLLOWING: the series ends before this occurrence (or the first one that
+    has not started). None when nothing would be left before it: the caller cancels the whole series."""
+    store = services.store
+    async with session_lock(series_id):
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            now = utc_now()
+            series = await _series(services, series_id, instance_id)
+            if find_occurrence(series, occurrence_date) is None:
+                raise NotFound(f"no session with id {instance_id!r}", field="session_id")
+            day = _first_day_to_change(series, occurrence_date, now)
+            if not has_occurrence_before(series, day):
+                return None
+            ended = end_before(series, day, now)
+            before, after = series.as_session(), ended.as_session()
+            outbox = _notify(before, after, notification, "CANCELLED", now)
+            change = _ended(before, ended, now)
+            if await store.replace_series(ended, series.revision, change=change, outbox=outbox):
+                return after
+    raise Conflict("the recurring session kept changing while we tried to update it; try again")
+
+
+async def sweep_splits(services: AppServices) -> tuple[list[str], list[str]]:
+    """At startup: finish the splits a crash left committed, roll back the stale uncommitted ones."""
+    return await splits.sweep(services.store, older_than=utc_now() - SWEEP_AFTER)

@@ -1,0 +1,53 @@
+"""What the store under us guarantees, learned once from `buildInfo` (FerretDB adds its own keys to it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoreCapabilities:
+    """`atomic_updates`: a conditional single-document update is one atomic step (MongoDB).
+
+    FerretDB 1.24 (SQLite) is not: it reads the document, applies the update in Go and writes it back, so
+    its guards are no stronger than a check in Python; and it pushes only a bare `_id` filter down to
+    SQLite, decoding every document of the collection for any other filter.
+    """
+
+    atomic_updates: bool
+
+
+def capabilities_from_build_info(info: Document) -> StoreCapabilities:
+    # FerretDB answers `ferretdbVersion`/`ferretdbFeatures` beside MongoDB's fields; MongoDB has neither.
+    return StoreCapabilities(atomic_updates=not any(key.startswith("ferretdb") for key in info))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What a conditional write requires of the stored document, said twice: as a MongoDB filter (for
+    an atomic store) and as a check of the document read by `_id` (for one that is not)."""
+
+    query: Document
+    holds: Callable[[Document], bool]
+    fields: tuple[str, ...]  # what `holds` reads: the projection of that read
+
+
+def revision_is(revision: int) -> Condition:
+    return Condition({"revision": revision}, lambda doc: doc.get("revision") == revision, ("revision",))
+
+
+def single_differing(values: Document) -> Condition:
+    """A single session where some given field (document key → plain value) is not what is given.
+
+    `$ne` semantics: a missing field differs from any value but null.
+    """
+
+    def holds(doc: Document) -> bool:
+        return doc.get("kind") == "single" and any(doc.get(key) != value for key, value in values.items())
+
+    differs = [{key: {"$ne": value}} for key, value in values.items()]
+    return Condition({"kind": "single", "$or": differs}, holds, ("kind", *values))

@@ -1,0 +1,142 @@
+"""The writes of a series split, made crash-safe without transactions (docs/design.md §2).
+
+1. `put_pending`: the new series (id derived from the original's id and the split date) is written
+   with `pending: {origin, outbox}` and its CREATED change event, and the moved exceptions under its
+   id. Readers and the change-log sequencer skip a pending series until its split is committed
+   (`committed_docs`), so nothing is visible yet; writing again replaces the same docs.
+2. `SessionStore.replace_series(..., split_into=id)`: the original, ended before the split date, its
+   UPDATED change event and `splitInto: [id]` in one guarded single-document write: the commit
+   point. From here the new series (and its CREATED event) is visible, even while still marked pending.
+3. `finish`: the pending mark is removed and the new series' notification moved into its `outbox`
+   (so the dispatcher never sees a notification of a split that was not committed).
+
+A crash before 2 leaves the old state (an invisible pending series, removed by `sweep`); a crash after
+2 the new one (`sweep`, or a retry of the same request, runs step 3 exactly once).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..domain.changes import Change
+from ..domain.errors import Conflict
+from ..domain.notifications import Notification
+from ..domain.series import InstanceOverride, Series
+from ..domain.timezones import as_utc
+from .capabilities import Condition
+from .documents import Document, outbox_entry_to_doc
+from .pending import OUTBOX
+from .series_documents import override_to_doc, series_to_doc
+from .store import SessionStore, database_errors, entries_of, new_document
+from .write_lock import MAX_WRITE_ATTEMPTS
+
+PENDING: Document = {"pending": {"$exists": True}}
+# Checked like every conditional write (`SessionStore._write_filter`): in the filter on MongoDB, on the
+# document read by `_id` on FerretDB (which decodes every document for any filter but a bare `_id`).
+IS_PENDING = Condition(PENDING, lambda doc: "pending" in doc, ("pending",))
+
+
+async def put_pending(
+    store: SessionStore,
+    tail: Series,
+    origin_id: str,
+    moved: list[InstanceOverride],
+    outbox: list[Notification],
+    change: Change,
+) -> None:
+    """Step 1. `change` is the new series' CREATED event: it rides in this insert, and the sequencer
+    moves it only once the split is committed (`committed_docs`), so it is published exactly when the
+    series becomes visible."""
+    entries = entries_of(None, change, revision=tail.revision)
+    doc = new_document(series_to_doc(tail), entries)
+    doc["pending"] = {"origin": origin_id, "outbox": [outbox_entry_to_doc(entry) for entry in outbox]}
+    with database_errors():
+        # Only ever replaces a pending doc: a committed series with this id is a CONFLICT, never
+        # overwritten.
+        if (await store.capabilities()).atomic_updates:
+            # The upsert's insert fails on a committed series with this id (duplicate key).
+            await store.sessions.replace_one({"_id": tail.id, **PENDING}, doc, upsert=True)
+        else:
+            current = await store.sessions.find_one({"_id": tail.id}, {"pending": 1})
+            if current is None:
+                await store.sessions.insert_one(doc)
+            elif "pending" in current:
+                await store.sessions.replace_one({"_id": tail.id}, doc)
+            else:
+                raise Conflict("the series a split would create already exists")
+        for override in moved:
+            await store.sessions.replace_one({"_id": override.id}, override_to_doc(override), upsert=True)
+        # The sequencer skips this series, keeping the hint, until the split commits (storage/changes.py).
+        await store._leave_hints(tail.id, entries)
+
+
+async def committed_splits(store: SessionStore, series_id: str) -> list[str]:
+    with database_errors():
+        doc = await store.sessions.find_one({"_id": series_id}, {"splitInto": 1})
+    return [] if doc is None else list(doc.get("splitInto") or ())
+
+
+def _pending_at(revision: Any) -> Condition:
+    """Still pending, and at the revision its released notifications are stamped with."""
+
+    def holds(doc: Document) -> bool:
+        return "pending" in doc and doc.get("revision") == revision
+
+    return Condition({**PENDING, "revision": revision}, holds, ("pending", "revision"))
+
+
+async def finish(store: SessionStore, tail_id: str) -> bool:
+    """Step 3 for a committed split: True if this call removed the pending mark."""
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        with database_errors():
+            doc = await store.sessions.find_one({"_id": tail_id}, {"pending": 1, "revision": 1})
+        if doc is None or "pending" not in doc:
+            return False
+        update: dict[str, Any] = {"$unset": {"pending": ""}}
+        pending, revision = doc["pending"], doc.get("revision")
+        entries = (pending.get("outbox") if isinstance(pending, dict) else None) or []
+        # Stamped with the revision they are released at, as every write stamps its outbox entries, so
+        # the dispatcher's mark and the writers' trimming cover them (storage/pending.py); guarded by
+        # that revision: a write to the series in between makes this round read again.
+        stamped = [entry | {"revision": revision} for entry in entries if isinstance(entry, dict)]
+        if stamped:
+            update["$push"] = {OUTBOX.field: {"$each": stamped}}
+        where = await store._write_filter(tail_id, _pending_at(revision))
+        if where is None:
+            continue
+        with database_errors():
+            result = await store.sessions.update_one(where, update)
+            if result.modified_count and stamped:
+                await store._leave_hints(tail_id, {OUTBOX: stamped})
+        if result.matched_count:
+            return bool(result.modified_count)
+    return False
+
+
+async def sweep(store: SessionStore, *, older_than: datetime) -> tuple[list[str], list[str]]:
+    """Complete committed splits and roll back uncommitted ones created before `older_than` (younger
+    ones may be in flight in another process). Returns (finished, rolled back) series ids."""
+    with database_errors():
+        docs = await store.sessions.find(PENDING, {"pending": 1, "createdDate": 1}).to_list(length=None)
+    visible = {doc["_id"] for doc in await store.committed(docs)}
+    finished: list[str] = []
+    rolled_back: list[str] = []
+    for doc in docs:
+        if doc["_id"] in visible:
+            if await finish(store, doc["_id"]):
+                finished.append(doc["_id"])
+            continue
+        created = doc.get("createdDate")
+        if isinstance(created, datetime) and as_utc(created) >= older_than:
+            continue
+        where = await store._write_filter(doc["_id"], IS_PENDING)
+        if where is None:
+            continue
+        with database_errors():
+            # Never visible, so removing it (its change event and notifications with it) changes
+            # nothing anyone has read or been sent.
+            await store.sessions.delete_many({"kind": "instance", "recurringSessionId": doc["_id"]})
+            await store.sessions.delete_one(where)
+        rolled_back.append(doc["_id"])
+    return finished, rolled_back

@@ -1,0 +1,155 @@
+"""Store capabilities from `buildInfo`, and the conditional writes holding their conditions either way.
+
+On MongoDB a write's condition rides in the filter; on FerretDB (not atomic) it is checked on the document
+read by `_id`. Both modes run here against the real FerretDB, which evaluates the guarded filters too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient, monitoring
+
+from bookings_sessions.domain.changes import Change, record_change
+from bookings_sessions.domain.commands import SessionPatch
+from bookings_sessions.domain.series_patch import plan_series_update
+from bookings_sessions.storage.capabilities import StoreCapabilities, capabilities_from_build_info
+from bookings_sessions.storage.client import close_client, create_client
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+from bookings_sessions.storage.pending import CHANGE_LOG, ROOM
+from bookings_sessions.storage.store import SessionStore
+from tests.support.domain import CREATED, SERIES_CREATED, make_series, make_session
+
+LATER = CREATED + timedelta(hours=1)
+
+
+def test_ferretdb_keys_in_build_info_mean_no_atomic_updates() -> None:
+    mongodb = {"version": "7.0.14", "gitVersion": "abc", "modules": [], "ok": 1.0}
+    assert capabilities_from_build_info(mongodb).atomic_updates
+    ferretdb = {**mongodb, "ferretdbVersion": "v1.24.2", "ferretdbFeatures": {}}
+    assert not capabilities_from_build_info(ferretdb).atomic_updates
+
+
+async def test_the_store_learns_that_ferretdb_is_not_atomic(store: SessionStore) -> None:
+    assert await store.capabilities() == StoreCapabilities(atomic_updates=False)
+
+
+@pytest.fixture(params=[True, False], ids=["guarded-filter", "checked-on-read"])
+async def either_store(
+    request: pytest.FixtureRequest, ferretdb: EmbeddedFerretDB, database_name: str
+) -> AsyncIterator[SessionStore]:
+    client: Any = create_client(ferretdb.uri)
+    store = SessionStore(client, database_name, capabilities=StoreCapabilities(atomic_updates=request.param))
+    try:
+        yield store
+    finally:
+        await client.drop_database(database_name)
+        await close_client(client)
+
+
+async def test_a_stale_revision_writes_nothing(either_store: SessionStore) -> None:
+    await either_store.insert(make_session())
+    assert await either_store.patch("s1", 1, {"notes": "first"}, now=LATER) is not None
+    assert await either_store.patch("s1", 1, {"notes": "stale"}, now=LATER) is None
+    stored = await either_store.load("s1")
+    assert stored is not None and (stored.notes, stored.revision) == ("first", 2)
+
+
+async def test_patch_if_changed_writes_only_a_real_change_to_a_single_session(
+    either_store: SessionStore,
+) -> None:
+    await either_store.insert(make_session())
+    assert await either_store.patch_if_changed("s1", {"notes": "A first note"}, now=LATER) is None
+    assert await either_store.patch_if_changed("nope", {"notes": "x"}, now=LATER) is None
+    written = await either_store.patch_if_changed("s1", {"notes": "new", "tags": ()}, now=LATER)
+    assert written is not None and (written.notes, written.tags, written.revision) == ("new", (), 2)
+    cleared = await either_store.patch_if_changed("s1", {"schedule_owner_id": None}, now=LATER)
+    assert cleared is not None and (cleared.schedule_owner_id, cleared.revision) == (None, 3)
+    assert await either_store.patch_if_changed("s1", {"schedule_owner_id": None}, now=LATER) is None
+
+
+async def test_patch_if_changed_leaves_a_series_alone(either_store: SessionStore) -> None:
+    series = make_series(date(2030, 1, 7), "FREQ=WEEKLY;BYDAY=MO", session_id="series-1")
+    await either_store.insert_series(series)
+    assert await either_store.patch_if_changed("series-1", {"tags": ("X",)}, now=LATER) is None
+    assert await either_store.load("series-1") == series
+
+
+async def test_replace_series_is_a_compare_and_swap(either_store: SessionStore) -> None:
+    series = make_series(date(2030, 1, 7), "FREQ=WEEKLY;BYDAY=MO", session_id="series-2", tags=("A",))
+    await either_store.insert_series(series)
+    planned = plan_series_update(
+        series, SessionPatch.from_given({"tags": ("B",)}), business_zone="UTC", now=SERIES_CREATED
+    )
+    assert planned is not None
+    assert await either_store.replace_series(planned, series.revision)
+    assert not await either_store.replace_series(planned, series.revision)
+    assert await either_store.load("series-2") == planned
+
+
+class WriteFilters(monitoring.CommandListener):
+    """The filters of the writes to `sessions`."""
+
+    def __init__(self) -> None:
+        self.filters: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        command = event.command
+        if event.command_name == "update" and command.get("update") == "sessions":
+            self.filters += [update["q"] for update in command["updates"]]
+        if event.command_name == "findAndModify" and command.get("findAndModify") == "sessions":
+            self.filters.append(command["query"])
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def change_to(revision: int | None) -> Change:
+    return record_change(
+        session_id="s1", changed={"notes": "x"}, now=LATER, revision=revision, schedule_id="schedule-1"
+    )
+
+
+@pytest.mark.parametrize("atomic", [True, False], ids=["guarded-filter", "checked-on-read"])
+async def test_a_full_change_log_is_trimmed_with_the_write_guarded_as_the_store_needs(
+    ferretdb: EmbeddedFerretDB, database_name: str, atomic: bool
+) -> None:
+    writes = WriteFilters()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        ferretdb.uri, tz_aware=True, event_listeners=[writes]
+    )
+    store = SessionStore(client, database_name, capabilities=StoreCapabilities(atomic_updates=atomic))
+    try:
+        await store.insert(make_session(), change=change_to(1))
+        for revision in range(1, 2 * ROOM + 1):  # nothing copied yet: nothing may be trimmed
+            written = await store.patch(
+                "s1", revision, {"notes": f"n{revision}"}, now=LATER, change=change_to(revision + 1)
+            )
+            assert written is not None
+        # The shortcut declines a full log (the caller's read path trims it); a stale write is refused.
+        assert (
+            await store.patch_if_changed("s1", {"notes": "other"}, now=LATER, change=change_to(None)) is None
+        )
+        assert await store.patch("s1", 1, {"notes": "stale"}, now=LATER, change=change_to(2)) is None
+        doc = await store.sessions.find_one({"_id": "s1"})
+        assert doc is not None and len(doc["changeLog"]) == 2 * ROOM + 1
+
+        await store.hints[CHANGE_LOG].advance("s1", 2 * ROOM + 1)  # as the sequencer does after copying
+        assert await store.patch(
+            "s1", 2 * ROOM + 1, {"notes": "last"}, now=LATER, change=change_to(2 * ROOM + 2)
+        )
+        doc = await store.sessions.find_one({"_id": "s1"})
+        assert doc is not None and [entry["revision"] for entry in doc["changeLog"]] == [2 * ROOM + 2]
+
+        # On FerretDB anything but a bare `_id` (`changeLog.7`, `$or`, `revision`) decodes the collection.
+        guarded = [query for query in writes.filters if set(query) != {"_id"}]
+        assert guarded == (writes.filters if atomic else [])
+    finally:
+        await client.drop_database(database_name)
+        await client.close()
