@@ -32,6 +32,7 @@ from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from . import splits
 from .change_events import change_of, changed_fields, creation_of
+from .revisions import check_revision
 from .services import AppServices
 
 # A write step: given the time, read + plan + write; returns the new session, or None if it lost a race.
@@ -185,11 +186,16 @@ async def _apply(
     store = services.store
     parsed = parse_instance_id(session_id)
     if scope is not None:
-        scoped = await _scoped(services, session_id, parsed, patch, notification, change_kind, scope)
-        if scoped is not None:
+        scoped = await _scoped(
+            services, session_id, parsed, patch, notification, change_kind, scope, expected_revision
+        )
+        if isinstance(scoped, Session):
             return scoped
         if parsed is not None and scope is not EditScope.THIS:
-            # ALL, or THIS_AND_FOLLOWING from the first occurrence: the whole series, by its id.
+            # ALL, or THIS_AND_FOLLOWING from the first occurrence: the whole series, by its id (the
+            # latter expecting the series as it was when the named instance's revision was checked).
+            if isinstance(scoped, splits.WholeSeries):
+                expected_revision = scoped.expected_revision
             return await _apply(services, parsed[0], patch, notification, change_kind, expected_revision)
     if parsed is None and notification is None and expected_revision is None:
         # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
@@ -297,7 +303,8 @@ async def _scoped(
     notification: NotificationRequest | None,
     change_kind: str,
     scope: EditScope,
-) -> Session | None:
+    expected_revision: int | None,
+) -> Session | splits.WholeSeries | None:
     """The session written for a scope other than the default path's, or None to go on with that."""
     if parsed is None:
         if scope is not EditScope.ALL and isinstance(await services.store.load(session_id), Series):
@@ -310,23 +317,17 @@ async def _scoped(
         return None
     series_id, occurrence_date = parsed
     if change_kind == "CANCELLED":
-        return await splits.end_series(services, session_id, series_id, occurrence_date, notification)
-    return await splits.split_series(services, session_id, series_id, occurrence_date, patch, notification)
+        return await splits.end_series(
+            services, session_id, series_id, occurrence_date, notification, expected_revision
+        )
+    return await splits.split_series(
+        services, session_id, series_id, occurrence_date, patch, notification, expected_revision
+    )
 
 
 def edit_scope(options: dict[str, Any] | None) -> EditScope | None:
     value = (options or {}).get("scope")
     return None if value is None else EditScope(value)
-
-
-def check_revision(current: Session, expected: int | None) -> None:
-    """Stale-edit protection: checked inside each CAS attempt, so a write that lands between the
-    client's read and ours is caught even when it happens while we retry."""
-    if expected is not None and expected != current.revision:
-        raise Conflict(
-            f"the session is at revision {current.revision}, not {expected}: re-read it and retry",
-            current_revision=current.revision,
-        )
 
 
 def expected_revision(options: dict[str, Any] | None) -> int | None:

@@ -4,10 +4,15 @@ Kept apart from `sessions.py`. What is recorded per affected series rides in tha
 participant notifications (the outbox) and one change event (docs/design.md §9) — UPDATED for the
 original (its new UNTIL, in the commit write), CREATED for the new series (in its pending insert,
 published only once the split is committed). Live `sessionUpdated` events follow from the change log.
+
+`expectedRevision` is checked against the instance the client named, as `session(id)` shows it, in
+each attempt before anything is written. A retry of a split that was already committed is not checked:
+that instance is no longer the original's, and the request's own first attempt checked it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from ..domain.changes import Change
@@ -22,10 +27,23 @@ from ..storage import splits
 from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from .change_events import change_of, changed_fields, creation_of
+from .revisions import check_revision
 from .services import AppServices
 
 # An uncommitted split older than this is rolled back by the sweep (younger ones may be in flight).
 SWEEP_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class WholeSeries:
+    """Nothing precedes the split point: the caller changes the whole series instead, expecting it
+    at this revision if the client gave one (the one read when the named instance was checked)."""
+
+    expected_revision: int | None
+
+
+def _whole_series(series: Series, expected_revision: int | None) -> WholeSeries:
+    return WholeSeries(None if expected_revision is None else series.revision)
 
 
 def _notify(
@@ -68,6 +86,14 @@ async def _series(services: AppServices, series_id: str, instance_id: str) -> Se
     return series
 
 
+async def _named(services: AppServices, series: Series, occurrence_date: date) -> Session:
+    """The instance the client named, as `session(id)` shows it: its revision is the one it read."""
+    override = await services.store.get_override(occurrence_id(series.id, occurrence_date))
+    found = instance_session(series, occurrence_date, override)
+    assert found is not None, "callers checked that it is an occurrence"
+    return found
+
+
 async def split_series(
     services: AppServices,
     instance_id: str,
@@ -75,9 +101,10 @@ async def split_series(
     occurrence_date: date,
     patch: SessionPatch,
     notification: NotificationRequest | None,
-) -> Session | None:
+    expected_revision: int | None,
+) -> Session | WholeSeries:
     """The change applied from this occurrence on, as a new series; the original ends before it.
-    None when nothing would be left before it: the caller updates the whole series instead."""
+    WholeSeries when nothing would be left before it: the caller updates the whole series instead."""
     store = services.store
     async with session_lock(series_id):
         for _ in range(MAX_WRITE_ATTEMPTS):
@@ -88,11 +115,18 @@ async def split_series(
                 if resumed is not None:
                     return resumed
                 raise NotFound(f"no session with id {instance_id!r}", field="session_id")
+            named = await _named(services, series, occurrence_date)
+            check_revision(named, expected_revision)
             day = _first_day_to_change(series, occurrence_date, now)
-            before = instance_session(series, day, await store.get_override(occurrence_id(series_id, day)))
+            if day == occurrence_date:
+                before: Session | None = named
+            else:  # the named occurrence has started: the split starts at the next one
+                override = await store.get_override(occurrence_id(series_id, day))
+                before = instance_session(series, day, override)
             assert before is not None
             if not has_occurrence_before(series, day):
-                return None  # nothing before it: "this and following" is the whole series (ALL)
+                # Nothing before it: "this and following" is the whole series (ALL).
+                return _whole_series(series, expected_revision)
             overrides = await store.find_overrides(
                 [series_id], day, date.max, datetime.max.replace(tzinfo=UTC), now
             )
@@ -137,9 +171,11 @@ async def end_series(
     series_id: str,
     occurrence_date: date,
     notification: NotificationRequest | None,
-) -> Session | None:
+    expected_revision: int | None,
+) -> Session | WholeSeries:
     """Delete with THIS_AND_FOLLOWING: the series ends before this occurrence (or the first one that
-    has not started). None when nothing would be left before it: the caller cancels the whole series."""
+    has not started). WholeSeries when nothing would be left before it: the caller cancels the whole
+    series."""
     store = services.store
     async with session_lock(series_id):
         for _ in range(MAX_WRITE_ATTEMPTS):
@@ -147,9 +183,11 @@ async def end_series(
             series = await _series(services, series_id, instance_id)
             if find_occurrence(series, occurrence_date) is None:
                 raise NotFound(f"no session with id {instance_id!r}", field="session_id")
+            if expected_revision is not None:
+                check_revision(await _named(services, series, occurrence_date), expected_revision)
             day = _first_day_to_change(series, occurrence_date, now)
             if not has_occurrence_before(series, day):
-                return None
+                return _whole_series(series, expected_revision)
             ended = end_before(series, day, now)
             before, after = series.as_session(), ended.as_session()
             outbox = _notify(before, after, notification, "CANCELLED", now)
