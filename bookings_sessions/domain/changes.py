@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from .notifications import NotificationStatus
+from .notifications import DeliveryState
 from .values import SessionStatus
 
 
@@ -104,20 +104,11 @@ def resolve_pending(entries: Iterable[Change], *, revision: int, schedule_id: st
     return resolved
 
 
-class ChangeDelivery(BaseModel):
+class ChangeDelivery(DeliveryState):
     """One change event on its way to the change webhook (§9): delivered like a notification (§5)."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str  # `delivery_key`: also the Idempotency-Key, so a receiver can drop a repeat
     change: Change
-    created_date: datetime
-    status: NotificationStatus = NotificationStatus.PENDING
-    attempts: int = 0
-    last_error: str | None = None
-    sent_date: datetime | None = None
-    next_attempt_at: datetime | None = None
-    lease_generation: int = 0
 
 
 def delivery_key(change: Change) -> str:

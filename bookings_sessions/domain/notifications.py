@@ -29,16 +29,11 @@ class NotificationStatus(StrEnum):
     FAILED = "FAILED"
 
 
-class Notification(BaseModel):
-    """A notification as the dispatcher and the admin query see it."""
+class DeliveryState(BaseModel):
+    """Where a webhook delivery stands: notifications and change events are delivered alike (§5, §9)."""
 
     model_config = ConfigDict(frozen=True)
 
-    id: str
-    session_id: str
-    kind: NotificationKind
-    message: str | None = None
-    recipients: tuple[Participant, ...] = ()
     created_date: datetime
     status: NotificationStatus = NotificationStatus.PENDING
     attempts: int = 0
@@ -46,6 +41,16 @@ class Notification(BaseModel):
     sent_date: datetime | None = None
     next_attempt_at: datetime | None = None
     lease_generation: int = 0
+
+
+class Notification(DeliveryState):
+    """A notification as the dispatcher and the admin query see it."""
+
+    id: str
+    session_id: str
+    kind: NotificationKind
+    message: str | None = None
+    recipients: tuple[Participant, ...] = ()
 
 
 def outbox_entries(

@@ -19,9 +19,8 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.changes import Change, ChangeDelivery, delivery_key
-from ..domain.notifications import NotificationStatus
 from .changes import ChangeLogStore
-from .deliveries import DeliveryStore, pending_state
+from .deliveries import DeliveryStore, delivery_state_from_doc, pending_state
 from .documents import change_from_doc, change_to_doc
 from .store import database_errors
 
@@ -34,13 +33,7 @@ def change_delivery_from_doc(doc: Document) -> ChangeDelivery:
     return ChangeDelivery(
         id=doc["_id"],
         change=change_from_doc(doc["change"]),
-        created_date=doc["createdDate"],
-        status=NotificationStatus(doc.get("status", NotificationStatus.PENDING.value)),
-        attempts=doc.get("attempts", 0),
-        last_error=doc.get("lastError"),
-        sent_date=doc.get("sentDate"),
-        next_attempt_at=doc.get("nextAttemptAt"),
-        lease_generation=doc.get("leaseGeneration", 0),
+        **delivery_state_from_doc(doc),
     )
 
 

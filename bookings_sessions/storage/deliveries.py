@@ -44,6 +44,19 @@ class Delivery(Protocol):
 T = TypeVar("T", bound=Delivery)
 
 
+def delivery_state_from_doc(doc: Document) -> dict[str, Any]:
+    """The delivery fields of a stored record, as `DeliveryState` names them."""
+    return {
+        "created_date": doc["createdDate"],
+        "status": NotificationStatus(doc.get("status", NotificationStatus.PENDING.value)),
+        "attempts": doc.get("attempts", 0),
+        "last_error": doc.get("lastError"),
+        "sent_date": doc.get("sentDate"),
+        "next_attempt_at": doc.get("nextAttemptAt"),
+        "lease_generation": doc.get("leaseGeneration", 0),
+    }
+
+
 def pending_state(created: datetime) -> Document:
     """The delivery fields of a new record: pending, due now, not leased."""
     return {

@@ -18,7 +18,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.notifications import Notification, NotificationKind, NotificationStatus
-from .deliveries import DeliveryStore, pending_state
+from .deliveries import DeliveryStore, delivery_state_from_doc, pending_state
 from .documents import participant_from_doc
 from .pending import OUTBOX, Hints
 from .store import database_errors
@@ -45,13 +45,7 @@ def notification_from_doc(doc: Document) -> Notification:
         kind=NotificationKind(doc["kind"]),
         message=doc.get("message"),
         recipients=tuple(participant_from_doc(item) for item in doc.get("recipients", ())),
-        created_date=doc["createdDate"],
-        status=NotificationStatus(doc.get("status", NotificationStatus.PENDING.value)),
-        attempts=doc.get("attempts", 0),
-        last_error=doc.get("lastError"),
-        sent_date=doc.get("sentDate"),
-        next_attempt_at=doc.get("nextAttemptAt"),
-        lease_generation=doc.get("leaseGeneration", 0),
+        **delivery_state_from_doc(doc),
     )
 
 
