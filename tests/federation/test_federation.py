@@ -58,7 +58,8 @@ def test_gateway_resolves_session_entities_in_one_subgraph_request(live_server: 
 
 class FindCommands(monitoring.CommandListener):
     """Counts `find`s of sessions by id on one database; pymongo offers no way to unregister, so it can be
-    switched. Only finds by `_id`: the server's background movers (outbox, change log) scan on their own."""
+    switched. Only finds by `_id` that read sessions for a request: the server's background movers (outbox,
+    change log) also read sessions by `_id`, but only to fetch their pending entries."""
 
     def __init__(self) -> None:
         self.database: str | None = None
@@ -67,7 +68,9 @@ class FindCommands(monitoring.CommandListener):
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         command = event.command
         by_id = command.get("find") == "sessions" and "_id" in command.get("filter", {})
-        if event.database_name == self.database and event.command_name == "find" and by_id:
+        projection = command.get("projection") or {}
+        mover = projection.get("changeLog") == 1 or projection.get("outbox") == 1
+        if event.database_name == self.database and event.command_name == "find" and by_id and not mover:
             self.finds.append(dict(command))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
