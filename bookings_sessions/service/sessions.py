@@ -313,9 +313,17 @@ async def _scoped(
                 field="options.scope",
             )
         return None  # a single session is its only occurrence: every scope is the session itself
+    series_id, occurrence_date = parsed
+    if scope is EditScope.ALL:
+        if expected_revision is None:
+            return None
+        # The client read the instance it named, whose revision is its exception's once it has one: check
+        # that, then write the series expecting the revision it had when read together with it.
+        series, _, named = await _load_instance(services, session_id, series_id, occurrence_date)
+        check_revision(named, expected_revision)
+        return splits.WholeSeries(series.revision)
     if scope is not EditScope.THIS_AND_FOLLOWING:
         return None
-    series_id, occurrence_date = parsed
     if change_kind == "CANCELLED":
         return await splits.end_series(
             services, session_id, series_id, occurrence_date, notification, expected_revision

@@ -149,3 +149,22 @@ async def test_following_from_the_first_occurrence_checks_that_instance(api: Api
     await stale(api, DELETE, following(first, now_at - 1), current=now_at)
     cancelled = (await api.data(DELETE, following(first, now_at)))["deleteSession"]
     assert cancelled["_id"] == series["_id"] and cancelled["status"] == "CANCELLED"
+
+
+async def test_all_from_an_instance_checks_the_revision_that_instance_showed(api: Api) -> None:
+    """An instance with its own exception shows that exception's revision, not its series'."""
+    series = await tuesday_class(api)
+    named = instance_id(series["_id"], TUESDAY)
+    await edit(api, named, ["own"], 1)  # the instance at 2, its series still at 1
+    everything = {"scope": "ALL"}
+    await stale(
+        api,
+        UPDATE,
+        {"id": named, "info": {"tags": ["all"]}, "options": everything | {"expectedRevision": 1}},
+        2,
+    )
+    await series_unchanged(api, series["_id"], 1)
+    whole = await api.data(
+        UPDATE, {"id": named, "info": {"tags": ["all"]}, "options": everything | {"expectedRevision": 2}}
+    )
+    assert (whole["updateSession"]["_id"], whole["updateSession"]["revision"]) == (series["_id"], 2)
