@@ -215,11 +215,21 @@ class SessionStore:
         `session_lock` (docs/design.md §4). Two cheap round trips instead of one that decodes every
         document of the collection.
         """
+        if not (await self.capabilities()).atomic_updates:
+            with database_errors():
+                current = await self.sessions.find_one(
+                    {"_id": session_id}, dict.fromkeys(condition.fields, 1)
+                )
+            if current is None or not condition.holds(current):
+                return None
+        return await self._guarded(session_id, condition)
+
+    async def _guarded(self, session_id: str, condition: Condition) -> Document:
+        """Where a write's condition lives: in the filter on an atomic store; on FerretDB the caller has
+        just checked it on the document read by `_id`, and the bare `_id` is the whole filter."""
         if (await self.capabilities()).atomic_updates:
             return {"_id": session_id, **condition.query}
-        with database_errors():
-            current = await self.sessions.find_one({"_id": session_id}, dict.fromkeys(condition.fields, 1))
-        return {"_id": session_id} if current is not None and condition.holds(current) else None
+        return {"_id": session_id}
 
     async def ping(self) -> None:
         """Readiness: any driver failure, not only a lost connection, means "not ready"."""
@@ -458,9 +468,8 @@ class SessionStore:
             for spool, docs in entries.items():
                 mark = await self.hints[spool].mark(session_id)
                 arrays[spool.field] = [*spool.uncopied(current, mark), *docs]
-            # Checked on `current` just now: on FerretDB the bare `_id` is the whole filter.
-            atomic = (await self.capabilities()).atomic_updates
-            where = {"_id": session_id, **condition.query} if atomic else {"_id": session_id}
+            # `condition` was checked on `current` just now.
+            where = await self._guarded(session_id, condition)
             written = await write(where, update | {"$set": update.get("$set", {}) | arrays})
         if written is not None:
             await self._leave_hints(session_id, entries)
