@@ -19,7 +19,7 @@ from typing import Any
 
 from ..domain.changes import record_change
 from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
-from ..domain.errors import BadUserInput, Conflict, NotFound, fields_of
+from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.idempotency import KeyRecord, checked_key, fingerprint, key_id
 from ..domain.model import Session
 from ..domain.notifications import outbox_entries
@@ -32,6 +32,7 @@ from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from . import splits
 from .change_events import change_of, changed_fields, creation_of
+from .lookups import not_found, series_of
 from .revisions import check_revision
 from .services import AppServices
 
@@ -43,21 +44,15 @@ def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
-def _not_found(session_id: str) -> NotFound:
-    return NotFound(f"no session with id {session_id!r}", field="session_id")
-
-
 async def _load_instance(
     services: AppServices, session_id: str, series_id: str, occurrence_date: date
 ) -> tuple[Series, InstanceOverride | None, Session]:
     """An instance's series, its stored exception (if any) and the instance as clients see it."""
-    series = await services.store.load(series_id)
-    if not isinstance(series, Series):
-        raise _not_found(session_id)
+    series = await series_of(services, series_id, session_id)
     override = await services.store.get_override(session_id)
     found = instance_session(series, occurrence_date, override)
     if found is None:
-        raise _not_found(session_id)
+        raise not_found(session_id)
     return series, override, found
 
 
@@ -69,7 +64,7 @@ async def load_session(services: AppServices, session_id: str) -> Session:
         return found
     stored = await services.store.load(session_id)
     if stored is None:
-        raise _not_found(session_id)
+        raise not_found(session_id)
     return stored.as_session() if isinstance(stored, Series) else stored
 
 
@@ -219,25 +214,22 @@ async def _apply(
     async def single_or_series(now: datetime) -> Session | None:
         stored = await store.load(session_id)
         if stored is None:
-            raise _not_found(session_id)
+            raise not_found(session_id)
         if isinstance(stored, Series):
             before = stored.as_session()
             check_revision(before, expected_revision)
             with fields_of("session_info"):
                 planned = plan_series_update(stored, patch, business_zone=zone, now=now)
-            after = before if planned is None else planned.as_session()
-            outbox = outbox_entries(
-                before, changed_fields(before, after), notification, change_kind=change_kind, now=now
-            )
-            if planned is None and not outbox:
-                return before
+            # Without a plan the series is only re-stamped (to carry a notification): no field changes.
             next_state = planned or stored.model_copy(
                 update={"revision": stored.revision + 1, "updated_date": now}
             )
             after = next_state.as_session()
-            change = change_of(
-                before, changed_fields(before, after), revision=next_state.revision, now=now, after=after
-            )
+            changed = changed_fields(before, after)
+            outbox = outbox_entries(before, changed, notification, change_kind=change_kind, now=now)
+            if planned is None and not outbox:
+                return before
+            change = change_of(before, changed, revision=next_state.revision, now=now, after=after)
             written = await store.replace_series(next_state, stored.revision, change=change, outbox=outbox)
             return after if written else None
         check_revision(stored, expected_revision)

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from ..domain.changes import Change
 from ..domain.commands import NotificationRequest, SessionPatch
-from ..domain.errors import BadUserInput, Conflict, NotFound, fields_of
+from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.model import Session
 from ..domain.notifications import Notification, outbox_entries
 from ..domain.recurrence import instance_id as occurrence_id
@@ -27,6 +27,7 @@ from ..storage import splits
 from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from .change_events import change_of, changed_fields, creation_of
+from .lookups import not_found, series_of
 from .revisions import check_revision
 from .services import AppServices
 
@@ -79,13 +80,6 @@ def _first_day_to_change(series: Series, occurrence_date: date, now: datetime) -
     return day
 
 
-async def _series(services: AppServices, series_id: str, instance_id: str) -> Series:
-    series = await services.store.load(series_id)
-    if not isinstance(series, Series):
-        raise NotFound(f"no session with id {instance_id!r}", field="session_id")
-    return series
-
-
 async def _named(services: AppServices, series: Series, occurrence_date: date) -> Session:
     """The instance the client named, as `session(id)` shows it: its revision is the one it read."""
     override = await services.store.get_override(occurrence_id(series.id, occurrence_date))
@@ -109,21 +103,17 @@ async def split_series(
     async with session_lock(series_id):
         for _ in range(MAX_WRITE_ATTEMPTS):
             now = utc_now()
-            series = await _series(services, series_id, instance_id)
+            series = await series_of(services, series_id, instance_id)
             if find_occurrence(series, occurrence_date) is None:
                 resumed = await _resumed(services, series, occurrence_date)
                 if resumed is not None:
                     return resumed
-                raise NotFound(f"no session with id {instance_id!r}", field="session_id")
+                raise not_found(instance_id)
             named = await _named(services, series, occurrence_date)
             check_revision(named, expected_revision)
             day = _first_day_to_change(series, occurrence_date, now)
-            if day == occurrence_date:
-                before: Session | None = named
-            else:  # the named occurrence has started: the split starts at the next one
-                override = await store.get_override(occurrence_id(series_id, day))
-                before = instance_session(series, day, override)
-            assert before is not None
+            # The named occurrence may have started: the split then starts at the next one.
+            before = named if day == occurrence_date else await _named(services, series, day)
             if not has_occurrence_before(series, day):
                 # Nothing before it: "this and following" is the whole series (ALL).
                 return _whole_series(series, expected_revision)
@@ -180,9 +170,9 @@ async def end_series(
     async with session_lock(series_id):
         for _ in range(MAX_WRITE_ATTEMPTS):
             now = utc_now()
-            series = await _series(services, series_id, instance_id)
+            series = await series_of(services, series_id, instance_id)
             if find_occurrence(series, occurrence_date) is None:
-                raise NotFound(f"no session with id {instance_id!r}", field="session_id")
+                raise not_found(instance_id)
             if expected_revision is not None:
                 check_revision(await _named(services, series, occurrence_date), expected_revision)
             day = _first_day_to_change(series, occurrence_date, now)
