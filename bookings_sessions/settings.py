@@ -20,7 +20,7 @@ class Settings(BaseSettings):
 
     mongodb_uri: str | None = None
     mongodb_database: str = "bookings"
-    mongodb_driver: Literal["motor", "pymongo"] = "motor"
+    mongodb_driver: Literal["motor", "pymongo"] = "pymongo"
     business_time_zone: str = "UTC"
     jwt_secret: SecretStr | None = None
     jwt_public_key: str | None = None

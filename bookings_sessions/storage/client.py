@@ -1,4 +1,8 @@
-"""The one place that picks the MongoDB driver: motor (default) or PyMongo's own async client."""
+"""The one place that picks the MongoDB driver: PyMongo's own async client (default) or motor.
+
+PyMongo's client runs on the event loop itself; motor hands every operation to a thread pool and back,
+which costs CPU and latency per call (docs/performance.md). motor stays available and tested.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ Driver = Literal["motor", "pymongo"]
 
 def create_client(
     uri: str,
-    driver: Driver = "motor",
+    driver: Driver = "pymongo",
     *,
     server_selection_timeout_ms: int = 3000,
     operation_timeout_ms: int | None = None,
