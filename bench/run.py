@@ -57,6 +57,13 @@ class Config:
     duration: float = 5.0
     warmup: float = 1.0
     connections: int = 16
+    # BENCH_ONLY=typename,session: only the rows whose key starts with one of these words (typename,
+    # session, sessions, update, create, raw, floor), for a quick look at one lever; the report marks
+    # the others n/a.
+    only: tuple[str, ...] = ()
+
+    def selected(self, key: str) -> bool:
+        return not self.only or key.split("_")[0] in self.only
 
     @classmethod
     def from_env(cls) -> Config:
@@ -65,6 +72,7 @@ class Config:
             duration=max(1.0, float(os.environ.get("BENCH_DURATION", cls.duration))),
             warmup=max(0.0, float(os.environ.get("BENCH_WARMUP", cls.warmup))),
             connections=max(1, int(os.environ.get("BENCH_CONNECTIONS", cls.connections))),
+            only=tuple(word for word in os.environ.get("BENCH_ONLY", "").split(",") if word),
         )
 
 
@@ -154,6 +162,9 @@ class Bench:
         """One measured row; returns the probe's answer. `writes` counts what the writes left behind
         (default for `ids`: the revision sum over them)."""
         cfg = self.config
+        if not cfg.selected(key):
+            self.failures[key] = "not selected (BENCH_ONLY)"
+            return None
         if writes is None and ids:
             writes = partial(self.revisions.total, ids)
         try:
@@ -214,6 +225,9 @@ class Bench:
 
     def raw(self, key: str, driver: str, tag: str) -> None:
         cfg = self.config
+        if not cfg.selected(key):
+            self.failures[key] = "not selected (BENCH_ONLY)"
+            return
         try:
             before = self.revisions.settled(self.singles)
             result = load.raw_driver(

@@ -1,8 +1,9 @@
 """Prometheus metrics, JSON logs and the request id that ties a request's log lines together.
 
 - :class:`Metrics` owns one prometheus-client registry per app (tests build many apps in one process).
-- :class:`GraphQLMetrics` is a strawberry SchemaExtension: one observation per GraphQL operation,
-  labelled by operation name, operation type and result code (the first error's ``extensions.code``).
+- :meth:`Metrics.record_operation`: one observation per GraphQL operation, labelled by operation name,
+  operation type and result code (the first error's ``extensions.code``); HTTP operations record it in
+  schema/execution.py, WebSocket ones through the :class:`GraphQLMetrics` schema extension.
 - :class:`RequestContextMiddleware` (pure ASGI) takes a valid incoming ``X-Request-Id`` or makes one,
   echoes it on the response, logs one access line and counts the HTTP request.
 - :class:`JsonFormatter` writes one JSON object per line; every record logged while a request is being
@@ -132,7 +133,9 @@ class Metrics:
         self._operation_names.add(name)
         return name
 
-    def observe_operation(self, operation: str, kind: str, code: str, seconds: float) -> None:
+    def record_operation(self, name: str | None, kind: str, code: str, seconds: float) -> None:
+        """One GraphQL operation: counted and timed, and named on the request's access log line."""
+        operation = self.operation_label(name)
         key = (operation, kind, code)
         children = self._operation_children.get(key)
         if children is None:
@@ -140,6 +143,8 @@ class Metrics:
             self._operation_children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+        if (info := _current.get()) is not None:
+            info.operation, info.code = operation, code
 
     def observe_http(self, method: str, path: str, status: int, seconds: float) -> None:
         route = next((known for known in KNOWN_ROUTES if path.startswith(known)), OTHER)
@@ -186,10 +191,7 @@ class GraphQLMetrics(SchemaExtension):
             name = context.operation_name
         except Exception:  # nothing parsed: no operation to name
             kind, name = "unknown", None
-        operation = self.metrics.operation_label(name)
-        self.metrics.observe_operation(operation, kind, code, seconds)
-        if (info := _current.get()) is not None:
-            info.operation, info.code = operation, code
+        self.metrics.record_operation(name, kind, code, seconds)
 
 
 class RequestContextMiddleware:

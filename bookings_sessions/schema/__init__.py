@@ -2,34 +2,85 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter
-from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.federation.schema import FederationAny
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext, Info
+from strawberry.types import ExecutionContext as StrawberryExecutionContext
+from strawberry.types import ExecutionResult, Info
+from strawberry.types.graphql import OperationType
 
 from ..observability import GraphQLMetrics, Metrics
 from .changes import ChangesQuery
 from .directives import RequiresRole
 from .entities import checked_entities
 from .errors import ErrorCodes
-from .limits import LimitedValidation, Limits
+from .execution import OperationRunner
+from .limits import Limits
 from .notifications import NotificationsQuery
-from .parsing import SafeParserCache
+from .prepared import PreparedDocuments, PreparedPhases, validation_rules
 from .root import Mutation, Query
 from .subscription import Subscription
 from .types import Session
 
 
 class SessionsSchema(strawberry.federation.Schema):
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    def __init__(
+        self, *, limits: Limits, max_tokens: int, introspection: bool, metrics: Metrics | None, **kwargs: Any
     ) -> None:
-        # Client errors are answers, not incidents; ErrorCodes logs the unexpected ones once, with a
+        self.prepared_documents: PreparedDocuments | None = None  # set below, once the schema is built
+        extensions: list[Any] = []
+        if metrics is not None:
+            # Before ErrorCodes: on_operation hooks unwind in reverse, so it sees the final error codes.
+            extensions.append(lambda: GraphQLMetrics(metrics))
+        # Extension classes/factories, not instances: strawberry builds them per operation. They serve
+        # WebSocket operations; queries and mutations over HTTP take `execute` below.
+        extensions += [ErrorCodes, lambda: PreparedPhases(self._prepared())]
+        super().__init__(extensions=extensions, **kwargs)
+        self.prepared_documents = PreparedDocuments(
+            self._schema,
+            rules=validation_rules(introspection=introspection),
+            limits=limits,
+            max_tokens=max_tokens,
+        )
+        self._runner = OperationRunner(
+            self._schema, self.prepared_documents, self.execution_context_class, metrics
+        )
+
+    def _prepared(self) -> PreparedDocuments:
+        assert self.prepared_documents is not None  # built in __init__, before any operation
+        return self.prepared_documents
+
+    async def execute(  # strawberry's signature
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        return await self._runner.run(
+            query,
+            variables=variable_values,
+            context=context_value,
+            root=root_value,
+            operation_name=operation_name,
+            allowed=DEFAULT_ALLOWED_OPERATION_TYPES
+            if allowed_operation_types is None
+            else allowed_operation_types,
+            operation_extensions=operation_extensions,
+        )
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: StrawberryExecutionContext | None = None
+    ) -> None:
+        # Client errors are answers, not incidents; `classify` logs the unexpected ones once, with a
         # reference the client also sees.
         return None
 
@@ -49,28 +100,17 @@ def build_schema(
     introspection: bool = True,
     metrics: Metrics | None = None,
 ) -> SessionsSchema:
-    # Extension classes/factories, not instances: strawberry builds them per operation. The alias and
-    # depth limits are not strawberry's rules (exponential on fragment fan-outs, see schema/limits.py);
-    # LimitedValidation checks them with the expanded-selection limit before validating, and caches
-    # both by (schema, document, rules, limits), a key that repeats from one request to the next.
-    limits = Limits(max_selections=max_selections, max_aliases=max_aliases, max_depth=max_depth)
-    extensions: list[Any] = []
-    if metrics is not None:
-        # Before ErrorCodes: on_operation hooks unwind in reverse, so it sees the final error codes.
-        extensions.append(lambda: GraphQLMetrics(metrics))
-    extensions += [
-        ErrorCodes,
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: SafeParserCache(maxsize=512),
-        lambda: LimitedValidation(limits),
-    ]
-    if not introspection:
-        extensions.append(DisableIntrospection)
+    # The alias and depth limits are not strawberry's rules (exponential on fragment fan-outs, see
+    # schema/limits.py): the prepared documents check them with the expanded-selection limit before
+    # validating, once per document text (schema/prepared.py).
     return SessionsSchema(
+        limits=Limits(max_selections=max_selections, max_aliases=max_aliases, max_depth=max_depth),
+        max_tokens=max_tokens,
+        introspection=introspection,
+        metrics=metrics,
         query=merge_types("Query", (Query, NotificationsQuery, ChangesQuery)),
         mutation=Mutation,
         subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],
-        extensions=extensions,
     )

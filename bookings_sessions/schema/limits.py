@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from graphql import (
     DocumentNode,
@@ -30,7 +29,6 @@ from graphql import (
 )
 from graphql.validation import ASTValidationRule
 from graphql.validation.validate import ValidationAbortedError
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 
@@ -186,30 +184,14 @@ def _clear_abort(error: GraphQLError) -> GraphQLError:
     return _refused(message, "GRAPHQL_VALIDATION_FAILED")
 
 
-@lru_cache(maxsize=512)
 def checked_validation(
     schema: GraphQLSchema,
     document: DocumentNode,
     rules: tuple[type[ASTValidationRule], ...],
     limits: Limits,
 ) -> list[GraphQLError]:
-    """The limits first, then graphql-core's rules; cached, so a repeated document costs a lookup."""
+    """The limits first, then graphql-core's rules (schema/prepared.py runs this once per document text)."""
     errors = limit_errors(document, limits)
     if errors:
         return errors
     return [_clear_abort(error) for error in validate_document(schema, document, rules)]
-
-
-class LimitedValidation(SchemaExtension):
-    """Replaces strawberry's ValidationCache: the same cache, with the cost limits checked first."""
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        assert context.graphql_document is not None  # strawberry validates only a parsed document
-        context.pre_execution_errors = checked_validation(
-            context.schema._schema, context.graphql_document, context.validation_rules, self.limits
-        )
-        yield
