@@ -15,9 +15,9 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import secrets
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +29,6 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
-    Histogram,
     gc_collector,
     generate_latest,
     platform_collector,
@@ -39,6 +38,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
+
+from .request_metrics import CountedHistogram
 
 # Operation names come from clients: bound the label set so nobody can grow our memory through it.
 MAX_OPERATION_NAMES: Final = 200
@@ -76,7 +77,7 @@ def request_id_from(incoming: str | None) -> str:
     """The client's id when it is a sane token (it ends up in logs and headers), else a new one."""
     if incoming and _VALID_REQUEST_ID.fullmatch(incoming):
         return incoming
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)  # 128 random bits, as a uuid4's hex but without building a UUID
 
 
 class Metrics:
@@ -85,43 +86,37 @@ class Metrics:
         process_collector.ProcessCollector(registry=self.registry)
         platform_collector.PlatformCollector(registry=self.registry)
         gc_collector.GCCollector(registry=self.registry)
-        labels = ("operation", "type", "code")
-        self.operations = Counter(
-            "graphql_operations",
-            "GraphQL operations by operation name, type and result code (OK or the first error's code).",
-            labels,
-            registry=self.registry,
-        )
-        self.operation_seconds = Histogram(
-            "graphql_operation_duration_seconds",
-            "GraphQL operation latency (parse, validate, execute) in seconds.",
-            labels,
+        self.operations = CountedHistogram(
+            counter=(
+                "graphql_operations",
+                "GraphQL operations by operation name, type and result code (OK or the first error's code).",
+            ),
+            histogram=(
+                "graphql_operation_duration_seconds",
+                "GraphQL operation latency (parse, validate, execute) in seconds.",
+            ),
+            labels=("operation", "type", "code"),
+            histogram_labels=3,
             buckets=LATENCY_BUCKETS,
-            registry=self.registry,
         )
-        self.http_requests = Counter(
-            "http_requests",
-            "HTTP requests by method, route and status.",
-            ("method", "route", "status"),
-            registry=self.registry,
-        )
-        self.http_seconds = Histogram(
-            "http_request_duration_seconds",
-            "HTTP request latency in seconds, until the response is sent.",
-            ("method", "route"),
+        self.http_requests = CountedHistogram(
+            counter=("http_requests", "HTTP requests by method, route and status."),
+            histogram=(
+                "http_request_duration_seconds",
+                "HTTP request latency in seconds, until the response is sent.",
+            ),
+            labels=("method", "route", "status"),
+            histogram_labels=2,
             buckets=LATENCY_BUCKETS,
-            registry=self.registry,
         )
+        self.registry.register(self.operations)
+        self.registry.register(self.http_requests)
         self.undecodable_documents = Counter(
             "bookings_sessions_undecodable_documents",
             "Stored documents a read skipped because they cannot be decoded (each is logged once by id).",
             registry=self.registry,
         )
         self._operation_names: set[str] = set()
-        # `labels()` takes a lock and checks its arguments on every call; the label sets are few and
-        # repeat, so each (counter, histogram) child pair is looked up once.
-        self._operation_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
-        self._http_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def operation_label(self, name: str | None) -> str:
         if not name:
@@ -136,25 +131,13 @@ class Metrics:
     def record_operation(self, name: str | None, kind: str, code: str, seconds: float) -> None:
         """One GraphQL operation: counted and timed, and named on the request's access log line."""
         operation = self.operation_label(name)
-        key = (operation, kind, code)
-        children = self._operation_children.get(key)
-        if children is None:
-            children = (self.operations.labels(*key), self.operation_seconds.labels(*key))
-            self._operation_children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        self.operations.observe((operation, kind, code), seconds)
         if (info := _current.get()) is not None:
             info.operation, info.code = operation, code
 
     def observe_http(self, method: str, path: str, status: int, seconds: float) -> None:
         route = next((known for known in KNOWN_ROUTES if path.startswith(known)), OTHER)
-        key = (method, route, str(status))
-        children = self._http_children.get(key)
-        if children is None:
-            children = (self.http_requests.labels(*key), self.http_seconds.labels(method, route))
-            self._http_children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        self.http_requests.observe((method, route, str(status)), seconds)
 
     async def endpoint(self, _: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -239,17 +222,18 @@ class RequestContextMiddleware:
             method, path = scope["method"], scope["path"]
             if self.metrics is not None:
                 self.metrics.observe_http(method, path, status, seconds)
-            fields: dict[str, object] = {
-                "method": method,
-                "path": path,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 2),
-            }
-            if info.operation is not None:
-                fields["graphql_operation"], fields["graphql_code"] = info.operation, info.code
             # Probes and scrapes every few seconds would drown the log at INFO.
             level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
-            access_log.log(level, "%s %s %s", method, path, status, extra={"fields": fields})
+            if access_log.isEnabledFor(level):  # the line's fields are built only to be written
+                fields: dict[str, object] = {
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                }
+                if info.operation is not None:
+                    fields["graphql_operation"], fields["graphql_code"] = info.operation, info.code
+                access_log.log(level, "%s %s %s", method, path, status, extra={"fields": fields})
             _current.reset(token)
 
 

@@ -43,6 +43,10 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # When complete headers are due (None: not waiting for any). One timer checks it: it is armed
+        # when a wait begins and none is pending, and re-armed for the new deadline when it fires early,
+        # so a keep-alive connection costs a timer per `header_timeout`, not two timer calls per request.
+        self._headers_due: float | None = None
         self._header_timer: asyncio.TimerHandle | None = None
         self._request_begun = False
         self._header_bytes = 0
@@ -59,15 +63,18 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_waiting()
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        awaiting_headers = self._header_timer is not None
+        awaiting_headers = self._headers_due is not None
         super().data_received(data)
         # Bytes that did not complete the headers are all header bytes (a body only follows complete
         # headers), so a body in the same read never counts. A read that completes the headers is not
         # counted: at most one read (256 KiB) past the limit gets through, instead of no bound at all.
-        if awaiting_headers and self._header_timer is not None and not self.transport.is_closing():
+        if awaiting_headers and self._headers_due is not None and not self.transport.is_closing():
             self._header_bytes += len(data)
             if self._header_bytes > self.max_header_bytes:
                 self._stop_waiting()
@@ -100,19 +107,26 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
         super().handle_websocket_upgrade()
 
     def _wait_for_headers(self) -> None:
-        self._stop_waiting()
         self._header_bytes = 0
-        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_timed_out)
+        self._headers_due = self.loop.time() + self.header_timeout
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_at(self._headers_due, self._check_headers)
 
     def _stop_waiting(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
+        self._headers_due = None  # a pending timer finds nothing due and lapses
+
+    def _check_headers(self) -> None:
+        self._header_timer = None
+        due = self._headers_due
+        if due is None or self.transport.is_closing():
+            return  # not waiting now: the next wait arms a timer
+        if self.loop.time() < due:
+            self._header_timer = self.loop.call_at(due, self._check_headers)  # a later wait began
+            return
+        self._headers_timed_out()
 
     def _headers_timed_out(self) -> None:
-        self._header_timer = None
-        if self.transport.is_closing():
-            return
+        self._headers_due = None
         if self._request_begun:
             self.transport.write(REQUEST_TIMEOUT)
         self.transport.close()

@@ -75,10 +75,12 @@ def media_type(content_type: str) -> str:
     return parse_content_type(content_type)[0]
 
 
+@lru_cache(maxsize=64)
 def response_media_type(accept: str | None) -> str:
     """graphql-response+json when listed with a quality at least that of JSON; otherwise JSON.
 
-    A missing or unsupported Accept gets JSON: the spec's advice for clients that predate it.
+    A missing or unsupported Accept gets JSON: the spec's advice for clients that predate it. Cached:
+    clients repeat the same few header values.
     """
     graphql_response: float | None = None
     json_quality: float | None = None
@@ -235,7 +237,10 @@ class GraphQLView(GraphQL[Context, None]):
         return cast(UnsetType, UNSET)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
-        sub_response = await super().get_sub_response(request)
+        # What resolvers may set (status, headers), as strawberry's: no status, no headers yet.
+        sub_response = Response()
+        sub_response.status_code = None  # type: ignore[assignment]
+        sub_response.raw_headers = []
         # Negotiated once per request; create_response reads it back.
         sub_response.media_type = response_media_type(request.headers.get("accept"))
         return sub_response

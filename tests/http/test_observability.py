@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
@@ -73,6 +74,27 @@ async def test_metrics_count_and_time_operations_by_name_and_code(
     assert buckets[(("code", "OK"), ("le", "+Inf"), ("operation", "Ping"), ("type", "query"))] == 2
     http_counts = samples(response.text, "http_requests_total")
     assert http_counts[(("method", "POST"), ("route", "/graphql"), ("status", "200"))] == 5
+
+
+def test_latency_buckets_are_cumulative_and_inclusive_of_their_bound() -> None:
+    metrics = Metrics()
+    for seconds in (0.005, 0.007, 0.3, 20.0):  # on a bound, between two, and above the last
+        metrics.record_operation("Timed", "query", "OK", seconds)
+    metrics.observe_http("POST", "/graphql", 200, 0.004)
+    metrics.observe_http("POST", "/graphql", 400, 0.2)
+
+    text = generate_latest(metrics.registry).decode()
+    labels = (("code", "OK"), ("operation", "Timed"), ("type", "query"))
+    buckets = samples(text, "graphql_operation_duration_seconds_bucket")
+    expected = {"0.005": 1, "0.01": 2, "0.25": 2, "0.5": 3, "10.0": 3, "+Inf": 4}
+    for bound, count in expected.items():
+        assert buckets[tuple(sorted((*labels, ("le", bound))))] == count, bound
+    assert samples(text, "graphql_operation_duration_seconds_sum")[labels] == pytest.approx(20.312)
+    assert samples(text, "graphql_operations_total")[labels] == 4
+    # The HTTP histogram is by method and route; the counter also by status.
+    route = (("method", "POST"), ("route", "/graphql"))
+    assert samples(text, "http_request_duration_seconds_count")[route] == 2
+    assert samples(text, "http_requests_total")[(*route, ("status", "400"))] == 1
 
 
 def test_operation_names_cannot_grow_the_label_set_without_bound() -> None:
