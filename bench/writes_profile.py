@@ -104,16 +104,25 @@ async def call(app: Any, body: bytes, token: str) -> dict[str, Any]:
 
 
 async def drained(app: Any) -> None:
-    """Until no hint waits and the sequencer committed every event (the background work is done)."""
-    db = app.state.runtime.services.store.db
-    while True:
-        await asyncio.sleep(0.05)
-        if await db["dirty_sessions"].find_one({}) or await db["dirty_outboxes"].find_one({}):
+    """Until no hint waits (stored or handed over in memory) and the sequencer's committed mark has
+    stopped moving for a few of its polls: the background work the writes caused is done."""
+    store = app.state.runtime.services.store
+    db = store.db
+    deadline = time.monotonic() + 60
+    last = None
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.3)
+        if store.handoff.waiting or await db["dirty_sessions"].find_one({}):
+            last = None
+            continue
+        if await db["dirty_outboxes"].find_one({}):
+            last = None
             continue
         committed = await db["change_sequencer"].find_one({"_id": "committed"})
-        newest = await db["changes"].find({}, {"_id": 1}).sort([("_id", -1)]).limit(1).to_list(None)
-        if newest and committed and committed["upTo"] >= newest[0]["_id"]:
+        if committed is not None and committed == last:
             return
+        last = committed
+    raise RuntimeError("the background work did not drain within 60 s")
 
 
 async def row(
@@ -179,9 +188,8 @@ async def main(requests_per_row: int, profile: bool, rounds: int) -> None:
             notes = scenarios.notes_update_body()
             results = []
             for number in range(rounds):
-                results.append(
-                    await row("create", app, [create] * requests_per_row, admin, ferretdb_pid, commands, profile)
-                )
+                creates = [create] * requests_per_row
+                results.append(await row("create", app, creates, admin, ferretdb_pid, commands, profile))
                 tag = f"{secrets.token_hex(3)}r{number}"
                 updates = [
                     notes.replace("__ID__", ids[index % POOL]).replace("__N__", f"{tag}-{index}").encode()
