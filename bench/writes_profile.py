@@ -122,7 +122,8 @@ async def drained(app: Any) -> None:
         if committed is not None and committed == last:
             return
         last = committed
-    raise RuntimeError("the background work did not drain within 60 s")
+    hint = await db["dirty_sessions"].find_one({})
+    raise RuntimeError(f"not drained within 60 s: handoff {store.handoff.waiting}, hint {hint}, mark {last}")
 
 
 async def row(

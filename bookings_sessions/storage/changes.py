@@ -123,7 +123,7 @@ class ChangeLogStore:
         """Numbers and copies the new entries of up to `limit` hinted sessions (every session: `scan`).
 
         Call only while holding the lease. The round's entries above their sessions' marks are copied
-        in write order (one insert), then the marks raised (one bulk update); after a crash in
+        in write order (one insert), then the marks raised; after a crash in
         between, a copy hits the unique (sessionId, revision) and is skipped. Session documents are
         only read (storage/pending.py).
         `next_number` is the first number to give (the holder keeps count: `last_number() + 1` when it
@@ -165,10 +165,10 @@ class ChangeLogStore:
                     assert entries[-1].revision is not None
                     revisions[doc["_id"]] = entries[-1].revision
             moved = await self._insert_all(pending, next_number)
-            if revisions:
-                await self.pending.advance_many(revisions)
-                for session_id, revision in revisions.items():
-                    self._remember_mark(session_id, revision)
+            # One update per session: FerretDB 1.24 stalled on a bulk update of many marks under load.
+            for session_id, revision in revisions.items():
+                await self.pending.advance(session_id, revision)
+                self._remember_mark(session_id, revision)
             if moved:
                 assert moved[-1].sequence is not None
                 await self._commit(moved[-1].sequence)

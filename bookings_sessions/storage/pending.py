@@ -26,8 +26,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 Document = dict[str, Any]
 
@@ -187,22 +186,6 @@ class Hints:
 
     async def all_marks(self) -> dict[str, int]:
         return {doc["_id"]: int(doc["revision"]) async for doc in self.marks.find({})}
-
-    async def advance_many(self, revisions: dict[str, int]) -> None:
-        """`advance` for several sessions in one round trip (one bulk update of the marks)."""
-        if len(revisions) == 1:
-            ((session_id, revision),) = revisions.items()
-            await self.advance(session_id, revision)
-            return
-        updates = [
-            UpdateOne({"_id": session_id}, {"$max": {"revision": revision}}, upsert=True)
-            for session_id, revision in revisions.items()
-        ]
-        try:
-            await self.marks.bulk_write(updates, ordered=False)
-        except BulkWriteError:  # two first upserts raced: one at a time, as `advance` handles that
-            for session_id, revision in revisions.items():
-                await self.advance(session_id, revision)
 
     async def advance(self, session_id: str, revision: int) -> None:
         """Record that entries up to `revision` are copied; never lowers a mark.
