@@ -156,7 +156,11 @@ class ChangeLogStore:
             for doc in docs:
                 mark = await self._mark(doc)
                 entries = resolve_pending(
-                    (change_from_doc(entry) for entry in CHANGE_LOG.uncopied(doc, mark)),
+                    # The entries leave out their session, which is the document's (`log_entry_to_doc`).
+                    (
+                        change_from_doc({"sessionId": doc["_id"], **entry})
+                        for entry in CHANGE_LOG.uncopied(doc, mark)
+                    ),
                     revision=doc.get("revision", 0),
                     schedule_id=doc.get("scheduleId"),
                 )

@@ -28,7 +28,7 @@ from .capabilities import (
 from .documents import (
     FIELD_NAMES,
     Document,
-    change_to_doc,
+    log_entry_to_doc,
     outbox_entry_to_doc,
     session_from_doc,
     session_to_doc,
@@ -88,12 +88,19 @@ def database_errors() -> Iterator[None]:
 # records exactly one change event, which the sequencer relies on (docs/design.md §9).
 
 
-def entries_of(outbox: list[Notification] | None, change: Change | None, *, revision: int | None) -> Entries:
+def entries_of(
+    outbox: list[Notification] | None,
+    change: Change | None,
+    *,
+    revision: int | None,
+    schedule_on_document: bool = True,
+) -> Entries:
     """What rides in a write: its change event (§9) and notifications (§5), by spool; outbox entries
-    carry the revision the write gives the document, so the dispatcher can keep a mark."""
+    carry the revision the write gives the document, so the dispatcher can keep a mark. An instance's
+    exception document has no `scheduleId` (`schedule_on_document=False`): its event keeps its own."""
     entries: Entries = {}
     if change is not None:
-        entries[CHANGE_LOG] = [change_to_doc(change)]
+        entries[CHANGE_LOG] = [log_entry_to_doc(change, schedule_on_document=schedule_on_document)]
     if outbox:
         entries[OUTBOX] = [outbox_entry_to_doc(entry) | {"revision": revision} for entry in outbox]
     return entries
@@ -317,7 +324,7 @@ class SessionStore:
     ) -> bool:
         """Insert a first exception, or replace one guarded by `revision`; False if someone was first."""
         doc = override_to_doc(override)
-        entries = entries_of(outbox, change, revision=override.revision)
+        entries = entries_of(outbox, change, revision=override.revision, schedule_on_document=False)
         if expected_revision is None:
             inserted = new_document(doc, entries)
             try:

@@ -352,3 +352,21 @@ async def test_hints_handed_over_become_stored_hints_when_the_lease_is_lost(
     assert await second.step()
     events, _, _ = await log.page(after=None, first=10)
     assert sorted((e.session_id, e.revision) for e in events) == [("s1", 1), ("s2", 1), ("s3", 1)]
+
+
+async def test_a_document_keeps_only_what_the_sequencer_cannot_derive_of_its_events(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    await create(store, "s1", "old")
+    await move_schedule(store, "s1", 1, "new", "old")
+    doc = await store.sessions.find_one({"_id": "s1"})
+    assert doc is not None
+    # Session, revision and schedule come from the document (its `_id`, the entry's position, its
+    # `scheduleId` walked back through the moves).
+    assert [sorted(entry) for entry in doc["changeLog"]] == [
+        ["at", "changedFields", "id", "kind"],
+        ["at", "changedFields", "id", "kind", "previousScheduleId"],
+    ]
+    assert await Sequencer(log, CONFIG, owner="me").step()
+    events, _, _ = await log.page(after=None, first=10)
+    assert [(e.session_id, e.revision, e.schedule_id) for e in events] == [("s1", 1, "old"), ("s1", 2, "new")]
