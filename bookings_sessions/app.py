@@ -146,7 +146,9 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     # Change webhooks (if CHANGE_WEBHOOK_URL is set): queued by the sequencer, delivered by every process.
     webhooks = await start_change_webhooks(settings, store.db)
     on_moved = None if webhooks is None else webhooks.queue
-    runtime.extra_tasks.extend(await start_sequencer(settings, store.db, on_moved=on_moved))
+    runtime.extra_tasks.extend(
+        await start_sequencer(settings, store.db, on_moved=on_moved, handoff=store.handoff)
+    )
     if webhooks is not None:
         runtime.extra_tasks.append(asyncio.create_task(webhooks.run(), name="change-webhooks"))
     runtime.extra_tasks.append(start_live_feed(runtime.services))

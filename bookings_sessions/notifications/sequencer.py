@@ -20,6 +20,7 @@ from ..domain.changes import Change
 from ..settings import Settings
 from ..storage.changes import ChangeLogStore, Lease, LostLease
 from ..storage.clock import utc_now
+from ..storage.pending import Handoff
 from .delivery import dispatcher_id
 
 log = logging.getLogger("bookings_sessions.changes")
@@ -58,8 +59,11 @@ class Sequencer:
         owner: str | None = None,
         prune: bool = False,
         on_moved: Callable[[list[Change]], Awaitable[None]] | None = None,
+        handoff: Handoff | None = None,
     ) -> None:
         self.store = store
+        # This process's writers hand their hints here while this sequencer holds the lease.
+        self.handoff = handoff
         self.config = config
         self.owner = owner or dispatcher_id()
         self.prune = prune
@@ -80,6 +84,7 @@ class Sequencer:
                 except LostLease as error:
                     log.warning("change sequencer %s lost its lease: %s", self.owner, error)
                     self.held = None
+                    await self._close_handoff()
                 except Exception:
                     log.exception("change sequencer round failed; retrying")
                     # Hints it took may not have been followed: look through everything next round.
@@ -87,6 +92,8 @@ class Sequencer:
                 if not busy:
                     await asyncio.sleep(self.config.poll_seconds)
         finally:
+            if self.handoff is not None:
+                self.handoff.open = False  # the next holder scans every session when it takes over
             if self.held is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(
@@ -96,10 +103,15 @@ class Sequencer:
     async def step(self) -> bool:
         """One round; True when it moved something, so the next round follows without sleeping."""
         if not await self._hold_lease():
+            await self._close_handoff()
             return False
+        if self.handoff is not None:
+            self.handoff.open = True
         now = utc_now()
         scan = self._scanned_at is None or now - self._scanned_at >= self.config.scan_every
-        moved = await self.store.move(self._next_number, limit=self.config.batch, scan=scan)
+        moved = await self.store.move(
+            self._next_number, limit=self.config.batch, scan=scan, handoff=self.handoff
+        )
         if scan:
             self._scanned_at = now
         if moved:
@@ -110,6 +122,14 @@ class Sequencer:
                 await self.on_moved(moved)
         await self._prune_if_due()
         return bool(moved)
+
+    async def _close_handoff(self) -> None:
+        """Without the lease, this process's writers leave stored hints again; what they handed over
+        meanwhile becomes stored hints too (the new holder may have scanned before those writes)."""
+        if self.handoff is not None:
+            self.handoff.open = False
+            if self.handoff.waiting:
+                await self.store.pending.drain(self.handoff)
 
     async def _hold_lease(self) -> bool:
         now = utc_now()
@@ -142,12 +162,14 @@ async def start_sequencer(
     db: object,
     *,
     on_moved: Callable[[list[Change]], Awaitable[None]] | None = None,
+    handoff: Handoff | None = None,
 ) -> list[asyncio.Task[None]]:
-    """Server start: the change log's indexes and this process's sequencer task."""
+    """Server start: the change log's indexes and this process's sequencer task (`handoff`: the hints
+    of this process's writers, storage/pending.py)."""
     config = SequencerConfig.from_settings(settings)
     store = ChangeLogStore(db)
     has_ttl = await store.ensure_indexes(config.retention)
     if not has_ttl:
         log.info("the store has no TTL indexes (FerretDB): the change sequencer prunes `changes` itself")
-    sequencer = Sequencer(store, config, prune=not has_ttl, on_moved=on_moved)
+    sequencer = Sequencer(store, config, prune=not has_ttl, on_moved=on_moved, handoff=handoff)
     return [asyncio.create_task(sequencer.run(), name="change-sequencer")]

@@ -21,18 +21,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
-from .pending import CHANGE_LOG, Hints
+from .pending import CHANGE_LOG, Handoff, Hints
 from .store import committed_docs, database_errors
 
 COMMITTED = "committed"
 LEASE = "lease"
 # FerretDB 1.24 answers this code to `expireAfterSeconds`: there the sequencer prunes instead.
 NOT_IMPLEMENTED = 238
+DUPLICATE_KEY = 11000
+# Marks a lease holder keeps in memory before it starts over (each is a few dozen bytes).
+MARKS_KEPT = 100_000
 
 
 class LostLease(RuntimeError):
@@ -51,6 +54,7 @@ class ChangeLogStore:
         self.changes = db["changes"]
         self.sequencer = db["change_sequencer"]
         self.pending = Hints(db, CHANGE_LOG)
+        self._marks: dict[str, int] = {}
 
     async def ensure_indexes(self, retention: timedelta) -> bool:
         """Creates the indexes; False when the store has no TTL indexes (the caller must prune)."""
@@ -92,6 +96,7 @@ class ChangeLogStore:
             )
             # A claim only matters while its generation is the newest; keep the last two for people.
             await self.sequencer.delete_one({"_id": f"claim:{generation - 2}"})
+        self.forget_marks()  # another holder may have raised marks since this one last held the lease
         return Lease(owner=owner, generation=generation)
 
     async def renew(self, held: Lease, *, now: datetime, lease: timedelta) -> bool:
@@ -112,27 +117,31 @@ class ChangeLogStore:
 
     # --- moving: session change logs → changes ------------------------------------------------
 
-    async def move(self, next_number: int, *, limit: int, scan: bool = False) -> list[Change]:
+    async def move(
+        self, next_number: int, *, limit: int, scan: bool = False, handoff: Handoff | None = None
+    ) -> list[Change]:
         """Numbers and copies the new entries of up to `limit` hinted sessions (every session: `scan`).
 
-        Call only while holding the lease. Per session: copy the entries above its mark in write
-        order, then raise the mark; after a crash in between, a copy hits the unique (sessionId,
-        revision) and is skipped. Session documents are only read (storage/pending.py).
+        Call only while holding the lease. The round's entries above their sessions' marks are copied
+        in write order (one insert), then the marks raised; after a crash in
+        between, a copy hits the unique (sessionId, revision) and is skipped. Session documents are
+        only read (storage/pending.py).
         `next_number` is the first number to give (the holder keeps count: `last_number() + 1` when it
-        took the lease). Returns the events newly numbered, in order.
+        took the lease). `handoff`: this process's writers' hints (storage/pending.py), taken with the
+        stored ones. Returns the events newly numbered, in order.
         """
-        moved: list[Change] = []
-        number = next_number
+        handed = {} if handoff is None else handoff.take(None if scan else limit)
         with database_errors():
-            if scan:
+            if scan:  # reads every document with entries: the handoff's are among them
                 marks = await self.pending.all_marks()
+                self._marks = dict(marks)
                 found = [
                     doc
                     async for doc in self.pending.scan()
                     if CHANGE_LOG.behind(doc, marks.get(doc["_id"], 0))
                 ]
             else:
-                found = await self.pending.take(limit)
+                found = await self._hinted(handed, limit)
             # A split's new series carries its CREATED event from its pending insert: moved only once
             # the split is committed, so a split that never commits never shows in the log (§2). Its
             # hint, taken above, is left again for a later round (a scan takes no hints).
@@ -142,24 +151,89 @@ class ChangeLogStore:
                 for doc in found:
                     if doc["_id"] not in visible:
                         await self.pending.leave(doc["_id"])
-                marks = {doc["_id"]: await self.pending.mark(doc["_id"]) for doc in docs}
+            pending: list[Change] = []
+            revisions: dict[str, int] = {}
             for doc in docs:
-                mark = marks.get(doc["_id"], 0)
-                pending = resolve_pending(
-                    (change_from_doc(entry) for entry in CHANGE_LOG.uncopied(doc, mark)),
+                mark = await self._mark(doc)
+                entries = resolve_pending(
+                    # The entries leave out their session, which is the document's (`log_entry_to_doc`).
+                    (
+                        change_from_doc({"sessionId": doc["_id"], **entry})
+                        for entry in CHANGE_LOG.uncopied(doc, mark)
+                    ),
                     revision=doc.get("revision", 0),
                     schedule_id=doc.get("scheduleId"),
                 )
-                for entry in pending:
-                    numbered = entry.model_copy(update={"sequence": number, "previous_schedule_id": None})
-                    if await self._insert(numbered):
-                        moved.append(numbered)
-                        number += 1
-                if pending:
-                    assert pending[-1].revision is not None
-                    await self.pending.advance(doc["_id"], pending[-1].revision)
+                if entries:
+                    pending += entries
+                    assert entries[-1].revision is not None
+                    revisions[doc["_id"]] = entries[-1].revision
+            moved = await self._insert_all(pending, next_number)
+            # One update per session: FerretDB 1.24 stalled on a bulk update of many marks under load.
+            for session_id, revision in revisions.items():
+                await self.pending.advance(session_id, revision)
+                self._remember_mark(session_id, revision)
             if moved:
-                await self._commit(number - 1)
+                assert moved[-1].sequence is not None
+                await self._commit(moved[-1].sequence)
+        return moved
+
+    async def _hinted(self, handed: dict[str, Document | None], limit: int) -> list[Document]:
+        """The documents of the handed and the stored hints; a handed document saves its read."""
+        docs = {doc["_id"]: doc for doc in await self.pending.take(limit)}
+        unread = [session_id for session_id, doc in handed.items() if doc is None and session_id not in docs]
+        for doc in [*await self.pending.read(unread), *(doc for doc in handed.values() if doc is not None)]:
+            known = docs.get(doc["_id"])
+            # The later state of a document holds every entry of an earlier one not yet copied.
+            if known is None or doc.get("revision", 0) > known.get("revision", 0):
+                docs[doc["_id"]] = doc
+        return list(docs.values())
+
+    async def _mark(self, doc: Document) -> int:
+        """The session's mark, read once per lease: only this holder raises it meanwhile. A mark too
+        low (after another holder's overlap) costs a duplicate copy attempt, never a lost or doubled
+        event; so a document at revision 1, just created, is taken to have none without a read."""
+        session_id = doc["_id"]
+        mark = self._marks.get(session_id)
+        if mark is None:
+            fresh = doc.get("revision") == 1
+            mark = self._marks[session_id] = 0 if fresh else await self.pending.mark(session_id)
+        return mark
+
+    def _remember_mark(self, session_id: str, revision: int) -> None:
+        if len(self._marks) >= MARKS_KEPT:
+            self._marks.clear()  # read again from the store as sessions come up
+        self._marks[session_id] = max(revision, self._marks.get(session_id, 0))
+
+    def forget_marks(self) -> None:
+        """A new lease: marks are read from the store again."""
+        self._marks.clear()
+
+    async def _insert_all(self, pending: list[Change], next_number: int) -> list[Change]:
+        """Numbers `pending` from `next_number` and inserts them in order, in one round trip; an entry
+        already in `changes` (a re-copy) is skipped and takes no number. Returns the events numbered."""
+        numbered = [
+            entry.model_copy(update={"sequence": number, "previous_schedule_id": None})
+            for number, entry in enumerate(pending, start=next_number)
+        ]
+        if not numbered:
+            return []
+        try:
+            await self.changes.insert_many([change_to_doc(change) for change in numbered], ordered=True)
+            return numbered
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors") or [{}]
+            if errors[0].get("code") != DUPLICATE_KEY:
+                raise
+            failed = int(errors[0]["index"])
+        # The ones before the duplicate are in; the rest one at a time, so a skip takes no number.
+        moved = numbered[:failed]
+        number = next_number + failed
+        for entry in pending[failed:]:
+            candidate = entry.model_copy(update={"sequence": number, "previous_schedule_id": None})
+            if await self._insert(candidate):
+                moved.append(candidate)
+                number += 1
         return moved
 
     async def _insert(self, change: Change) -> bool:

@@ -160,6 +160,20 @@ def change_to_doc(change: Change) -> Document:
     return doc
 
 
+def log_entry_to_doc(change: Change, *, schedule_on_document: bool = True) -> Document:
+    """A change event as a session document's `changeLog` entry: without what the sequencer derives
+    from the document it is on (docs/design.md §9) — the session (its `_id`), the revision (its
+    position) and, where the document has one, the schedule (walking back from it). Every write to a
+    document makes it longer for a while, and on FerretDB every lookup by `_id` reads the whole table.
+    """
+    doc = change_to_doc(change)
+    del doc["sessionId"]
+    doc.pop("revision", None)
+    if schedule_on_document:
+        doc.pop("scheduleId", None)
+    return doc
+
+
 def change_from_doc(doc: Document) -> Change:
     return Change(
         id=doc["id"],

@@ -82,6 +82,48 @@ OUTBOX = Spool(field="outbox", hints="dirty_outboxes", marks="outbox_marks", pos
 PROJECTION: Document = {"revision": 1, "scheduleId": 1, "pending": 1}
 
 
+class Handoff:
+    """Hints for this process's own change mover while it holds the lease: kept in memory, so a write
+    costs no hint insert and the mover no hint read or delete. When the write returned its document,
+    the entries and revision ride along, and the mover need not read the document back either.
+
+    Nothing is lost when this process dies with hints in here: every new lease holder first scans all
+    sessions (docs/design.md §9). A mover that loses its lease closes the handoff and writes what is
+    left as ordinary hints (`drain`), since another holder may have scanned before those writes.
+    """
+
+    def __init__(self) -> None:
+        self.open = False
+        # session id → its document's entries and revision after the latest write, or None: read it.
+        self._docs: dict[str, Document | None] = {}
+
+    def offer(self, session_id: str, doc: Document | None) -> bool:
+        """True when taken in memory (the mover here holds the lease); else leave an ordinary hint."""
+        if not self.open:
+            return False
+        known = self._docs.get(session_id, doc)
+        if doc is None or known is None:
+            self._docs[session_id] = None  # a read after both writes covers both
+        elif doc.get("revision", 0) >= known.get("revision", 0):
+            # A later write's document holds every entry of an earlier one not yet copied.
+            kept = (*PROJECTION, "_id", CHANGE_LOG.field)
+            self._docs[session_id] = {key: doc[key] for key in kept if key in doc}
+        return True
+
+    def take(self, limit: int | None = None) -> dict[str, Document | None]:
+        """Up to `limit` hints, oldest first, each with its document (None: read it)."""
+        ids = list(self._docs)[:limit]
+        return {session_id: self._docs.pop(session_id) for session_id in ids}
+
+    def put_back(self, ids: list[str]) -> None:
+        for session_id in ids:
+            self._docs.setdefault(session_id, None)
+
+    @property
+    def waiting(self) -> bool:
+        return bool(self._docs)
+
+
 class Hints:
     """One spool's hints and marks, as its writers and its mover use them."""
 
@@ -91,18 +133,41 @@ class Hints:
         self.hints = db[spool.hints]
         self.marks = db[spool.marks]
 
+    async def drain(self, handoff: Handoff) -> None:
+        """The handoff's hints as ordinary ones (its mover lost the lease); kept there until written."""
+        ids = list(handoff.take())
+        for index, session_id in enumerate(ids):
+            try:
+                await self.leave(session_id)
+            except BaseException:
+                handoff.put_back(ids[index:])
+                raise
+
     async def leave(self, session_id: str) -> None:
         """After a write: one pending hint per session is enough."""
         with contextlib.suppress(DuplicateKeyError):
             await self.hints.insert_one({"_id": session_id})
 
     async def take(self, limit: int) -> list[Document]:
-        """Hinted sessions' documents (their entries and revision), each hint deleted before the read."""
+        """Hinted sessions' documents (their entries and revision), the hints deleted before the reads.
+
+        One delete for all the hints taken (the hint collection is small, so FerretDB's decoding of it
+        for an `$in` is cheap), then a read by `_id` per session: on `sessions` only a bare `_id` is
+        pushed down to SQLite, where an `$in` would decode the whole collection.
+        """
+        hints = await self.hints.find({}, {"_id": 1}).limit(limit).to_list(length=None)
+        ids = [hint["_id"] for hint in hints]
+        if not ids:
+            return []
+        await self.hints.delete_many({"_id": {"$in": ids}})
+        return await self.read(ids)
+
+    async def read(self, ids: list[str]) -> list[Document]:
+        """The documents of `ids` (their entries and revision), one read by `_id` each."""
         projection = PROJECTION | {self.spool.field: 1}
         taken: list[Document] = []
-        for hint in await self.hints.find({}, {"_id": 1}).limit(limit).to_list(length=None):
-            await self.hints.delete_one({"_id": hint["_id"]})
-            doc = await self.sessions.find_one({"_id": hint["_id"]}, projection)
+        for session_id in ids:
+            doc = await self.sessions.find_one({"_id": session_id}, projection)
             if doc is not None:
                 taken.append(doc)
         return taken

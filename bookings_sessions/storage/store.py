@@ -28,14 +28,14 @@ from .capabilities import (
 from .documents import (
     FIELD_NAMES,
     Document,
-    change_to_doc,
+    log_entry_to_doc,
     outbox_entry_to_doc,
     session_from_doc,
     session_to_doc,
     to_plain,
     update_from_changes,
 )
-from .pending import CHANGE_LOG, OUTBOX, Hints, Spool
+from .pending import CHANGE_LOG, OUTBOX, Handoff, Hints, Spool
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
 from .undecodable import UndecodableDocuments
 
@@ -88,12 +88,19 @@ def database_errors() -> Iterator[None]:
 # records exactly one change event, which the sequencer relies on (docs/design.md §9).
 
 
-def entries_of(outbox: list[Notification] | None, change: Change | None, *, revision: int | None) -> Entries:
+def entries_of(
+    outbox: list[Notification] | None,
+    change: Change | None,
+    *,
+    revision: int | None,
+    schedule_on_document: bool = True,
+) -> Entries:
     """What rides in a write: its change event (§9) and notifications (§5), by spool; outbox entries
-    carry the revision the write gives the document, so the dispatcher can keep a mark."""
+    carry the revision the write gives the document, so the dispatcher can keep a mark. An instance's
+    exception document has no `scheduleId` (`schedule_on_document=False`): its event keeps its own."""
     entries: Entries = {}
     if change is not None:
-        entries[CHANGE_LOG] = [change_to_doc(change)]
+        entries[CHANGE_LOG] = [log_entry_to_doc(change, schedule_on_document=schedule_on_document)]
     if outbox:
         entries[OUTBOX] = [outbox_entry_to_doc(entry) | {"revision": revision} for entry in outbox]
     return entries
@@ -194,6 +201,8 @@ class SessionStore:
         self.db = client[database]
         self.sessions = self.db["sessions"]
         self.hints = {spool: Hints(self.db, spool) for spool in (CHANGE_LOG, OUTBOX)}
+        # Opened by this process's change sequencer while it holds the lease (storage/pending.py).
+        self.handoff = Handoff()
         self.undecodable = UndecodableDocuments(count_undecodable)
         self._capabilities = capabilities
 
@@ -246,9 +255,10 @@ class SessionStore:
 
     async def insert(self, session: Session, *, change: Change | None = None) -> None:
         entries = entries_of(None, change, revision=session.revision)
+        doc = new_document(session_to_doc(session), entries)
         with database_errors():
-            await self.sessions.insert_one(new_document(session_to_doc(session), entries))
-            await self._leave_hints(session.id, entries)
+            await self.sessions.insert_one(doc)
+            await self._leave_hints(session.id, entries, doc)
 
     async def load(self, session_id: str) -> Session | Series | None:
         """A single session or a series, whichever the id names (not instance exceptions)."""
@@ -263,9 +273,10 @@ class SessionStore:
 
     async def insert_series(self, series: Series, *, change: Change | None = None) -> None:
         entries = entries_of(None, change, revision=series.revision)
+        doc = new_document(series_to_doc(series), entries)
         with database_errors():
-            await self.sessions.insert_one(new_document(series_to_doc(series), entries))
-            await self._leave_hints(series.id, entries)
+            await self.sessions.insert_one(doc)
+            await self._leave_hints(series.id, entries, doc)
 
     async def committed(self, docs: list[Document]) -> list[Document]:
         """`docs` as readers see them: without series of uncommitted splits (`committed_docs`)."""
@@ -313,12 +324,13 @@ class SessionStore:
     ) -> bool:
         """Insert a first exception, or replace one guarded by `revision`; False if someone was first."""
         doc = override_to_doc(override)
-        entries = entries_of(outbox, change, revision=override.revision)
+        entries = entries_of(outbox, change, revision=override.revision, schedule_on_document=False)
         if expected_revision is None:
+            inserted = new_document(doc, entries)
             try:
                 with database_errors():
-                    await self.sessions.insert_one(new_document(doc, entries))
-                    await self._leave_hints(override.id, entries)
+                    await self.sessions.insert_one(inserted)
+                    await self._leave_hints(override.id, entries, inserted)
             except Conflict:
                 return False
             return True
@@ -440,7 +452,7 @@ class SessionStore:
                 where, appending(update_from_changes(changes, now=now), entries)
             )
             if doc is not None:
-                await self._leave_hints(session_id, entries)
+                await self._leave_hints(session_id, entries, doc)
         return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     # --- writes that record entries (storage/pending.py) ------------------------------------------
@@ -472,12 +484,16 @@ class SessionStore:
             where = await self._guarded(session_id, condition)
             written = await write(where, update | {"$set": update.get("$set", {}) | arrays})
         if written is not None:
-            await self._leave_hints(session_id, entries)
+            await self._leave_hints(session_id, entries, written if isinstance(written, dict) else None)
         return written
 
-    async def _leave_hints(self, session_id: str, entries: Entries) -> None:
-        # After the write: a mover that takes the hint then reads a document that has the entries.
+    async def _leave_hints(self, session_id: str, entries: Entries, doc: Document | None = None) -> None:
+        """After the write: a mover that takes the hint then reads a document that has the entries.
+        `doc` is the document as written (inserted, or returned by the write), if the write has it:
+        handed to this process's change sequencer, it spares the mover that read."""
         for spool in entries:
+            if spool is CHANGE_LOG and self.handoff.offer(session_id, doc):
+                continue
             await self.hints[spool].leave(session_id)
 
     async def _update_one(self, query: Document, update: Document) -> Any:

@@ -310,3 +310,63 @@ async def test_a_pending_split_series_keeps_its_hint_until_its_split_commits(
         ("series-1", 2),
         ("series-1-tail", 1),
     ]
+
+
+async def test_the_lease_holder_takes_its_own_writers_hints_in_memory(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    sequencer = Sequencer(log, CONFIG, owner="me", handoff=store.handoff)
+    await create(store, "s1")
+    assert await sequencer.step()  # takes the lease (and scans); the handoff opens
+
+    await create(store, "s2")
+    await blind_update(store, "s1", "handed")
+    # Only the hint left before the lease was held is stored: the later writes handed theirs over.
+    assert [hint["_id"] for hint in await log.pending.hints.find({}).to_list(length=None)] == ["s1"]
+    assert await sequencer.step()
+
+    events, _, committed = await log.page(after=None, first=10)
+    assert sorted((e.session_id, e.revision) for e in events) == [("s1", 1), ("s1", 2), ("s2", 1)]
+    assert committed == 3
+    assert await log.pending.mark("s1") == 2 and await log.pending.mark("s2") == 1
+
+
+async def test_hints_handed_over_become_stored_hints_when_the_lease_is_lost(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    first = Sequencer(log, CONFIG, owner="first", handoff=store.handoff)
+    await create(store, "s1")
+    assert await first.step()
+    await create(store, "s2")  # handed to `first`, which then loses its lease before moving it
+    assert first.held is not None
+    await log.release(first.held, now=utc_now())
+    second = Sequencer(log, CONFIG, owner="second")
+    assert await second.step()  # takes the lease and scans, which finds s2...
+    await create(store, "s3")  # ...but not this write, handed over to `first` after that scan
+    first._renew_at = None  # its next round renews, and finds the lease gone
+
+    assert not await first.step()
+    assert not store.handoff.open
+    hinted = {hint["_id"] for hint in await log.pending.hints.find({}).to_list(length=None)}
+    assert {"s2", "s3"} <= hinted  # (s1: left before the handoff opened)
+    assert await second.step()
+    events, _, _ = await log.page(after=None, first=10)
+    assert sorted((e.session_id, e.revision) for e in events) == [("s1", 1), ("s2", 1), ("s3", 1)]
+
+
+async def test_a_document_keeps_only_what_the_sequencer_cannot_derive_of_its_events(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    await create(store, "s1", "old")
+    await move_schedule(store, "s1", 1, "new", "old")
+    doc = await store.sessions.find_one({"_id": "s1"})
+    assert doc is not None
+    # Session, revision and schedule come from the document (its `_id`, the entry's position, its
+    # `scheduleId` walked back through the moves).
+    assert [sorted(entry) for entry in doc["changeLog"]] == [
+        ["at", "changedFields", "id", "kind"],
+        ["at", "changedFields", "id", "kind", "previousScheduleId"],
+    ]
+    assert await Sequencer(log, CONFIG, owner="me").step()
+    events, _, _ = await log.page(after=None, first=10)
+    assert [(e.session_id, e.revision, e.schedule_id) for e in events] == [("s1", 1, "old"), ("s1", 2, "new")]
