@@ -19,7 +19,15 @@ class Colour(enum.Enum):
 
 
 @strawberry.type
+class Part:
+    label: str
+    size: int | None
+
+
+@strawberry.type
 class Item:
+    part: Part | None
+    parts: list[Part]
     name: str
     count: int
     colour: Colour
@@ -32,23 +40,71 @@ class Item:
         return self.name.upper()
 
 
+def _item(**values: Any) -> Item:
+    """Built without the type checker: the broken ones carry values their types do not allow."""
+    return Item(**values)
+
+
+def _part(**values: Any) -> Part:
+    return Part(**values)
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def items(self) -> list[Item | None]:
-        good = Item(name="a", count=1, colour=Colour.RED, tags=["x"], maybe_tags=[None, "y"], note=None)
+        good = _item(
+            part=Part(label="p", size=None),
+            parts=[Part(label="q", size=1)],
+            name="a",
+            count=1,
+            colour=Colour.RED,
+            tags=["x"],
+            maybe_tags=[None, "y"],
+            note=None,
+        )
         # Broken the ways a resolver's data can be: a null in a non-null field and in a non-null list
         # item, a value the scalar refuses, an enum value that is not one.
-        null_name = Item(name=None, count=2, colour=Colour.BLUE, tags=[], maybe_tags=None, note="n")  # type: ignore[arg-type]
-        null_tag = Item(name="c", count=3, colour=Colour.BLUE, tags=["ok", None], maybe_tags=[], note=None)  # type: ignore[list-item]
-        bad_int = Item(name="d", count="many", colour=Colour.RED, tags=[], maybe_tags=None, note=None)  # type: ignore[arg-type]
-        bad_enum = Item(name="e", count=5, colour="green", tags=[], maybe_tags=None, note=None)  # type: ignore[arg-type]
+        null_name = _item(
+            part=_part(label=None, size=2),
+            parts=[],
+            name=None,
+            count=2,
+            colour=Colour.BLUE,
+            tags=[],
+            maybe_tags=None,
+            note="n",
+        )
+        null_tag = _item(
+            part=None,
+            parts=[_part(label=None, size=3)],
+            name="c",
+            count=3,
+            colour=Colour.BLUE,
+            tags=["ok", None],
+            maybe_tags=[],
+            note=None,
+        )
+        bad_int = _item(
+            part=_part(label="r", size="big"),
+            parts=[],
+            name="d",
+            count="many",
+            colour=Colour.RED,
+            tags=[],
+            maybe_tags=None,
+            note=None,
+        )
+        bad_enum = _item(
+            part=None, parts=[], name="e", count=5, colour="green", tags=[], maybe_tags=None, note=None
+        )
         return [good, null_name, null_tag, bad_int, bad_enum]
 
 
 SCHEMA = strawberry.Schema(query=Query)
 DOCUMENT = parse(
-    "{ items { name count colour tags maybeTags note shout alias: count __typename } "
+    "{ items { name count colour tags maybeTags note shout alias: count __typename "
+    "part { label size } parts { label } } "
     "other: items { ... on Item { name tags } } }"
 )
 
@@ -60,7 +116,7 @@ def _run(executor: type[Any]) -> ExecutionResult:
 
 
 def _errors(result: ExecutionResult) -> list[tuple[str, list[str | int] | None]]:
-    return sorted((error.message, error.path) for error in result.errors or [])  # type: ignore[arg-type]
+    return sorted((error.message, error.path) for error in result.errors or [])
 
 
 def test_the_short_path_answers_what_graphql_core_answers() -> None:
