@@ -124,7 +124,7 @@ class Bench:
         port = free_port()
         argv = [str(BIN / "uvicorn"), "bookings_sessions.app:create_app", "--factory"]
         argv += ["--workers", str(workers), "--host", LOOPBACK, "--port", str(port), *UVICORN_FLAGS]
-        return self.children.start(name, argv, self._server_env("motor"), port)
+        return self.children.start(name, argv, self._server_env("pymongo"), port)
 
     def peer(self) -> Child | None:
         """The Apollo peer on the same store and secret; None (its rows then n/a) when it cannot run."""
@@ -242,7 +242,7 @@ class Bench:
 
     def round(self, number: int) -> None:
         tag = f"{uuid.uuid4().hex[:6]}r{number}"  # never sent before, so every write changes a value
-        api = self.serve("api", "motor")
+        api = self.serve("api", "pymongo")  # the default driver
         self.samples["cold_start"].append({"seconds": wait_ready(api)})
         self.samples["rss_rest"].append({"mb": rss_mb(api.pid)})
         if not self.singles:
@@ -275,8 +275,8 @@ class Bench:
         get = scenarios.get_body(self.singles[0])
         self.pair(("session", "session_peer"), both, fixed(get, self.staff), number)
         self.pair(("sessions", "sessions_peer"), both, fixed(scenarios.page_body(), self.staff), number)
-        self.raw("raw_motor", "motor", tag + "m")
-        self.pair(("update_motor", "update_peer"), both, notes, number, self.singles)
+        self.raw("raw_pymongo", "pymongo", tag + "p")
+        self.pair(("update_pymongo", "update_peer"), both, notes, number, self.singles)
         create = fixed(scenarios.create_body(), self.admin)
         self.revisions.drop_created()
         self.pair(
@@ -293,11 +293,11 @@ class Bench:
         # the collection every second), which would load the store under the rows above for nothing.
         for child in (floor, *((peer,) if peer else ())):
             self.children.stop(child)
-        api_pymongo, api_2w = self.serve("api-pymongo", "pymongo"), self.serve_workers("api-2w", 2)
-        for child in (api_pymongo, api_2w):
+        api_motor, api_2w = self.serve("api-motor", "motor"), self.serve_workers("api-2w", 2)
+        for child in (api_motor, api_2w):
             wait_ready(child)
-        self.raw("raw_pymongo", "pymongo", tag + "p")
-        self.http("update_pymongo", api_pymongo, notes(api_pymongo.port), self.singles)
+        self.raw("raw_motor", "motor", tag + "m")
+        self.http("update_motor", api_motor, notes(api_motor.port), self.singles)
         if self.series:
             body = scenarios.series_update_body()
             target = load.Load(api.port, body, self.admin, str(self.series_file), tag)
@@ -305,7 +305,7 @@ class Bench:
         self.http("typename_2w", api_2w, load.Load(api_2w.port, scenarios.TYPENAME_BODY))
         self.http("update_2w", api_2w, notes(api_2w.port), self.singles)
         self.samples["rss_after"].append({"mb": rss_mb(api.pid)})
-        for child in (api_pymongo, api_2w, api):
+        for child in (api_motor, api_2w, api):
             self.children.stop(child)
 
 

@@ -46,6 +46,8 @@ log = logging.getLogger("bookings_sessions")
 # own whose operations (server selection and reply) give up after this; the request path's client
 # waits 3 s to select a server.
 READINESS_TIMEOUT_MS = 500
+# How long shutdown waits for a cancelled background task before it closes the database clients anyway.
+STOP_GRACE_SECONDS = 2.0
 
 
 @dataclass
@@ -157,14 +159,29 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
 async def _stop(runtime: Runtime) -> None:
     for task in runtime.extra_tasks:
         task.cancel()
-    for task in runtime.extra_tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    # A cancelled task ends at once, unless the driver holds it: PyMongo's async client, cancelled while
+    # it waits to select a server that is gone, can wait for its own topology lock forever. Shutdown
+    # does not wait on it: closing the clients below ends such waits.
+    stuck = await _ended(runtime.extra_tasks)
+    if stuck:
+        log.warning("stopping while %s still end", ", ".join(sorted(task.get_name() for task in stuck)))
     for client in (runtime.client, runtime.readiness_client):
         if client is not None:
             await close_client(client)
+    await _ended(stuck)
     if runtime.embedded is not None:
         await asyncio.to_thread(runtime.embedded.stop)
+
+
+async def _ended(tasks: list[asyncio.Task[None]] | set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
+    """Waits up to STOP_GRACE_SECONDS for `tasks` to end; returns those still running."""
+    if not tasks:
+        return set()
+    done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed while stopping", task.get_name(), exc_info=task.exception())
+    return pending
 
 
 def _middleware(settings: Settings, metrics: Metrics | None) -> list[Middleware]:
