@@ -17,6 +17,7 @@ from .changes import ChangesQuery
 from .directives import RequiresRole
 from .entities import checked_entities
 from .errors import ErrorCodes
+from .execution import LeafFastExecutionContext
 from .limits import LimitedValidation, Limits
 from .notifications import NotificationsQuery
 from .parsing import SafeParserCache
@@ -73,4 +74,5 @@ def build_schema(
         types=[Session],
         schema_directives=[RequiresRole],
         extensions=extensions,
+        execution_context_class=LeafFastExecutionContext,
     )
