@@ -91,7 +91,7 @@ async def _run(uri: str, data_dir: Path, requests: int, profile: bool, canned: b
                     assert not created.get("errors"), created
                 probe = await _post(client, body, staff)
             edges = probe["data"]["sessions"]["edges"]
-            assert len(edges) == 50 and edges[0]["node"]["notes"], probe
+            assert len(edges) == 50, probe
             if canned:
                 store = app.state.runtime.services.store
                 query = {"scheduleId": SCHEDULE, "kind": "single"}

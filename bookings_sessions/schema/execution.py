@@ -5,7 +5,9 @@ of the object: no resolver, no extension, no arguments). graphql-core runs each 
 a `GraphQLResolveInfo` built per field, the resolver, awaitable checks, `complete_value`'s type dispatch;
 ~2.5 µs a field, two thirds of a page's CPU. Two short paths skip that:
 - a scalar or enum (or a list of them): the attribute, coerced by the field's type;
-- an object whose attribute is an instance of the type's own class: its selection, executed directly.
+- an object whose attribute is an instance of the type's own class: its selection, executed directly
+  (or null, where the type allows it);
+- either of them behind `Guard` extensions (the role checks): the same, once the guards allow the request.
 Every other case (a null, a value of another kind, a coercion that fails, resolvers, abstract types,
 middleware) goes to graphql-core's own path, so results and errors stay graphql-core's; the error
 handling of a short-cut object is `execute_field`'s, called the same way.
@@ -18,7 +20,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from weakref import WeakKeyDictionary
 
 from graphql import (
@@ -43,6 +45,15 @@ _PLAIN = (str, int, float, bool, datetime, date, Enum)
 _MISSING = object()
 
 
+@runtime_checkable
+class Guard(Protocol):
+    """A field extension that only decides whether the request may read the field: when `allows` says yes
+    for the request's context (asked once per request), the field is read like a basic one; when it says
+    no, the extension runs as usual and raises its error on the field."""
+
+    def allows(self, context: Any) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Leaf:
     """A field answered by coercing the attribute: a scalar or enum, or a list of them (`items`)."""
@@ -52,6 +63,7 @@ class _Leaf:
     nullable: bool
     items: bool = False
     items_nullable: bool = False
+    guards: tuple[Guard, ...] = ()
 
 
 def _unwrap(field_type: GraphQLType) -> tuple[GraphQLType, bool]:
@@ -61,30 +73,39 @@ def _unwrap(field_type: GraphQLType) -> tuple[GraphQLType, bool]:
     return field_type, True
 
 
+def _guards(definition: StrawberryField, resolve: Any) -> tuple[Guard, ...] | None:
+    """The field's guards when it reads a plain attribute once they allow it; None if it does more."""
+    if definition.base_resolver is not None or definition.default_resolver is not getattr:
+        return None
+    if definition.is_basic_field:
+        # strawberry's resolver for a basic field (not one wrapped for exception handlers)
+        return () if getattr(resolve, "__name__", None) == "_get_basic_result" else None
+    guards = tuple(extension for extension in definition.extensions if isinstance(extension, Guard))
+    sync_resolver = getattr(resolve, "__name__", None) == "_resolver"
+    return guards if sync_resolver and len(guards) == len(definition.extensions) else None
+
+
 def _plan(field: GraphQLField) -> _Plan | None:
     """How to answer `field` directly, or None when it needs the general path."""
     definition = field.extensions.get("strawberry-definition")
-    if (
-        not isinstance(definition, StrawberryField)
-        or not definition.is_basic_field
-        or definition.default_resolver is not getattr
-        or field.args
-        # strawberry's resolver for a basic field (not one wrapped for exception handlers)
-        or getattr(field.resolve, "__name__", None) != "_get_basic_result"
-    ):
+    if not isinstance(definition, StrawberryField) or field.args:
         return None
+    guards = _guards(definition, field.resolve)
+    if guards is None:
+        return None
+    attribute = definition.python_name
     named, nullable = _unwrap(field.type)
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
-        return _Leaf(definition.python_name, named, nullable)
+        return _Leaf(attribute, named, nullable, guards=guards)
     if isinstance(named, GraphQLList):
         item, items_nullable = _unwrap(named.of_type)
         if isinstance(item, GraphQLScalarType | GraphQLEnumType):
-            return _Leaf(definition.python_name, item, nullable, items=True, items_nullable=items_nullable)
+            return _Leaf(attribute, item, nullable, True, items_nullable, guards)
     if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
         object_definition = named.extensions.get("strawberry-definition")
         origin = getattr(object_definition, "origin", None)
         if isinstance(origin, type):
-            return _Object(definition.python_name, named, field.type, origin)
+            return _Object(attribute, named, field.type, origin, guards)
     return None
 
 
@@ -97,6 +118,7 @@ class _Object:
     type: GraphQLObjectType
     field_type: GraphQLOutputType
     origin: builtins.type
+    guards: tuple[Guard, ...] = ()
 
 
 _Plan = _Leaf | _Object
@@ -146,6 +168,17 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         # Middleware (a schema extension's `resolve` hook) must see every field: no short path then.
         self._leaf_plans = {} if manager is not None and manager.middlewares else _plans(self.schema)
+        self._allows: dict[Guard, bool] = {}
+
+    def _allowed(self, guards: tuple[Guard, ...]) -> bool:
+        """Whether every guard lets this request read the field (each asked once per request)."""
+        for guard in guards:
+            allowed = self._allows.get(guard)
+            if allowed is None:
+                allowed = self._allows[guard] = guard.allows(self.context_value)
+            if not allowed:
+                return False
+        return True
 
     def execute_fields(
         self,
@@ -168,7 +201,7 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for response_name, field_details_list in grouped_field_set.items():
                 node = field_details_list[0].node
                 plan = plans.get(node.name.value)
-                if plan is None or node.arguments:
+                if plan is None or node.arguments or (plan.guards and not self._allowed(plan.guards)):
                     general[response_name] = field_details_list
                     continue
                 value = getattr(source_value, plan.attribute, _MISSING)
@@ -179,6 +212,8 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     answer = self._object(plan, field_details_list, field_path, value, position_context)
                     if self.is_awaitable(answer):
                         pending.append(response_name)
+                elif value is None and not isinstance(plan.field_type, GraphQLNonNull):
+                    answer = None
                 else:
                     answer = _MISSING
                 if answer is _MISSING:

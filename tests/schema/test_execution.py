@@ -87,7 +87,7 @@ async def test_instances_inherited_fields_and_original_start_survive(
 
 async def test_plain_fields_skip_the_resolve_info(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """The point of the short paths: a page builds a `GraphQLResolveInfo` for its root field and its list of
-    edges only, none per session, per time or per scalar."""
+    edges only, none per session, per time or per scalar, nor per role-checked field the caller may read."""
     await seed(api)
     built: list[str] = []
     general = StrawberryGraphQLCoreExecutionContext.build_resolve_info
@@ -97,8 +97,10 @@ async def test_plain_fields_skip_the_resolve_info(api: Api, monkeypatch: pytest.
         return general(self, field_def, field_nodes, parent_type, path)
 
     monkeypatch.setattr(LeafFastExecutionContext, "build_resolve_info", counting)
-    query = sessions_query("_id scheduleId tags status type revision updatedDate start { timestamp }")
-    data = await api.data(query, {"expand": False})
+    query = sessions_query(
+        "_id scheduleId tags status type revision updatedDate start { timestamp } notes location { name }"
+    )
+    data = await api.data(query, {"expand": False}, api.tokens.staff)
     assert len(data["sessions"]["edges"]) == 3
     assert sorted(built) == ["edges", "sessions"]
 
