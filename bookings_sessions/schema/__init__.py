@@ -20,7 +20,7 @@ from .directives import RequiresRole
 from .entities import checked_entities
 from .errors import ErrorCodes
 from .execution import OperationRunner
-from .executor import ShortcutExecutor
+from .executor import LeafFastExecutionContext
 from .limits import Limits
 from .notifications import NotificationsQuery
 from .prepared import PreparedDocuments, PreparedPhases, validation_rules
@@ -41,7 +41,7 @@ class SessionsSchema(strawberry.federation.Schema):
         # Extension classes/factories, not instances: strawberry builds them per operation. They serve
         # WebSocket operations; queries and mutations over HTTP take `execute` below.
         extensions += [ErrorCodes, lambda: PreparedPhases(self._prepared())]
-        super().__init__(extensions=extensions, execution_context_class=ShortcutExecutor, **kwargs)
+        super().__init__(extensions=extensions, execution_context_class=LeafFastExecutionContext, **kwargs)
         self.prepared_documents = PreparedDocuments(
             self._schema,
             rules=validation_rules(introspection=introspection),

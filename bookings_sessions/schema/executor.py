@@ -1,189 +1,284 @@
-"""graphql-core's executor, with a short path for the fields most of a response is made of.
+"""`LeafFastExecutionContext`: graphql-core's executor with short paths for plain fields.
 
-A field without arguments whose resolver is strawberry's default (it reads an attribute) and whose type
-is a scalar or an enum, a list of them, or an object type without an `is_type_of` check, needs none of
-what graphql-core prepares for every field: a `GraphQLResolveInfo`, the resolver's call chain, the
-completion recursing through non-null, list and leaf. Here such a field reads its attribute and coerces
-the value directly (an object's fields are then executed as graphql-core would). Anything else — a field with
-a resolver or a field extension (a role check), an object type, a null or missing value of a non-null
-field, a value its type will not coerce, an exception — takes graphql-core's own path, which then raises
-the error it always did, at the same path. A page of 50 sessions has ~1,000 such fields
-(docs/performance.md).
+A page of 50 sessions completes ~1,500 fields, nearly all of them strawberry "basic" fields (an attribute
+of the object: no resolver, no extension, no arguments). graphql-core runs each through its general path:
+a `GraphQLResolveInfo` built per field, the resolver, awaitable checks, `complete_value`'s type dispatch;
+~2.5 µs a field, two thirds of a page's CPU. Two short paths skip that:
+- a scalar or enum (or a list of them): the attribute, coerced by the field's type;
+- an object whose attribute is an instance of the type's own class: its selection, executed directly
+  (or null, where the type allows it);
+- either of them behind `Guard` extensions (the role checks): the same, once the guards allow the request.
+Every other case (a null, a value of another kind, a coercion that fails, resolvers, abstract types,
+middleware) goes to graphql-core's own path, so results and errors stay graphql-core's; the error
+handling of a short-cut object is `execute_field`'s, called the same way.
 """
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, Final
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Protocol, runtime_checkable
+from weakref import WeakKeyDictionary
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
-    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    is_leaf_type,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLType,
+    Undefined,
 )
-from graphql.pyutils import Path, Undefined
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-_GENERIC: Final = object()  # "take graphql-core's path"
+# What an attribute holds when it is an answer rather than something graphql-core treats specially (an
+# awaitable, an Exception, an iterable to complete): anything else takes the general path.
+_PLAIN = (str, int, float, bool, datetime, date, Enum)
+_MISSING = object()
+
+
+@runtime_checkable
+class Guard(Protocol):
+    """A field extension that only decides whether the request may read the field: when `allows` says yes
+    for the request's context (asked once per request), the field is read like a basic one; when it says
+    no, the extension runs as usual and raises its error on the field."""
+
+    def allows(self, context: Any) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
 class _Leaf:
-    type: GraphQLLeafType
-    non_null: bool
+    """A field answered by coercing the attribute: a scalar or enum, or a list of them (`items`)."""
 
-
-@dataclass(frozen=True, slots=True)
-class _AttributeField:
-    """How to complete a field that reads `attribute`: a leaf, or (with `item`) a list of leaves."""
-
-    field: GraphQLField  # the one this was made for: a cached id can outlive its object
     attribute: str
-    non_null: bool
-    leaf: _Leaf
+    type: GraphQLScalarType | GraphQLEnumType
+    nullable: bool
+    items: bool = False
+    items_nullable: bool = False
+    guards: tuple[Guard, ...] = ()
 
-    def complete(self, source: Any) -> Any:
-        try:
-            value = getattr(source, self.attribute)
-        except Exception:  # graphql-core reports it
-            return _GENERIC
-        if value is None:
-            return _GENERIC if self.non_null else None
-        return _coerce(self.leaf, value)
+
+def _unwrap(field_type: GraphQLType) -> tuple[GraphQLType, bool]:
+    """The type inside a non-null wrapper, and whether there was none."""
+    if isinstance(field_type, GraphQLNonNull):
+        return field_type.of_type, False
+    return field_type, True
+
+
+def _guards(definition: StrawberryField, resolve: Any) -> tuple[Guard, ...] | None:
+    """The field's guards when it reads a plain attribute once they allow it; None if it does more."""
+    if definition.base_resolver is not None or definition.default_resolver is not getattr:
+        return None
+    if definition.is_basic_field:
+        # strawberry's resolver for a basic field (not one wrapped for exception handlers)
+        return () if getattr(resolve, "__name__", None) == "_get_basic_result" else None
+    guards = tuple(extension for extension in definition.extensions if isinstance(extension, Guard))
+    sync_resolver = getattr(resolve, "__name__", None) == "_resolver"
+    return guards if sync_resolver and len(guards) == len(definition.extensions) else None
+
+
+def _plan(field: GraphQLField) -> _Plan | None:
+    """How to answer `field` directly, or None when it needs the general path."""
+    definition = field.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or field.args:
+        return None
+    guards = _guards(definition, field.resolve)
+    if guards is None:
+        return None
+    attribute = definition.python_name
+    named, nullable = _unwrap(field.type)
+    if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        return _Leaf(attribute, named, nullable, guards=guards)
+    if isinstance(named, GraphQLList):
+        item, items_nullable = _unwrap(named.of_type)
+        if isinstance(item, GraphQLScalarType | GraphQLEnumType):
+            return _Leaf(attribute, item, nullable, True, items_nullable, guards)
+    if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
+        object_definition = named.extensions.get("strawberry-definition")
+        origin = getattr(object_definition, "origin", None)
+        if isinstance(origin, type):
+            return _Object(attribute, named, field.type, origin, guards)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
-class _AttributeListField(_AttributeField):
-    def complete(self, source: Any) -> Any:
-        try:
-            value = getattr(source, self.attribute)
-        except Exception:  # graphql-core reports it
-            return _GENERIC
-        if value is None:
-            return _GENERIC if self.non_null else None
-        if not isinstance(value, list | tuple):
-            return _GENERIC
-        items: list[Any] = []
-        for item in value:
-            if item is None:
-                if self.leaf.non_null:
-                    return _GENERIC
-                items.append(None)
-                continue
-            coerced = _coerce(self.leaf, item)
-            if coerced is _GENERIC:
-                return _GENERIC
-            items.append(coerced)
-        return items
+class _Object:
+    """A field whose attribute is an instance of its object type's class: the selection is executed on it
+    directly (no resolver, no resolve info, no type dispatch)."""
+
+    attribute: str
+    type: GraphQLObjectType
+    field_type: GraphQLOutputType
+    origin: builtins.type
+    guards: tuple[Guard, ...] = ()
 
 
-def _coerce(leaf: _Leaf, value: Any) -> Any:
+_Plan = _Leaf | _Object
+
+
+# Per schema, per object type name: its fields that can take the short path (built on first use).
+_PLANS: WeakKeyDictionary[GraphQLSchema, dict[str, dict[str, _Plan]]] = WeakKeyDictionary()
+
+
+def _plans(schema: GraphQLSchema) -> dict[str, dict[str, _Plan]]:
+    plans = _PLANS.get(schema)
+    if plans is None:
+        plans = {
+            name: {field_name: plan for field_name, field in named.fields.items() if (plan := _plan(field))}
+            for name, named in schema.type_map.items()
+            if isinstance(named, GraphQLObjectType)
+        }
+        _PLANS[schema] = plans
+    return plans
+
+
+def _coerced(leaf: _Leaf, value: Any, nullable: bool) -> Any:
+    """The completed value, or `_MISSING` when graphql-core's path must decide (and word any error)."""
+    if value is None:
+        return None if nullable else _MISSING
+    if not isinstance(value, _PLAIN):
+        return _MISSING
     try:
         coerced = leaf.type.coerce_output_value(value)
-    except Exception:  # graphql-core reports it
-        return _GENERIC
-    return _GENERIC if coerced is None or coerced is Undefined else coerced
+    except Exception:  # the general path raises it again, with the field's location
+        return _MISSING
+    return _MISSING if coerced is None or coerced is Undefined else coerced
 
 
-def _leaf(type_: GraphQLOutputType) -> _Leaf | None:
-    non_null = isinstance(type_, GraphQLNonNull)
-    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    return _Leaf(inner, non_null) if is_leaf_type(inner) else None
+def _answer(leaf: _Leaf, value: Any) -> Any:
+    if not leaf.items or value is None:
+        return _coerced(leaf, value, leaf.nullable)
+    if not isinstance(value, list | tuple):
+        return _MISSING
+    completed = [_coerced(leaf, item, leaf.items_nullable) for item in value]
+    return _MISSING if any(item is _MISSING for item in completed) else completed
 
 
-@dataclass(frozen=True, slots=True)
-class _AttributeObject:
-    """A field that reads `attribute`, of an object type graphql-core need not check (no is_type_of)."""
+class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        # Middleware (a schema extension's `resolve` hook) must see every field: no short path then.
+        self._leaf_plans = {} if manager is not None and manager.middlewares else _plans(self.schema)
+        self._allows: dict[Guard, bool] = {}
 
-    field: GraphQLField
-    attribute: str
-    non_null: bool
-    type: GraphQLObjectType
+    def _allowed(self, guards: tuple[Guard, ...]) -> bool:
+        """Whether every guard lets this request read the field (each asked once per request)."""
+        for guard in guards:
+            allowed = self._allows.get(guard)
+            if allowed is None:
+                allowed = self._allows[guard] = guard.allows(self.context_value)
+            if not allowed:
+                return False
+        return True
 
-
-def _plan(field: GraphQLField) -> _AttributeField | _AttributeObject | None:
-    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field or field.args:
-        return None
-    if not getattr(field.resolve, "_is_default", False):
-        return None
-    non_null = isinstance(field.type, GraphQLNonNull)
-    inner = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-    if isinstance(inner, GraphQLList):
-        item = _leaf(inner.of_type)
-        return None if item is None else _AttributeListField(field, definition.python_name, non_null, item)
-    if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
-        return _AttributeObject(field, definition.python_name, non_null, inner)
-    leaf = _leaf(field.type)
-    return None if leaf is None else _AttributeField(field, definition.python_name, non_null, leaf)
-
-
-# By the field's id, checked against the field itself: schemas are built once per app.
-_plans: dict[int, _AttributeField | _AttributeObject | None] = {}
-
-
-def _cached_plan(field: GraphQLField) -> _AttributeField | _AttributeObject | None:
-    key = id(field)
-    if key in _plans:
-        plan = _plans[key]
-        if plan is None or plan.field is field:
-            return plan
-    plan = _plan(field)
-    _plans[key] = plan
-    return plan
-
-
-class ShortcutExecutor(StrawberryGraphQLCoreExecutionContext):
-    def execute_field(
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
-        path: Path,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        node = field_details_list[0].node
-        if not node.arguments and not self.middleware_manager:
-            field = parent_type.fields.get(node.name.value)
-            plan = None if field is None else _cached_plan(field)
-            if isinstance(plan, _AttributeField):
-                completed = plan.complete(source)
-                if completed is not _GENERIC:
-                    return completed
-            elif plan is not None:
-                value = getattr(source, plan.attribute, _GENERIC)
-                if value is None and not plan.non_null:
-                    return None
-                if value is not None and value is not _GENERIC:
-                    return self._complete_object(plan, field_details_list, path, value, position_context)
-        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+        """graphql-core's `execute_fields`, with the short paths for the fields that can take them."""
+        plans = self._leaf_plans.get(parent_type.name)
+        if not plans:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        general: dict[str, Any] = {}
+        pending: list[str] = []  # objects whose selection completes later (an async field inside)
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                node = field_details_list[0].node
+                plan = plans.get(node.name.value)
+                if plan is None or node.arguments or (plan.guards and not self._allowed(plan.guards)):
+                    general[response_name] = field_details_list
+                    continue
+                value = getattr(source_value, plan.attribute, _MISSING)
+                if isinstance(plan, _Leaf):
+                    answer = _answer(plan, value)
+                elif type(value) is plan.origin:
+                    field_path = Path(path, response_name, parent_type.name)
+                    answer = self._object(plan, field_details_list, field_path, value, position_context)
+                    if self.is_awaitable(answer):
+                        pending.append(response_name)
+                elif value is None and not isinstance(plan.field_type, GraphQLNonNull):
+                    answer = None
+                else:
+                    answer = _MISSING
+                if answer is _MISSING:
+                    general[response_name] = field_details_list
+                else:
+                    results[response_name] = answer
+            # The rest through graphql-core (resolvers, nulls, errors); the response keeps the query's order.
+            rest = (
+                super().execute_fields(parent_type, source_value, path, general, position_context)
+                if general
+                else {}
+            )
+        except Exception:
+            # As graphql-core does: an error bubbling up still lets the started objects settle.
+            self.settle_in_background([results[name] for name in pending])
+            raise
+        if not pending and isinstance(rest, dict):
+            return _merged(results, rest, grouped_field_set)
+        return self._merged_later(results, pending, rest, grouped_field_set)
 
-    def _complete_object(
-        self, plan: _AttributeObject, field_details_list: Any, path: Path, value: Any, position_context: Any
+    def _object(
+        self, plan: _Object, field_details_list: Any, path: Path, value: Any, position_context: Any
     ) -> Any:
-        """graphql-core's completion of an object value, from `collect_and_execute_subfields` on; an error
-        below (a non-null field that failed) is handled here as graphql-core's `execute_field` does."""
+        """graphql-core's completion of a non-null object value, from `collect_and_execute_subfields` on,
+        with its error handling (`execute_field`'s)."""
         try:
             completed = self.collect_and_execute_subfields(
                 plan.type, field_details_list, path, value, position_context
             )
-        except Exception as error:  # a field error: graphql-core's handler reports it
-            self.handle_field_error(error, plan.field.type, field_details_list, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.field_type, field_details_list, path)
             return None
-        if not self.is_awaitable(completed):
-            return completed
+        if self.is_awaitable(completed):
+            return self._object_later(completed, plan, field_details_list, path)
+        return completed
 
-        async def await_completed() -> Any:
-            try:
-                return await completed
-            except Exception as error:  # as above
-                self.handle_field_error(error, plan.field.type, field_details_list, path)
-                return None
+    async def _object_later(
+        self, completed: Awaitable[Any], plan: _Object, field_details_list: Any, path: Path
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.field_type, field_details_list, path)
+            return None
 
-        return await_completed()
+    async def _merged_later(
+        self,
+        results: dict[str, Any],
+        pending: list[str],
+        rest: dict[str, Any] | Awaitable[dict[str, Any]],
+        order: Any,
+    ) -> dict[str, Any]:
+        awaitables = [results[name] for name in pending]
+        if not isinstance(rest, dict):
+            awaitables.append(rest)
+        awaited = await gather_with_cancel(*awaitables)
+        results.update(zip(pending, awaited, strict=False))
+        return _merged(results, rest if isinstance(rest, dict) else awaited[-1], order)
+
+
+def _merged(results: dict[str, Any], rest: dict[str, Any], order: Any) -> dict[str, Any]:
+    """Both parts, in the selection's order (a response's keys follow the query)."""
+    if not results:
+        return rest
+    if not rest:
+        return results
+    results.update(rest)
+    return {name: results[name] for name in order if name in results}
