@@ -96,12 +96,15 @@ def classify(error: GraphQLError) -> GraphQLError:
 
 
 class ErrorCodes(SchemaExtension):
+    """The codes on strawberry's path (WebSocket operations); HTTP ones call `classify` directly
+    (schema/execution.py)."""
+
     def on_operation(self) -> Iterator[None]:
         try:
             yield
         except GraphQLError as error:
-            # ParserCache parses inside its own hook, so a syntax error (or the token limit) escapes the
-            # operation; strawberry turns what we re-raise into the response's error.
+            # An error a hook raises escapes the operation; strawberry turns what we re-raise into the
+            # response's error.
             raise classify(error) from None
         result = self.execution_context.result
         if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
