@@ -160,14 +160,18 @@ async def _stop(runtime: Runtime) -> None:
     for task in runtime.extra_tasks:
         task.cancel()
     # A cancelled task ends at once, unless the driver holds it: PyMongo's async client, cancelled while
-    # it waits to select a server that is gone, can wait for its own topology lock forever. Shutdown
-    # does not wait on it: closing the clients below ends such waits.
+    # it waits to select a server that is gone, can wait for its own topology lock forever, and so can
+    # its close(). Shutdown waits for neither longer than STOP_GRACE_SECONDS: a process that stops
+    # leaves nothing behind that matters.
     stuck = await _ended(runtime.extra_tasks)
     if stuck:
         log.warning("stopping while %s still end", ", ".join(sorted(task.get_name() for task in stuck)))
     for client in (runtime.client, runtime.readiness_client):
         if client is not None:
-            await close_client(client)
+            try:
+                await asyncio.wait_for(close_client(client), STOP_GRACE_SECONDS)
+            except TimeoutError:
+                log.warning("stopping without the database client's close")
     await _ended(stuck)
     if runtime.embedded is not None:
         await asyncio.to_thread(runtime.embedded.stop)
