@@ -17,7 +17,7 @@ from bookings_sessions.storage.change_deliveries import ChangeDeliveryStore
 from bookings_sessions.storage.changes import ChangeLogStore
 from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.store import SessionStore
-from tests.support.dispatching import FAST, Db
+from tests.support.dispatching import FAST, Db, eventually
 from tests.support.domain import make_session
 from tests.support.receiver import WEBHOOK_SECRET, Receiver, Request
 
@@ -60,6 +60,11 @@ async def delivering(webhooks: ChangeWebhooks) -> AsyncIterator[None]:
             await task
 
 
+async def is_sent(deliveries: ChangeDeliveryStore, key: str) -> bool:
+    delivery = await deliveries.get(key)
+    return delivery is not None and delivery.status == "SENT"
+
+
 async def fail_first(_: Request, earlier: int) -> int:
     return 500 if earlier == 0 else 200
 
@@ -78,6 +83,8 @@ async def test_each_event_is_posted_signed_with_its_key_and_retried_until_acknow
         assert await Sequencer(log, SEQUENCER, owner="me", on_moved=webhooks.queue).step()
         async with delivering(webhooks):
             await receiver.wait_for(lambda: receiver.acknowledged() == {"s1:1": 1, "s1:2": 1})
+            # The receiver has answered; the delivery is recorded once the deliverer has read the answer.
+            await eventually(lambda: is_sent(deliveries, "s1:2"))
 
     assert receiver.bad_signatures == 0
     assert [request.key for request in receiver.requests].count("s1:2") == 2  # once failed, once sent
