@@ -281,6 +281,7 @@ def main() -> int:
             ours = scale.ours()
             template = scale.template(ours.port)
             children.stop(ours)
+            database.index_id_lookups()  # as `serve` does for its embedded store (ferretdb_id_index.py)
             for size in sizes():
                 rows.append(scale.measure(size, template))
                 print(f"bench scale: {size:,} sessions measured", flush=True)

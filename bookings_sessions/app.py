@@ -154,6 +154,10 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     if webhooks is not None:
         runtime.extra_tasks.append(asyncio.create_task(webhooks.run(), name="change-webhooks"))
     runtime.extra_tasks.append(start_live_feed(runtime.services))
+    if runtime.embedded is not None:
+        # Every collection exists by now: their `_id` lookups become index lookups (FerretDB 1.24 scans).
+        added = await asyncio.to_thread(runtime.embedded.index_id_lookups)
+        log.info("store: %d _id lookup indexes added to the embedded FerretDB", added)
 
 
 async def _stop(runtime: Runtime) -> None:

@@ -18,6 +18,8 @@ from types import TracebackType
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from .ferretdb_id_index import index_id_lookups
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +125,10 @@ class EmbeddedFerretDB:
         """None while it runs; otherwise its exit status (negative: killed by that signal), reaped."""
         process = self._process
         return None if process is None else process.poll()
+
+    def index_id_lookups(self) -> int:
+        """Indexes the `_id` lookups of every collection created so far (storage/ferretdb_id_index.py)."""
+        return index_id_lookups(self.data_dir / "sqlite")
 
     def _launch(self) -> bool:
         assert self.binary is not None
