@@ -169,13 +169,16 @@ class ChangeLogStore:
                     assert entries[-1].revision is not None
                     revisions[doc["_id"]] = entries[-1].revision
             moved = await self._insert_all(pending, next_number)
+            # Committed as soon as the numbers exist, before the marks: a holder stopped while raising
+            # them (cancelled, or dead) leaves its events readable, and a mark left behind costs the
+            # next holder only a copy the unique (sessionId, revision) skips.
+            if moved:
+                assert moved[-1].sequence is not None
+                await self._commit(moved[-1].sequence)
             # One update per session: FerretDB 1.24 stalled on a bulk update of many marks under load.
             for session_id, revision in revisions.items():
                 await self.pending.advance(session_id, revision)
                 self._remember_mark(session_id, revision)
-            if moved:
-                assert moved[-1].sequence is not None
-                await self._commit(moved[-1].sequence)
         return moved
 
     async def _hinted(self, handed: dict[str, Document | None], limit: int) -> list[Document]:
