@@ -141,8 +141,11 @@ class Sequencer:
         self.held = await self.store.acquire(self.owner, now=now, lease=self.config.lease)
         if self.held is None:
             return False
-        # A new holder starts after the highest number anyone used (committed or not).
-        self._next_number = await self.store.last_number() + 1
+        # A new holder starts after the highest number anyone used, and makes readable what a holder
+        # stopped between its inserts and its commit left behind.
+        last = await self.store.last_number()
+        await self.store.commit(last)
+        self._next_number = last + 1
         # And looks through every session once: a writer may have died before leaving its hint.
         self._scanned_at = None
         self._renew_at = now + self.config.lease / 3

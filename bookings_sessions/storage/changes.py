@@ -174,7 +174,7 @@ class ChangeLogStore:
             # next holder only a copy the unique (sessionId, revision) skips.
             if moved:
                 assert moved[-1].sequence is not None
-                await self._commit(moved[-1].sequence)
+                await self.commit(moved[-1].sequence)
             # One update per session: FerretDB 1.24 stalled on a bulk update of many marks under load.
             for session_id, revision in revisions.items():
                 await self.pending.advance(session_id, revision)
@@ -255,14 +255,17 @@ class ChangeLogStore:
     async def last_number(self) -> int:
         """The highest number used: the newest event, or the committed mark if retention removed it.
 
-        A sequencer that died after copying but before committing left events above the mark; they
-        keep their numbers and become visible with the next commit.
+        A sequencer that stopped after copying but before committing left events above the mark; they
+        keep their numbers, and the next holder commits them when it takes over (`commit`).
         """
         with database_errors():
             newest = await self.changes.find({}, {"_id": 1}).sort([("_id", -1)]).limit(1).to_list(length=None)
         return max(newest[0]["_id"] if newest else 0, await self.committed())
 
-    async def _commit(self, up_to: int) -> None:
+    async def commit(self, up_to: int) -> None:
+        """Readers see every event up to `up_to`: call only when each number up to it exists (a round's
+        own inserts succeeded, or a new holder's `last_number`: numbers are used in order, and a holder
+        inserts a round's in order)."""
         # `$max`: a sequencer that lost its lease mid-round never moves the mark backwards.
         await self.sequencer.update_one({"_id": COMMITTED}, {"$max": {"upTo": up_to}}, upsert=True)
 
