@@ -60,6 +60,16 @@ async def delivering(webhooks: ChangeWebhooks) -> AsyncIterator[None]:
             await task
 
 
+async def delivering_from_the_start(db: Db) -> tuple[ChangeLogStore, ChangeDeliveryStore]:
+    """The change log and the deliveries, indexed, with webhooks queued from the first event on."""
+    log = ChangeLogStore(db.sessions.db)
+    await log.ensure_indexes(SEQUENCER.retention)
+    deliveries = ChangeDeliveryStore(db.sessions.db)
+    await deliveries.ensure_delivery_indexes()
+    await deliveries.start_at(0)
+    return log, deliveries
+
+
 async def is_sent(deliveries: ChangeDeliveryStore, key: str) -> bool:
     delivery = await deliveries.get(key)
     return delivery is not None and delivery.status == "SENT"
@@ -70,11 +80,7 @@ async def fail_first(_: Request, earlier: int) -> int:
 
 
 async def test_each_event_is_posted_signed_with_its_key_and_retried_until_acknowledged(db: Db) -> None:
-    log = ChangeLogStore(db.sessions.db)
-    await log.ensure_indexes(SEQUENCER.retention)
-    deliveries = ChangeDeliveryStore(db.sessions.db)
-    await deliveries.ensure_delivery_indexes()
-    await deliveries.start_at(0)
+    log, deliveries = await delivering_from_the_start(db)
     await create(db.sessions, "s1")
     await update(db.sessions, "s1", "moved to room 2")
 
@@ -103,11 +109,7 @@ async def test_each_event_is_posted_signed_with_its_key_and_retried_until_acknow
 
 
 async def test_a_holder_that_died_before_queueing_is_caught_up_and_nothing_is_queued_twice(db: Db) -> None:
-    log = ChangeLogStore(db.sessions.db)
-    await log.ensure_indexes(SEQUENCER.retention)
-    deliveries = ChangeDeliveryStore(db.sessions.db)
-    await deliveries.ensure_delivery_indexes()
-    await deliveries.start_at(0)
+    log, deliveries = await delivering_from_the_start(db)
     webhooks = ChangeWebhooks(deliveries, webhook_config("http://127.0.0.1:9/unused"))
 
     await create(db.sessions, "s1")
