@@ -185,6 +185,9 @@ async def main(requests_per_row: int, profile: bool, rounds: int) -> None:
                 info = scenarios._single_info(index)
                 seed = json.dumps({"query": scenarios.CREATE, "variables": {"info": info}})
                 ids.append((await call(app, seed.encode(), admin))["data"]["createSession"]["_id"])
+            # As `serve` does for its embedded store (storage/ferretdb_id_index.py); the app, given a URI,
+            # leaves the store as it is.
+            ferretdb.index_id_lookups()
             create = scenarios.create_body().encode()
             notes = scenarios.notes_update_body()
             results = []

@@ -224,21 +224,11 @@ class SessionStore:
         `session_lock` (docs/design.md §4). Two cheap round trips instead of one that decodes every
         document of the collection.
         """
-        if not (await self.capabilities()).atomic_updates:
-            with database_errors():
-                current = await self.sessions.find_one(
-                    {"_id": session_id}, dict.fromkeys(condition.fields, 1)
-                )
-            if current is None or not condition.holds(current):
-                return None
-        return await self._guarded(session_id, condition)
-
-    async def _guarded(self, session_id: str, condition: Condition) -> Document:
-        """Where a write's condition lives: in the filter on an atomic store; on FerretDB the caller has
-        just checked it on the document read by `_id`, and the bare `_id` is the whole filter."""
         if (await self.capabilities()).atomic_updates:
             return {"_id": session_id, **condition.query}
-        return {"_id": session_id}
+        with database_errors():
+            current = await self._current(session_id, condition.fields)
+        return {"_id": session_id} if current is not None and condition.holds(current) else None
 
     async def ping(self) -> None:
         """Readiness: any driver failure, not only a lost connection, means "not ready"."""
@@ -302,7 +292,9 @@ class SessionStore:
             update["$unset"] = {"scheduleOwnerId": ""}
         entries = entries_of(outbox, change, revision=series.revision)
         with database_errors():
-            written = await self._write(series.id, expected_revision, update, entries, self._update_one)
+            written = await self._write(
+                series.id, revision_is(expected_revision), update, entries, self._update_one
+            )
         return written is not None
 
     async def get_override(self, instance_id: str) -> InstanceOverride | None:
@@ -340,7 +332,9 @@ class SessionStore:
         if cleared:
             update["$unset"] = cleared
         with database_errors():
-            written = await self._write(override.id, expected_revision, update, entries, self._update_one)
+            written = await self._write(
+                override.id, revision_is(expected_revision), update, entries, self._update_one
+            )
         return written is not None
 
     async def find_listed(
@@ -430,59 +424,78 @@ class SessionStore:
         update = update_from_changes(changes, now=now)
         entries = entries_of(outbox, change, revision=expected_revision + 1)
         with database_errors():
-            doc = await self._write(session_id, expected_revision, update, entries, self._find_and_update)
+            doc = await self._write(
+                session_id, revision_is(expected_revision), update, entries, self._find_and_update
+            )
         return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     async def patch_if_changed(
         self, session_id: str, changes: dict[str, Any], *, now: datetime, change: Change | None = None
     ) -> Session | None:
-        """One round trip: write only to a single session where some given field differs.
+        """One write to a single session where some given field differs (one round trip on MongoDB).
 
         None when no document matched (unknown id, not a single session, or nothing would change):
         the caller then reads to find out which.
         """
         given = {FIELD_NAMES[name]: to_plain(value) for name, value in changes.items()}
         entries = entries_of(None, change, revision=None)
-        # A full change log fails `with_room`: the caller's read path then takes the trimming write.
-        where = await self._write_filter(session_id, with_room(single_differing(given), entries))
-        if where is None:
-            return None
+        update = update_from_changes(changes, now=now)
         with database_errors():
-            doc = await self._find_and_update(
-                where, appending(update_from_changes(changes, now=now), entries)
+            doc = await self._write(
+                session_id, single_differing(given), update, entries, self._find_and_update
             )
-            if doc is not None:
-                await self._leave_hints(session_id, entries, doc)
         return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     # --- writes that record entries (storage/pending.py) ------------------------------------------
 
     async def _write(
-        self, session_id: str, expected_revision: int, update: Document, entries: Entries, write: Write
+        self, session_id: str, condition: Condition, update: Document, entries: Entries, write: Write
     ) -> Any:
-        """A write guarded by `revision` that records `entries`; None when another writer was first.
+        """A write to one document, only if `condition` holds, that records `entries`; None when the
+        condition fails (another writer was first, or it never held).
 
-        While the document has room the entries are appended. Else the arrays are read and written
-        back without what their movers have copied (two reads more, once in `ROOM` writes), in the
-        same guarded write, so no other process's write is undone by a separate clean-up write. Every
-        condition (revision, room) goes through `_write_filter`: in the filter on MongoDB, checked on
-        the document read by `_id` on FerretDB (`changeLog.7` in a filter would decode every document).
+        While the document has room the entries are appended. Else the arrays are written back without
+        what their movers have copied (their marks), in the same guarded write, so no other process's
+        write is undone by a separate clean-up write. On MongoDB the condition and the room ride in the
+        filter (one atomic index lookup; a read only when the room runs out). On FerretDB one read by
+        `_id` checks them (`changeLog.7` in a filter would decode every document) and serves the
+        trimming too: the write's filter is the bare `_id` (docs/design.md §4).
         """
-        condition = revision_is(expected_revision)
-        where = await self._write_filter(session_id, with_room(condition, entries))
-        written = None if where is None else await write(where, appending(update, entries))
-        if written is None and entries:
-            projection = dict.fromkeys(("revision", *(spool.field for spool in entries)), 1)
-            current = await self.sessions.find_one({"_id": session_id}, projection)
-            if current is None or not condition.holds(current):
-                return None  # another writer was first: the caller re-reads
-            arrays: Document = {}
-            for spool, docs in entries.items():
-                mark = await self.hints[spool].mark(session_id)
-                arrays[spool.field] = [*spool.uncopied(current, mark), *docs]
-            # `condition` was checked on `current` just now.
-            where = await self._guarded(session_id, condition)
-            written = await write(where, update | {"$set": update.get("$set", {}) | arrays})
+        roomy = with_room(condition, entries)
+        atomic = (await self.capabilities()).atomic_updates
+        current: Document | None = None
+        if atomic:
+            written = await write({"_id": session_id, **roomy.query}, appending(update, entries))
+            if written is not None or not entries:
+                return await self._recorded(session_id, entries, written)
+        current = await self._current(session_id, roomy.fields)
+        if current is None or not condition.holds(current):
+            return None
+        if not atomic and roomy.holds(current):
+            written = await write({"_id": session_id}, appending(update, entries))
+            return await self._recorded(session_id, entries, written)
+        arrays: Document = {}
+        for spool, docs in entries.items():
+            mark = await self.hints[spool].mark(session_id)
+            arrays[spool.field] = [*spool.uncopied(current, mark), *docs]
+        # (On MongoDB also after a race with another writer: the filter failed but the condition holds.)
+        # The arrays were computed from `current`: on MongoDB the write also expects its revision.
+        where = (
+            {"_id": session_id, **condition.query, "revision": current.get("revision")}
+            if atomic
+            else {"_id": session_id}
+        )
+        written = await write(where, update | {"$set": update.get("$set", {}) | arrays})
+        return await self._recorded(session_id, entries, written)
+
+    async def _current(self, session_id: str, fields: tuple[str, ...]) -> Document | None:
+        """The fields a conditional write checks, and the revision its trimming needs, by `_id`."""
+        projection = dict.fromkeys(("revision", *fields), 1)
+        found: Document | None = await self.sessions.find_one({"_id": session_id}, projection)
+        return found
+
+    async def _recorded(self, session_id: str, entries: Entries, written: Any) -> Any:
+        """`written` (None: nothing matched), once the hints for its entries are left."""
         if written is not None:
             await self._leave_hints(session_id, entries, written if isinstance(written, dict) else None)
         return written

@@ -91,13 +91,15 @@ async def test_replace_series_is_a_compare_and_swap(either_store: SessionStore) 
 
 
 class WriteFilters(monitoring.CommandListener):
-    """The filters of the writes to `sessions`."""
+    """The filters of the writes to `sessions`, and every command by name and collection."""
 
     def __init__(self) -> None:
         self.filters: list[dict[str, Any]] = []
+        self.commands: list[str] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         command = event.command
+        self.commands.append(f"{event.command_name} {command.get(event.command_name)}")
         if event.command_name == "update" and command.get("update") == "sessions":
             self.filters += [update["q"] for update in command["updates"]]
         if event.command_name == "findAndModify" and command.get("findAndModify") == "sessions":
@@ -132,23 +134,58 @@ async def test_a_full_change_log_is_trimmed_with_the_write_guarded_as_the_store_
                 "s1", revision, {"notes": f"n{revision}"}, now=LATER, change=change_to(revision + 1)
             )
             assert written is not None
-        # The shortcut declines a full log (the caller's read path trims it); a stale write is refused.
-        assert (
-            await store.patch_if_changed("s1", {"notes": "other"}, now=LATER, change=change_to(None)) is None
-        )
+        # Nothing copied: the shortcut's write keeps every entry too; a stale write is refused.
+        assert await store.patch_if_changed("s1", {"notes": "other"}, now=LATER, change=change_to(None))
         assert await store.patch("s1", 1, {"notes": "stale"}, now=LATER, change=change_to(2)) is None
         doc = await store.sessions.find_one({"_id": "s1"})
-        assert doc is not None and len(doc["changeLog"]) == 2 * ROOM + 1
+        assert doc is not None and len(doc["changeLog"]) == 2 * ROOM + 2
 
-        await store.hints[CHANGE_LOG].advance("s1", 2 * ROOM + 1)  # as the sequencer does after copying
-        last = change_to(2 * ROOM + 2)
-        assert await store.patch("s1", 2 * ROOM + 1, {"notes": "last"}, now=LATER, change=last)
+        await store.hints[CHANGE_LOG].advance("s1", 2 * ROOM + 2)  # as the sequencer does after copying
+        last = change_to(2 * ROOM + 3)
+        assert await store.patch("s1", 2 * ROOM + 2, {"notes": "last"}, now=LATER, change=last)
         doc = await store.sessions.find_one({"_id": "s1"})
         assert doc is not None and [entry["id"] for entry in doc["changeLog"]] == [last.id]
 
         # On FerretDB anything but a bare `_id` (`changeLog.7`, `$or`, `revision`) decodes the collection.
         guarded = [query for query in writes.filters if set(query) != {"_id"}]
         assert guarded == (writes.filters if atomic else [])
+    finally:
+        await client.drop_database(database_name)
+        await client.close()
+
+
+@pytest.mark.parametrize("atomic", [True, False], ids=["guarded-filter", "checked-on-read"])
+async def test_the_write_shortcut_trims_a_full_change_log_with_one_read_and_the_mark(
+    ferretdb: EmbeddedFerretDB, database_name: str, atomic: bool
+) -> None:
+    writes = WriteFilters()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        ferretdb.uri, tz_aware=True, event_listeners=[writes]
+    )
+    store = SessionStore(client, database_name, capabilities=StoreCapabilities(atomic_updates=atomic))
+    try:
+        await store.insert(make_session(), change=change_to(1))
+        for revision in range(1, ROOM):
+            assert await store.patch(
+                "s1", revision, {"notes": f"n{revision}"}, now=LATER, change=change_to(None)
+            )
+        await store.hints[CHANGE_LOG].advance("s1", ROOM - 1)  # every entry but the newest copied
+        writes.commands.clear()
+
+        written = await store.patch_if_changed("s1", {"notes": "other"}, now=LATER, change=change_to(None))
+        sent = list(writes.commands)
+
+        assert written is not None and (written.notes, written.revision) == ("other", ROOM + 1)
+        doc = await store.sessions.find_one({"_id": "s1"})
+        assert doc is not None and len(doc["changeLog"]) == 2  # the uncopied newest, and this write's
+        tried = ["findAndModify sessions"] if atomic else []  # MongoDB: the filter's room check failed
+        assert sent == [
+            *tried,
+            "find sessions",
+            "find change_marks",
+            "findAndModify sessions",
+            "insert dirty_sessions",
+        ]
     finally:
         await client.drop_database(database_name)
         await client.close()
