@@ -84,6 +84,7 @@ class Sequencer:
                 except LostLease as error:
                     log.warning("change sequencer %s lost its lease: %s", self.owner, error)
                     self.held = None
+                    await self.store.store_marks()  # true without the lease, and spare the next holder
                     await self._close_handoff()
                 except Exception:
                     log.exception("change sequencer round failed; retrying")
@@ -96,9 +97,7 @@ class Sequencer:
                 self.handoff.open = False  # the next holder scans every session when it takes over
             if self.held is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(
-                        self.store.release(self.held, now=utc_now()), RELEASE_TIMEOUT_SECONDS
-                    )
+                    await asyncio.wait_for(self._let_go(self.held), RELEASE_TIMEOUT_SECONDS)
 
     async def step(self) -> bool:
         """One round; True when it moved something, so the next round follows without sleeping."""
@@ -122,6 +121,13 @@ class Sequencer:
                 await self.on_moved(moved)
         await self._prune_if_due()
         return bool(moved)
+
+    async def _let_go(self, held: Lease) -> None:
+        """The lease first, so the next holder need not wait for it to run out; then the marks only this
+        holder knows (still true), so the next one copies nothing again (what is not stored in time
+        costs it copies the unique (sessionId, revision) skips)."""
+        await self.store.release(held, now=utc_now())
+        await self.store.store_marks()
 
     async def _close_handoff(self) -> None:
         """Without the lease, this process's writers leave stored hints again; what they handed over

@@ -4,7 +4,9 @@ Collections:
 - `sessions.changeLog`: entries written by each session write itself (one single-document write);
   the writers keep it short, the sequencer only reads it (storage/pending.py).
 - `dirty_sessions`: a hint per session written since the sequencer last took its hint.
-- `change_marks`: per session, the highest revision whose entry is in `changes`.
+- `change_marks`: per session, a revision whose entry (and every earlier one) is in `changes`: the lease
+  holder keeps the exact figure in memory and stores it once it is `STORED_EVERY` revisions ahead, and
+  when it lets go of the lease.
 - `changes`: one document per event, `_id` = its sequence number (1, 2, 3, …), unique on
   (sessionId, revision) so an entry copied twice (a crash between copy and mark) is stored once.
 - `change_sequencer`: `committed` (every number up to `upTo` is written: readers never look past
@@ -26,7 +28,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
-from .pending import CHANGE_LOG, Handoff, Hints
+from .pending import CHANGE_LOG, ROOM, Handoff, Hints
 from .store import committed_docs, database_errors
 
 COMMITTED = "committed"
@@ -36,6 +38,11 @@ NOT_IMPLEMENTED = 238
 DUPLICATE_KEY = 11000
 # Marks a lease holder keeps in memory before it starts over (each is a few dozen bytes).
 MARKS_KEPT = 100_000
+# A stored mark may lag its session by fewer revisions than this. What a lag costs: a writer in another
+# process trims less of a full change log, and a holder taking over after a crash tries to copy those
+# entries again (the unique (sessionId, revision) skips them). What it saves: most mark writes, each an
+# update of its own (FerretDB 1.24 stalled on bulk updates of many marks).
+STORED_EVERY = ROOM // 2
 
 
 class LostLease(RuntimeError):
@@ -54,7 +61,8 @@ class ChangeLogStore:
         self.changes = db["changes"]
         self.sequencer = db["change_sequencer"]
         self.pending = Hints(db, CHANGE_LOG)
-        self._marks: dict[str, int] = {}
+        self._marks: dict[str, int] = {}  # how far this holder knows entries are copied
+        self._stored: dict[str, int] = {}  # the marks as stored, where known
 
     async def ensure_indexes(self, retention: timedelta) -> bool:
         """Creates the indexes; False when the store has no TTL indexes (the caller must prune)."""
@@ -89,6 +97,10 @@ class ChangeLogStore:
                 await self.sequencer.insert_one({"_id": f"claim:{generation}", "owner": owner, "at": now})
             except DuplicateKeyError:
                 return None
+            # Another holder may have raised marks since this one last held the lease: what this one
+            # knows is stored (never lowering one), then read again as sessions come up.
+            await self.store_marks()
+            self.forget_marks()
             await self.sequencer.update_one(
                 {"_id": LEASE},
                 {"$set": {"owner": owner, "generation": generation, "leaseUntil": now + lease}},
@@ -96,7 +108,6 @@ class ChangeLogStore:
             )
             # A claim only matters while its generation is the newest; keep the last two for people.
             await self.sequencer.delete_one({"_id": f"claim:{generation - 2}"})
-        self.forget_marks()  # another holder may have raised marks since this one last held the lease
         return Lease(owner=owner, generation=generation)
 
     async def renew(self, held: Lease, *, now: datetime, lease: timedelta) -> bool:
@@ -123,22 +134,26 @@ class ChangeLogStore:
         """Numbers and copies the new entries of up to `limit` hinted sessions (every session: `scan`).
 
         Call only while holding the lease. The round's entries above their sessions' marks are copied
-        in write order (one insert), then the marks raised; after a crash in
-        between, a copy hits the unique (sessionId, revision) and is skipped. Session documents are
-        only read (storage/pending.py).
+        in write order (one insert), then the marks raised (in memory; stored per `STORED_EVERY`); a
+        copy of an entry whose mark was not stored (a crash) hits the unique (sessionId, revision) and
+        is skipped. Session documents are only read (storage/pending.py).
         `next_number` is the first number to give (the holder keeps count: `last_number() + 1` when it
         took the lease). `handoff`: this process's writers' hints (storage/pending.py), taken with the
         stored ones. Returns the events newly numbered, in order.
         """
         handed = {} if handoff is None else handoff.take(None if scan else limit)
+        if handoff is not None:
+            handoff.copied = self._marks  # this process's writers trim with these (storage/pending.py)
         with database_errors():
             if scan:  # reads every document with entries: the handoff's are among them
-                marks = await self.pending.all_marks()
-                self._marks = dict(marks)
+                stored = await self.pending.all_marks()
+                self._stored.update(stored)
+                for session_id, revision in stored.items():
+                    self._marks[session_id] = max(revision, self._marks.get(session_id, 0))
                 found = [
                     doc
                     async for doc in self.pending.scan()
-                    if CHANGE_LOG.behind(doc, marks.get(doc["_id"], 0))
+                    if CHANGE_LOG.behind(doc, self._marks.get(doc["_id"], 0))
                 ]
             else:
                 found = await self._hinted(handed, limit)
@@ -175,11 +190,26 @@ class ChangeLogStore:
             if moved:
                 assert moved[-1].sequence is not None
                 await self.commit(moved[-1].sequence)
-            # One update per session: FerretDB 1.24 stalled on a bulk update of many marks under load.
             for session_id, revision in revisions.items():
-                await self.pending.advance(session_id, revision)
-                self._remember_mark(session_id, revision)
+                self._marks[session_id] = max(revision, self._marks.get(session_id, 0))
+                if revision - self._stored.get(session_id, 0) >= STORED_EVERY:
+                    await self._store_mark(session_id, revision)
+            if len(self._marks) >= MARKS_KEPT:
+                await self.store_marks()
+                self.forget_marks()  # read again from the store as sessions come up
         return moved
+
+    async def store_marks(self) -> None:
+        """Stores every mark this holder is ahead on (before it lets go of the lease, or forgets them)."""
+        with database_errors():
+            for session_id, revision in list(self._marks.items()):
+                if revision > self._stored.get(session_id, 0):
+                    await self._store_mark(session_id, revision)
+
+    async def _store_mark(self, session_id: str, revision: int) -> None:
+        # One update per session: FerretDB 1.24 stalled on a bulk update of many marks under load.
+        await self.pending.advance(session_id, revision)
+        self._stored[session_id] = revision
 
     async def _hinted(self, handed: dict[str, Document | None], limit: int) -> list[Document]:
         """The documents of the handed and the stored hints; a handed document saves its read."""
@@ -201,16 +231,13 @@ class ChangeLogStore:
         if mark is None:
             fresh = doc.get("revision") == 1
             mark = self._marks[session_id] = 0 if fresh else await self.pending.mark(session_id)
+            self._stored[session_id] = mark
         return mark
 
-    def _remember_mark(self, session_id: str, revision: int) -> None:
-        if len(self._marks) >= MARKS_KEPT:
-            self._marks.clear()  # read again from the store as sessions come up
-        self._marks[session_id] = max(revision, self._marks.get(session_id, 0))
-
     def forget_marks(self) -> None:
-        """A new lease: marks are read from the store again."""
+        """Marks are read from the store again (call `store_marks` first: those ahead are lost)."""
         self._marks.clear()
+        self._stored.clear()
 
     async def _insert_all(self, pending: list[Change], next_number: int) -> list[Change]:
         """Numbers `pending` from `next_number` and inserts them in order, in one round trip; an entry
@@ -244,12 +271,13 @@ class ChangeLogStore:
         try:
             await self.changes.insert_one(change_to_doc(change))
         except DuplicateKeyError:
-            already = await self.changes.find_one(
-                {"sessionId": change.session_id, "revision": change.revision}, {"_id": 1}
-            )
-            if already is None:
+            # Which key: the number (by `_id`, the one filter FerretDB pushes down to SQLite) or the
+            # (sessionId, revision) of an entry already moved.
+            taken = await self.changes.find_one({"_id": change.sequence}, {"sessionId": 1, "revision": 1})
+            if taken is None:
+                return False
+            if (taken.get("sessionId"), taken.get("revision")) != (change.session_id, change.revision):
                 raise LostLease(f"sequence number {change.sequence} is taken") from None
-            return False
         return True
 
     async def last_number(self) -> int:

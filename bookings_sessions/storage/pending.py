@@ -96,6 +96,10 @@ class Handoff:
         self.open = False
         # session id → its document's entries and revision after the latest write, or None: read it.
         self._docs: dict[str, Document | None] = {}
+        # This process's change mover's marks (session id → every entry up to this revision is in
+        # `changes`), ahead of the stored ones (storage/changes.py) and true with or without the lease:
+        # a writer trimming a change log here reads the mark from memory.
+        self.copied: dict[str, int] = {}
 
     def offer(self, session_id: str, doc: Document | None) -> bool:
         """True when taken in memory (the mover here holds the lease); else leave an ordinary hint."""

@@ -476,8 +476,7 @@ class SessionStore:
             return await self._recorded(session_id, entries, written)
         arrays: Document = {}
         for spool, docs in entries.items():
-            mark = await self.hints[spool].mark(session_id)
-            arrays[spool.field] = [*spool.uncopied(current, mark), *docs]
+            arrays[spool.field] = [*spool.uncopied(current, await self._mark(spool, session_id)), *docs]
         # (On MongoDB also after a race with another writer: the filter failed but the condition holds.)
         # The arrays were computed from `current`: on MongoDB the write also expects its revision.
         where = (
@@ -487,6 +486,11 @@ class SessionStore:
         )
         written = await write(where, update | {"$set": update.get("$set", {}) | arrays})
         return await self._recorded(session_id, entries, written)
+
+    async def _mark(self, spool: Spool, session_id: str) -> int:
+        """How far the spool's mover has copied: from memory when this process's change mover knows."""
+        known = self.handoff.copied.get(session_id) if spool is CHANGE_LOG else None
+        return await self.hints[spool].mark(session_id) if known is None else known
 
     async def _current(self, session_id: str, fields: tuple[str, ...]) -> Document | None:
         """The fields a conditional write checks, and the revision its trimming needs, by `_id`."""

@@ -17,7 +17,7 @@ from bookings_sessions.domain.errors import CursorExpired
 from bookings_sessions.domain.series_patch import plan_series_update
 from bookings_sessions.notifications.sequencer import Sequencer, SequencerConfig
 from bookings_sessions.storage import splits as split_writes
-from bookings_sessions.storage.changes import ChangeLogStore, LostLease
+from bookings_sessions.storage.changes import STORED_EVERY, ChangeLogStore, LostLease
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
@@ -53,13 +53,7 @@ async def blind_update(store: SessionStore, session_id: str, notes: str) -> None
     change = record_change(
         session_id=session_id, changed={"notes": notes}, now=utc_now(), revision=None, schedule_id=None
     )
-    if await store.patch_if_changed(session_id, {"notes": notes}, now=utc_now(), change=change):
-        return
-    # A full change log: the shortcut declines and the write takes the read path, as `_apply` does.
-    current = await store.load(session_id)
-    assert current is not None
-    change = change.model_copy(update={"revision": current.revision + 1, "schedule_id": current.schedule_id})
-    assert await store.patch(session_id, current.revision, {"notes": notes}, now=utc_now(), change=change)
+    assert await store.patch_if_changed(session_id, {"notes": notes}, now=utc_now(), change=change)
 
 
 async def move_schedule(
@@ -108,11 +102,13 @@ async def test_a_crash_between_copy_and_mark_numbers_nothing_twice(
     await create(store, "s1")
     sequencer = Sequencer(log, CONFIG, owner="me")
     assert await sequencer.step()
-    # As if the mark had not been written: the first entry looks new again.
+    await log.store_marks()
+    # As if the mark had not been written: the first entry looks new again to the holder of the next
+    # process (this one's kept the mark in memory too).
     await log.pending.marks.delete_many({})
     await blind_update(store, "s1", "later")
 
-    await sequencer.step()
+    await Sequencer(ChangeLogStore(store.db), CONFIG, owner="me").step()
 
     events, _, committed = await log.page(after=None, first=10)
     assert [(e.sequence, e.revision) for e in events] == [(1, 1), (2, 2)]
@@ -268,11 +264,9 @@ async def test_moves_read_hinted_sessions_by_id_and_a_rare_scan_catches_a_missin
         await create(store, "lost")
         await watched.pending.hints.delete_one({"_id": "lost"})
         assert not await sequencer.step()
-        assert await watched.pending.mark("lost") == 0
         sequencer.config = replace(CONFIG, scan_every=timedelta(0))  # as if the interval had passed
         assert await sequencer.step()
         assert scans.count == 2
-        assert await watched.pending.mark("lost") == 1
         events, _, _ = await watched.page(after=None, first=100)
         assert [(e.session_id, e.revision) for e in events[-1:]] == [("lost", 1)]
     finally:
@@ -328,7 +322,7 @@ async def test_the_lease_holder_takes_its_own_writers_hints_in_memory(
     events, _, committed = await log.page(after=None, first=10)
     assert sorted((e.session_id, e.revision) for e in events) == [("s1", 1), ("s1", 2), ("s2", 1)]
     assert committed == 3
-    assert await log.pending.mark("s1") == 2 and await log.pending.mark("s2") == 1
+    assert (store.handoff.copied["s1"], store.handoff.copied["s2"]) == (2, 1)
 
 
 async def test_hints_handed_over_become_stored_hints_when_the_lease_is_lost(
@@ -370,3 +364,48 @@ async def test_a_document_keeps_only_what_the_sequencer_cannot_derive_of_its_eve
     assert await Sequencer(log, CONFIG, owner="me").step()
     events, _, _ = await log.page(after=None, first=10)
     assert [(e.session_id, e.revision, e.schedule_id) for e in events] == [("s1", 1, "old"), ("s1", 2, "new")]
+
+
+async def test_marks_are_stored_every_few_revisions_and_when_the_lease_is_let_go(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    await create(store, "s1")
+    sequencer = Sequencer(log, CONFIG, owner="me")
+    assert await sequencer.step()
+    assert await log.pending.mark("s1") == 0  # copied up to 1: one revision ahead of the store
+    for number in range(STORED_EVERY):
+        await blind_update(store, "s1", f"note {number}")
+    assert await sequencer.step()
+    assert await log.pending.mark("s1") == STORED_EVERY + 1
+    await blind_update(store, "s1", "one more")
+    assert await sequencer.step()
+    assert await log.pending.mark("s1") == STORED_EVERY + 1
+
+    mover = asyncio.create_task(sequencer.run())
+    await asyncio.sleep(0.1)
+    mover.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await mover
+
+    assert await log.pending.mark("s1") == STORED_EVERY + 2
+    lease = await log.sequencer.find_one({"_id": "lease"})
+    assert lease is not None and lease["leaseUntil"] <= utc_now()
+
+
+async def test_a_writer_trims_a_full_change_log_with_its_own_process_marks(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    await create(store, "s1")
+    await blind_update(store, "s1", "second")
+    sequencer = Sequencer(log, CONFIG, owner="me", handoff=store.handoff)
+    assert await sequencer.step()  # copies revisions 1 and 2: ahead of the stored mark
+    assert await log.pending.mark("s1") == 0
+    for number in range(ROOM - 2):
+        await blind_update(store, "s1", f"note {number}")  # handed over, not copied: a full log
+
+    await blind_update(store, "s1", "trimmed")
+
+    doc = await store.sessions.find_one({"_id": "s1"})
+    assert doc is not None and doc["revision"] == ROOM + 1
+    # Revisions 3 to ROOM are not copied yet and stay; 1 and 2 are, by this process's mover.
+    assert len(doc["changeLog"]) == ROOM - 1
