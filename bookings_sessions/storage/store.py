@@ -36,6 +36,7 @@ from .documents import (
     update_from_changes,
 )
 from .pending import CHANGE_LOG, OUTBOX, Handoff, Hints, Spool
+from .recent_writes import RecentWrites
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
 from .undecodable import UndecodableDocuments
 
@@ -205,6 +206,8 @@ class SessionStore:
         self.handoff = Handoff()
         self.undecodable = UndecodableDocuments(count_undecodable)
         self._capabilities = capabilities
+        # FerretDB only: single sessions as this process last wrote them (storage/recent_writes.py).
+        self.recent = RecentWrites()
 
     async def capabilities(self) -> StoreCapabilities:
         """Asked once (the app asks at start; otherwise the first conditional write does)."""
@@ -249,6 +252,8 @@ class SessionStore:
         with database_errors():
             await self.sessions.insert_one(doc)
             await self._leave_hints(session.id, entries, doc)
+        if not (await self.capabilities()).atomic_updates:
+            self.recent.remember(doc)
 
     async def load(self, session_id: str) -> Session | Series | None:
         """A single session or a series, whichever the id names (not instance exceptions)."""
@@ -440,16 +445,26 @@ class SessionStore:
         given = {FIELD_NAMES[name]: to_plain(value) for name, value in changes.items()}
         entries = entries_of(None, change, revision=None)
         update = update_from_changes(changes, now=now)
+        # On FerretDB, the session as this process last wrote it spares the read that checks the
+        # condition (storage/recent_writes.py); the read-plan-write path has just read it anyway.
+        known = self.recent.get(session_id)
         with database_errors():
             doc = await self._write(
-                session_id, single_differing(given), update, entries, self._find_and_update
+                session_id, single_differing(given), update, entries, self._find_and_update, known=known
             )
         return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     # --- writes that record entries (storage/pending.py) ------------------------------------------
 
     async def _write(
-        self, session_id: str, condition: Condition, update: Document, entries: Entries, write: Write
+        self,
+        session_id: str,
+        condition: Condition,
+        update: Document,
+        entries: Entries,
+        write: Write,
+        *,
+        known: Document | None = None,
     ) -> Any:
         """A write to one document, only if `condition` holds, that records `entries`; None when the
         condition fails (another writer was first, or it never held).
@@ -459,15 +474,18 @@ class SessionStore:
         write is undone by a separate clean-up write. On MongoDB the condition and the room ride in the
         filter (one atomic index lookup; a read only when the room runs out). On FerretDB one read by
         `_id` checks them (`changeLog.7` in a filter would decode every document) and serves the
-        trimming too: the write's filter is the bare `_id` (docs/design.md §4).
+        trimming too: the write's filter is the bare `_id` (docs/design.md §4). There `known`, a copy of
+        the document, may stand in for that read when it says the write may append.
         """
         roomy = with_room(condition, entries)
         atomic = (await self.capabilities()).atomic_updates
-        current: Document | None = None
         if atomic:
             written = await write({"_id": session_id, **roomy.query}, appending(update, entries))
             if written is not None or not entries:
                 return await self._recorded(session_id, entries, written)
+        elif known is not None and condition.holds(known) and roomy.holds(known):
+            written = await write({"_id": session_id}, appending(update, entries))
+            return await self._recorded(session_id, entries, written)
         current = await self._current(session_id, roomy.fields)
         if current is None or not condition.holds(current):
             return None
@@ -499,9 +517,16 @@ class SessionStore:
         return found
 
     async def _recorded(self, session_id: str, entries: Entries, written: Any) -> Any:
-        """`written` (None: nothing matched), once the hints for its entries are left."""
+        """`written` (None: nothing matched), once the hints for its entries are left and, on FerretDB,
+        the document as written is remembered (or forgotten when the write did not return it)."""
+        doc = written if isinstance(written, dict) else None
         if written is not None:
-            await self._leave_hints(session_id, entries, written if isinstance(written, dict) else None)
+            await self._leave_hints(session_id, entries, doc)
+        if not (await self.capabilities()).atomic_updates:
+            if doc is None:
+                self.recent.forget(session_id)
+            else:
+                self.recent.remember(doc)
         return written
 
     async def _leave_hints(self, session_id: str, entries: Entries, doc: Document | None = None) -> None:
