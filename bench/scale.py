@@ -32,7 +32,7 @@ from pymongo.errors import PyMongoError
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
 from . import scenarios
-from .procs import Child, Children, free_port, graphql, wait_ready
+from .procs import Child, Children, free_port, graphql, wait_idle, wait_ready
 from .run import BIN, DATABASE, PEER_DIR, PEER_PROBE
 
 SIZES = (1_000, 2_000, 5_000, 10_000, 50_000)
@@ -115,6 +115,9 @@ class Scale:
         argv = [str(BIN / "bookings-sessions"), "serve", "--host", "127.0.0.1", "--port", str(port)]
         server = self.children.start("api", argv, self._env(), port)
         wait_ready(server, timeout=120)  # indexes created (first start: before the fill, as in production)
+        # Steady state: each start scans the collection once (the change sequencer taking its lease and
+        # the notification dispatcher, design.md §5, §9), at 50,000 sessions seconds of FerretDB's time.
+        wait_idle(os.getpid(), timeout=120)
         return server
 
     def peer(self) -> Child | None:

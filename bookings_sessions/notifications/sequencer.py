@@ -84,7 +84,10 @@ class Sequencer:
                 except LostLease as error:
                     log.warning("change sequencer %s lost its lease: %s", self.owner, error)
                     self.held = None
-                    await self.store.store_marks()  # true without the lease, and spare the next holder
+                    # Still true without the lease, and they spare the next holder copies; a failure
+                    # here must not end the loop (the next holder copies those entries again).
+                    with contextlib.suppress(Exception):
+                        await self.store.store_marks()
                     await self._close_handoff()
                 except Exception:
                     log.exception("change sequencer round failed; retrying")

