@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
 
 from bookings_sessions.domain.changes import Change, record_change
 from bookings_sessions.domain.commands import SessionPatch
@@ -21,6 +20,7 @@ from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.pending import CHANGE_LOG, ROOM
 from bookings_sessions.storage.store import SessionStore
+from tests.support.commands import watched_store
 from tests.support.domain import CREATED, SERIES_CREATED, make_series, make_session
 
 LATER = CREATED + timedelta(hours=1)
@@ -90,28 +90,6 @@ async def test_replace_series_is_a_compare_and_swap(either_store: SessionStore) 
     assert await either_store.load("series-2") == planned
 
 
-class WriteFilters(monitoring.CommandListener):
-    """The filters of the writes to `sessions`, and every command by name and collection."""
-
-    def __init__(self) -> None:
-        self.filters: list[dict[str, Any]] = []
-        self.commands: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        command = event.command
-        self.commands.append(f"{event.command_name} {command.get(event.command_name)}")
-        if event.command_name == "update" and command.get("update") == "sessions":
-            self.filters += [update["q"] for update in command["updates"]]
-        if event.command_name == "findAndModify" and command.get("findAndModify") == "sessions":
-            self.filters.append(command["query"])
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 def change_to(revision: int | None) -> Change:
     return record_change(
         session_id="s1", changed={"notes": "x"}, now=LATER, revision=revision, schedule_id="schedule-1"
@@ -122,12 +100,7 @@ def change_to(revision: int | None) -> Change:
 async def test_a_full_change_log_is_trimmed_with_the_write_guarded_as_the_store_needs(
     ferretdb: EmbeddedFerretDB, database_name: str, atomic: bool
 ) -> None:
-    writes = WriteFilters()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        ferretdb.uri, tz_aware=True, event_listeners=[writes]
-    )
-    store = SessionStore(client, database_name, capabilities=StoreCapabilities(atomic_updates=atomic))
-    try:
+    async with watched_store(ferretdb.uri, database_name, atomic=atomic) as (store, commands):
         await store.insert(make_session(), change=change_to(1))
         for revision in range(1, 2 * ROOM + 1):  # nothing copied yet: nothing may be trimmed
             written = await store.patch(
@@ -147,33 +120,25 @@ async def test_a_full_change_log_is_trimmed_with_the_write_guarded_as_the_store_
         assert doc is not None and [entry["id"] for entry in doc["changeLog"]] == [last.id]
 
         # On FerretDB anything but a bare `_id` (`changeLog.7`, `$or`, `revision`) decodes the collection.
-        guarded = [query for query in writes.filters if set(query) != {"_id"}]
-        assert guarded == (writes.filters if atomic else [])
-    finally:
-        await client.drop_database(database_name)
-        await client.close()
+        guarded = [query for query in commands.write_filters if set(query) != {"_id"}]
+        assert guarded == (commands.write_filters if atomic else [])
 
 
 @pytest.mark.parametrize("atomic", [True, False], ids=["guarded-filter", "checked-on-read"])
 async def test_the_write_shortcut_trims_a_full_change_log_with_one_read_and_the_mark(
     ferretdb: EmbeddedFerretDB, database_name: str, atomic: bool
 ) -> None:
-    writes = WriteFilters()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        ferretdb.uri, tz_aware=True, event_listeners=[writes]
-    )
-    store = SessionStore(client, database_name, capabilities=StoreCapabilities(atomic_updates=atomic))
-    try:
+    async with watched_store(ferretdb.uri, database_name, atomic=atomic) as (store, commands):
         await store.insert(make_session(), change=change_to(1))
         for revision in range(1, ROOM):
             assert await store.patch(
                 "s1", revision, {"notes": f"n{revision}"}, now=LATER, change=change_to(None)
             )
         await store.hints[CHANGE_LOG].advance("s1", ROOM - 1)  # every entry but the newest copied
-        writes.commands.clear()
+        commands.sent.clear()
 
         written = await store.patch_if_changed("s1", {"notes": "other"}, now=LATER, change=change_to(None))
-        sent = list(writes.commands)
+        sent = list(commands.sent)
 
         assert written is not None and (written.notes, written.revision) == ("other", ROOM + 1)
         doc = await store.sessions.find_one({"_id": "s1"})
@@ -186,6 +151,3 @@ async def test_the_write_shortcut_trims_a_full_change_log_with_one_read_and_the_
             "findAndModify sessions",
             "insert dirty_sessions",
         ]
-    finally:
-        await client.drop_database(database_name)
-        await client.close()

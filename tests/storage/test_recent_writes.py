@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
 
 from bookings_sessions.domain.changes import Change, record_change
 from bookings_sessions.storage.capabilities import StoreCapabilities
@@ -17,6 +16,7 @@ from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.pending import ROOM
 from bookings_sessions.storage.recent_writes import RecentWrites
 from bookings_sessions.storage.store import SessionStore
+from tests.support.commands import CommandLog, watched_store
 from tests.support.domain import CREATED, make_session
 
 LATER = CREATED + timedelta(hours=1)
@@ -36,33 +36,12 @@ def test_only_single_sessions_are_kept_and_the_least_recently_written_go_first()
     assert recent.get("b") is None
 
 
-class Commands(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.sent.append(f"{event.command_name} {event.command.get(event.command_name)}")
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 @pytest.fixture
 async def watched(
     ferretdb: EmbeddedFerretDB, database_name: str
-) -> AsyncIterator[tuple[SessionStore, Commands]]:
-    commands = Commands()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        ferretdb.uri, tz_aware=True, event_listeners=[commands]
-    )
-    try:
-        yield SessionStore(client, database_name, capabilities=FERRETDB), commands
-    finally:
-        await client.drop_database(database_name)
-        await client.close()
+) -> AsyncIterator[tuple[SessionStore, CommandLog]]:
+    async with watched_store(ferretdb.uri, database_name, atomic=False) as watched:
+        yield watched
 
 
 @pytest.fixture
@@ -79,7 +58,7 @@ def notes_change() -> Change:
 
 
 async def test_the_write_shortcut_to_a_session_this_process_wrote_needs_no_read(
-    watched: tuple[SessionStore, Commands],
+    watched: tuple[SessionStore, CommandLog],
 ) -> None:
     store, commands = watched
     await store.insert(make_session(), change=notes_change())
@@ -96,7 +75,7 @@ async def test_the_write_shortcut_to_a_session_this_process_wrote_needs_no_read(
 
 
 async def test_a_copy_that_says_nothing_would_change_is_checked_against_the_document(
-    watched: tuple[SessionStore, Commands], other_process: SessionStore
+    watched: tuple[SessionStore, CommandLog], other_process: SessionStore
 ) -> None:
     store, _ = watched
     await store.insert(make_session(), change=notes_change())
@@ -110,7 +89,7 @@ async def test_a_copy_that_says_nothing_would_change_is_checked_against_the_docu
 
 
 async def test_a_stale_copy_never_trims_another_process_entries(
-    watched: tuple[SessionStore, Commands], other_process: SessionStore
+    watched: tuple[SessionStore, CommandLog], other_process: SessionStore
 ) -> None:
     store, _ = watched
     await store.insert(make_session(), change=notes_change())  # its copy: one entry, room to append

@@ -12,6 +12,7 @@
 - `receiver`     a real webhook receiver on loopback
 - `dispatching`  the notification dispatcher's test bench (`Db`, `config`, `running`, `eventually`)
 - `paths`        where the repository, its docs and the test artifacts are
+- `commands`     every command a driver client sends (`CommandLog`), and a store watched that way
 - `docs`         the documentation's fenced blocks (`API_DOC`, `FENCED`), for the tests that run them
 
 Fixtures are not here: they are in `tests/conftest.py` (`ferretdb`, `store`, `tokens`, `settings_for`,

@@ -1,0 +1,49 @@
+"""Every command a driver client sends, for tests that count round trips or read a write's filter."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pymongo import AsyncMongoClient, monitoring
+
+from bookings_sessions.storage.capabilities import StoreCapabilities
+from bookings_sessions.storage.store import SessionStore
+
+
+class CommandLog(monitoring.CommandListener):
+    """`sent`: each command as "<name> <collection>"; `write_filters`: the filters of writes to `sessions`."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.write_filters: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        command = event.command
+        self.sent.append(f"{event.command_name} {command.get(event.command_name)}")
+        if event.command_name == "update" and command.get("update") == "sessions":
+            self.write_filters += [update["q"] for update in command["updates"]]
+        if event.command_name == "findAndModify" and command.get("findAndModify") == "sessions":
+            self.write_filters.append(command["query"])
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@asynccontextmanager
+async def watched_store(
+    uri: str, database: str, *, atomic: bool
+) -> AsyncIterator[tuple[SessionStore, CommandLog]]:
+    """A store on its own client, as if on MongoDB (`atomic`) or FerretDB, with its commands logged; the
+    database is dropped afterwards."""
+    log = CommandLog()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True, event_listeners=[log])
+    try:
+        yield SessionStore(client, database, capabilities=StoreCapabilities(atomic_updates=atomic)), log
+    finally:
+        await client.drop_database(database)
+        await client.close()
