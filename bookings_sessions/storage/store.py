@@ -35,6 +35,7 @@ from .documents import (
     to_plain,
     update_from_changes,
 )
+from .grouped_inserts import GroupedInserts
 from .pending import CHANGE_LOG, OUTBOX, Handoff, Hints, Spool
 from .recent_writes import RecentWrites
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
@@ -207,6 +208,8 @@ class SessionStore:
         self.client = client
         self.db = client[database]
         self.sessions = self.db["sessions"]
+        # New sessions and series created at the same moment share one insert (one store transaction).
+        self.new_sessions = GroupedInserts(self.sessions)
         self.hints = {spool: Hints(self.db, spool) for spool in (CHANGE_LOG, OUTBOX)}
         # Opened by this process's change sequencer while it holds the lease (storage/pending.py).
         self.handoff = Handoff()
@@ -256,7 +259,7 @@ class SessionStore:
         entries = entries_of(None, change, revision=session.revision)
         doc = new_document(session_to_doc(session), entries)
         with database_errors():
-            await self.sessions.insert_one(doc)
+            await self.new_sessions.insert(doc)
             await self._leave_hints(session.id, entries, doc)
         if not (await self.capabilities()).atomic_updates:
             self.recent.remember(doc)
@@ -276,7 +279,7 @@ class SessionStore:
         entries = entries_of(None, change, revision=series.revision)
         doc = new_document(series_to_doc(series), entries)
         with database_errors():
-            await self.sessions.insert_one(doc)
+            await self.new_sessions.insert(doc)
             await self._leave_hints(series.id, entries, doc)
 
     async def committed(self, docs: list[Document]) -> list[Document]:
