@@ -28,6 +28,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
+from .grouped_inserts import DUPLICATE_KEY
 from .pending import CHANGE_LOG, ROOM, Handoff, Hints
 from .store import committed_docs, database_errors
 
@@ -35,7 +36,6 @@ COMMITTED = "committed"
 LEASE = "lease"
 # FerretDB 1.24 answers this code to `expireAfterSeconds`: there the sequencer prunes instead.
 NOT_IMPLEMENTED = 238
-DUPLICATE_KEY = 11000
 # Marks a lease holder keeps in memory before it starts over (each is a few dozen bytes).
 MARKS_KEPT = 100_000
 # A stored mark may lag its session by fewer revisions than this. What a lag costs: a writer in another
@@ -242,10 +242,7 @@ class ChangeLogStore:
     async def _insert_all(self, pending: list[Change], next_number: int) -> list[Change]:
         """Numbers `pending` from `next_number` and inserts them in order, in one round trip; an entry
         already in `changes` (a re-copy) is skipped and takes no number. Returns the events numbered."""
-        numbered = [
-            entry.model_copy(update={"sequence": number, "previous_schedule_id": None})
-            for number, entry in enumerate(pending, start=next_number)
-        ]
+        numbered = [_numbered(entry, number) for number, entry in enumerate(pending, start=next_number)]
         if not numbered:
             return []
         try:
@@ -260,7 +257,7 @@ class ChangeLogStore:
         moved = numbered[:failed]
         number = next_number + failed
         for entry in pending[failed:]:
-            candidate = entry.model_copy(update={"sequence": number, "previous_schedule_id": None})
+            candidate = _numbered(entry, number)
             if await self._insert(candidate):
                 moved.append(candidate)
                 number += 1
@@ -350,3 +347,9 @@ class ChangeLogStore:
                 query["scheduleId"] = {"$in": schedule_ids}
             docs = await self.changes.find(query).sort([("_id", 1)]).limit(first + 1).to_list(length=None)
         return [change_from_doc(doc) for doc in docs[:first]], len(docs) > first, committed
+
+
+def _numbered(entry: Change, number: int) -> Change:
+    """The event as `changes` stores it, with its sequence number (no previous schedule: that served
+    only to derive the schedules of the entries before it, `resolve_pending`)."""
+    return entry.model_copy(update={"sequence": number, "previous_schedule_id": None})

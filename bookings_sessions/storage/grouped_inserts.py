@@ -22,6 +22,7 @@ Document = dict[str, Any]
 
 # Documents per `insert_many` at most (FerretDB's own batch size is 100).
 MAX_BATCH: Final = 100
+# The server's code for a duplicate key (also in a bulk write's per-document errors).
 DUPLICATE_KEY: Final = 11000
 
 
@@ -58,9 +59,8 @@ class GroupedInserts:
                         _fail(future, error)
                 else:
                     for _, future in batch:
-                        if not future.done():
-                            future.set_result(None)
-        finally:  # cancelled (the loop is closing): nobody may wait forever
+                        _succeed(future)
+        finally:  # settled already, unless cancelled (the loop is closing): nobody may wait forever
             for _, future in [*batch, *self._waiting]:
                 future.cancel()
 
@@ -71,8 +71,7 @@ def _settle(batch: list[tuple[Document, asyncio.Future[None]]], error: BulkWrite
     for index, (_, future) in enumerate(batch):
         entry = failed.get(index)
         if entry is None:
-            if not future.done():
-                future.set_result(None)
+            _succeed(future)
             continue
         code, message = entry.get("code"), str(entry.get("errmsg", "insert failed"))
         failure = (
@@ -81,6 +80,11 @@ def _settle(batch: list[tuple[Document, asyncio.Future[None]]], error: BulkWrite
             else OperationFailure(message, code, entry)
         )
         _fail(future, failure)
+
+
+def _succeed(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _fail(future: asyncio.Future[None], error: BaseException) -> None:

@@ -260,9 +260,7 @@ class SessionStore:
         doc = new_document(session_to_doc(session), entries)
         with database_errors():
             await self.new_sessions.insert(doc)
-            await self._leave_hints(session.id, entries, doc)
-        if not (await self.capabilities()).atomic_updates:
-            self.recent.remember(doc)
+            await self._recorded(session.id, entries, doc)
 
     async def load(self, session_id: str) -> Session | Series | None:
         """A single session or a series, whichever the id names (not instance exceptions)."""
@@ -280,7 +278,7 @@ class SessionStore:
         doc = new_document(series_to_doc(series), entries)
         with database_errors():
             await self.new_sessions.insert(doc)
-            await self._leave_hints(series.id, entries, doc)
+            await self._recorded(series.id, entries, doc)
 
     async def committed(self, docs: list[Document]) -> list[Document]:
         """`docs` as readers see them: without series of uncommitted splits (`committed_docs`)."""
@@ -336,7 +334,7 @@ class SessionStore:
             try:
                 with database_errors():
                     await self.sessions.insert_one(inserted)
-                    await self._leave_hints(override.id, entries, inserted)
+                    await self._recorded(override.id, entries, inserted)
             except Conflict:
                 return False
             return True
@@ -495,10 +493,8 @@ class SessionStore:
             written = await write({"_id": session_id, **roomy.query}, appending(update, entries))
             if written is not None or not entries:
                 return await self._recorded(session_id, entries, written)
-        elif known is not None and condition.holds(known) and roomy.holds(known):
-            written = await write({"_id": session_id}, appending(update, entries))
-            return await self._recorded(session_id, entries, written)
-        current = await self._current(session_id, roomy.fields)
+        appendable = known is not None and condition.holds(known) and roomy.holds(known)
+        current = known if not atomic and appendable else await self._current(session_id, roomy.fields)
         if current is None or not condition.holds(current):
             return None
         if not atomic and roomy.holds(current):
@@ -529,8 +525,10 @@ class SessionStore:
         return found
 
     async def _recorded(self, session_id: str, entries: Entries, written: Any) -> Any:
-        """`written` (None: nothing matched), once the hints for its entries are left and, on FerretDB,
-        the document as written is remembered (or forgotten when the write did not return it)."""
+        """After every write of a session document: `written` (the document inserted or returned, an
+        update's result, or None when nothing matched), once the hints for its entries are left and, on
+        FerretDB, the document as written is remembered (or forgotten when the write did not return it;
+        only single sessions are kept)."""
         doc = written if isinstance(written, dict) else None
         if written is not None:
             await self._leave_hints(session_id, entries, doc)
