@@ -7,7 +7,6 @@ signature, `Idempotency-Key` = `sessionId:revision`, leases, retries and backoff
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from ..settings import Settings
 from ..storage.change_deliveries import ChangeDeliveryStore
 from .delivery import Deliverer, DeliveryPolicy
 from .dispatcher import delivery_policy
+from .rounds import run_rounds
 from .webhook import change_body
 
 log = logging.getLogger("bookings_sessions.changes")
@@ -70,14 +70,11 @@ class ChangeWebhooks(Deliverer[ChangeDelivery]):
         """Until cancelled. A failing round is logged and retried next poll."""
         timeout = httpx.Timeout(self.config.http_timeout_seconds)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
-            while True:
-                busy = False
-                try:
-                    busy = await self.deliver_due(http, self.config.url, limit=self.config.batch) > 0
-                except Exception:
-                    log.exception("change webhook round failed; retrying")
-                if not busy:
-                    await asyncio.sleep(self.config.poll_seconds)
+
+            async def one_round() -> bool:
+                return await self.deliver_due(http, self.config.url, limit=self.config.batch) > 0
+
+            await run_rounds(one_round, poll_seconds=self.config.poll_seconds, log=log, what="change webhook")
 
 
 async def start_change_webhooks(settings: Settings, db: Any) -> ChangeWebhooks | None:

@@ -24,6 +24,7 @@ from ..storage.client import close_client, create_client
 from ..storage.clock import utc_now
 from ..storage.outbox import OutboxStore
 from .delivery import Deliverer, DeliveryPolicy
+from .rounds import run_rounds
 from .webhook import webhook_body
 
 log = logging.getLogger("bookings_sessions.notifications")
@@ -93,16 +94,17 @@ class Dispatcher(Deliverer[Notification]):
         """Until cancelled. A failing round (database down, …) is logged and retried next poll."""
         timeout = httpx.Timeout(self.config.http_timeout_seconds)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
-            while True:
-                busy = False
-                try:
-                    busy = await self.step(http)
-                except Exception:
-                    log.exception("notification dispatcher round failed; retrying")
-                    # Hints it took may not have been followed: look through everything next round.
-                    self._scanned_at = None
-                if not busy:
-                    await asyncio.sleep(self.config.poll_seconds)
+            await run_rounds(
+                lambda: self.step(http),
+                poll_seconds=self.config.poll_seconds,
+                log=log,
+                what="notification dispatcher",
+                after_failure=self._scan_next_round,
+            )
+
+    def _scan_next_round(self) -> None:
+        # Hints a failed round took may not have been followed: look through everything next round.
+        self._scanned_at = None
 
     async def step(self, http: httpx.AsyncClient) -> bool:
         """One round; True when it did something, so the next round follows without sleeping."""

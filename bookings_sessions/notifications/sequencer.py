@@ -22,6 +22,7 @@ from ..storage.changes import ChangeLogStore, Lease, LostLease
 from ..storage.clock import utc_now
 from ..storage.pending import Handoff
 from .delivery import dispatcher_id
+from .rounds import run_rounds
 
 log = logging.getLogger("bookings_sessions.changes")
 
@@ -77,30 +78,36 @@ class Sequencer:
     async def run(self) -> None:
         """Until cancelled; then the lease is given back so another process takes over at once."""
         try:
-            while True:
-                busy = False
-                try:
-                    busy = await self.step()
-                except LostLease as error:
-                    log.warning("change sequencer %s lost its lease: %s", self.owner, error)
-                    self.held = None
-                    # Still true without the lease, and they spare the next holder copies; a failure
-                    # here must not end the loop (the next holder copies those entries again).
-                    with contextlib.suppress(Exception):
-                        await self.store.store_marks()
-                    await self._close_handoff()
-                except Exception:
-                    log.exception("change sequencer round failed; retrying")
-                    # Hints it took may not have been followed: look through everything next round.
-                    self._scanned_at = None
-                if not busy:
-                    await asyncio.sleep(self.config.poll_seconds)
+            await run_rounds(
+                self._round,
+                poll_seconds=self.config.poll_seconds,
+                log=log,
+                what="change sequencer",
+                after_failure=self._scan_next_round,
+            )
         finally:
             if self.handoff is not None:
                 self.handoff.open = False  # the next holder scans every session when it takes over
             if self.held is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._let_go(self.held), RELEASE_TIMEOUT_SECONDS)
+
+    async def _round(self) -> bool:
+        try:
+            return await self.step()
+        except LostLease as error:
+            log.warning("change sequencer %s lost its lease: %s", self.owner, error)
+            self.held = None
+            # Still true without the lease, and they spare the next holder copies; a failure here must
+            # not end the loop (the next holder copies those entries again).
+            with contextlib.suppress(Exception):
+                await self.store.store_marks()
+            await self._close_handoff()
+            return False
+
+    def _scan_next_round(self) -> None:
+        # Hints a failed round took may not have been followed: look through everything next round.
+        self._scanned_at = None
 
     async def step(self) -> bool:
         """One round; True when it moved something, so the next round follows without sleeping."""

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from ..domain.errors import DomainError
 from ..domain.model import Session
+from ..notifications.rounds import run_rounds
 from ..storage.changes import ChangeLogStore
 
 log = logging.getLogger("bookings_sessions.changes")
@@ -63,14 +64,16 @@ async def follow_changes(
     current state, and the change log (`changes`) keeps every step for those who need it.
     """
     position = await changes.committed()
-    while True:
-        await asyncio.sleep(poll_seconds)
+
+    async def one_round() -> bool:
+        nonlocal position
         try:
             position = await _publish_new(events, changes, load, position)
         except DomainError as error:  # the database is away: try again next round
             log.warning("live feed: %s", error.message)
-        except Exception:
-            log.exception("live feed round failed; retrying")
+        return False
+
+    await run_rounds(one_round, poll_seconds=poll_seconds, log=log, what="live feed")
 
 
 async def _publish_new(
