@@ -38,10 +38,12 @@ LEASE = "lease"
 NOT_IMPLEMENTED = 238
 # Marks a lease holder keeps in memory before it starts over (each is a few dozen bytes).
 MARKS_KEPT = 100_000
-# A stored mark may lag its session by fewer revisions than this. What a lag costs: a writer in another
-# process trims less of a full change log, and a holder taking over after a crash tries to copy those
-# entries again (the unique (sessionId, revision) skips them). What it saves: most mark writes, each an
-# update of its own (FerretDB 1.24 stalled on bulk updates of many marks).
+# The stored mark of a session another process writes may lag by fewer revisions than this: a writer
+# there trims a full change log with it. Of a session only this process writes (its writers trim with
+# the marks in memory), the mark is stored when the holder lets go of the lease. What a lag costs: a
+# holder taking over after a crash tries to copy those entries again (at most the `ROOM` a document
+# holds; the unique (sessionId, revision) skips them). What it saves: mark writes, each an update of its
+# own (FerretDB 1.24 stalled on bulk updates of many marks).
 STORED_EVERY = ROOM // 2
 
 
@@ -134,7 +136,7 @@ class ChangeLogStore:
         """Numbers and copies the new entries of up to `limit` hinted sessions (every session: `scan`).
 
         Call only while holding the lease. The round's entries above their sessions' marks are copied
-        in write order (one insert), then the marks raised (in memory; stored per `STORED_EVERY`); a
+        in write order (one insert), then the marks raised (in memory; stored as `STORED_EVERY` says); a
         copy of an entry whose mark was not stored (a crash) hits the unique (sessionId, revision) and
         is skipped. Session documents are only read (storage/pending.py).
         `next_number` is the first number to give (the holder keeps count: `last_number() + 1` when it
@@ -155,8 +157,9 @@ class ChangeLogStore:
                     async for doc in self.pending.scan()
                     if CHANGE_LOG.behind(doc, self._marks.get(doc["_id"], 0))
                 ]
+                elsewhere = {doc["_id"] for doc in found}  # written by whichever process
             else:
-                found = await self._hinted(handed, limit)
+                found, elsewhere = await self._hinted(handed, limit)
             # A split's new series carries its CREATED event from its pending insert: moved only once
             # the split is committed, so a split that never commits never shows in the log (§2). Its
             # hint, taken above, is left again for a later round (a scan takes no hints).
@@ -192,7 +195,8 @@ class ChangeLogStore:
                 await self.commit(moved[-1].sequence)
             for session_id, revision in revisions.items():
                 self._marks[session_id] = max(revision, self._marks.get(session_id, 0))
-                if revision - self._stored.get(session_id, 0) >= STORED_EVERY:
+                lag = revision - self._stored.get(session_id, 0)
+                if session_id in elsewhere and lag >= STORED_EVERY:
                     await self._store_mark(session_id, revision)
             if len(self._marks) >= MARKS_KEPT:
                 await self.store_marks()
@@ -211,16 +215,20 @@ class ChangeLogStore:
         await self.pending.advance(session_id, revision)
         self._stored[session_id] = revision
 
-    async def _hinted(self, handed: dict[str, Document | None], limit: int) -> list[Document]:
-        """The documents of the handed and the stored hints; a handed document saves its read."""
+    async def _hinted(
+        self, handed: dict[str, Document | None], limit: int
+    ) -> tuple[list[Document], set[str]]:
+        """The documents of the handed and the stored hints (a handed document saves its read), and
+        the sessions of the stored hints: written by other processes (or before the handoff opened)."""
         docs = {doc["_id"]: doc for doc in await self.pending.take(limit)}
+        elsewhere = set(docs)
         unread = [session_id for session_id, doc in handed.items() if doc is None and session_id not in docs]
         for doc in [*await self.pending.read(unread), *(doc for doc in handed.values() if doc is not None)]:
             known = docs.get(doc["_id"])
             # The later state of a document holds every entry of an earlier one not yet copied.
             if known is None or doc.get("revision", 0) > known.get("revision", 0):
                 docs[doc["_id"]] = doc
-        return list(docs.values())
+        return list(docs.values()), elsewhere
 
     async def _mark(self, doc: Document) -> int:
         """The session's mark, read once per lease: only this holder raises it meanwhile. A mark too

@@ -21,7 +21,7 @@ from bookings_sessions.storage.changes import STORED_EVERY, ChangeLogStore, Lost
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-from bookings_sessions.storage.pending import ROOM
+from bookings_sessions.storage.pending import CHANGE_LOG, ROOM
 from bookings_sessions.storage.store import SessionStore
 from tests.support.domain import SERIES_CREATED, make_series, make_session
 
@@ -409,3 +409,30 @@ async def test_a_writer_trims_a_full_change_log_with_its_own_process_marks(
     assert doc is not None and doc["revision"] == ROOM + 1
     # Revisions 3 to ROOM are not copied yet and stay; 1 and 2 are, by this process's mover.
     assert len(doc["changeLog"]) == ROOM - 1
+
+
+async def test_marks_of_sessions_only_this_process_writes_wait_until_the_lease_is_let_go(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    sequencer = Sequencer(log, CONFIG, owner="me", handoff=store.handoff)
+    await create(store, "s1")
+    assert await sequencer.step()  # takes the lease (and scans); the handoff opens
+    for number in range(2 * STORED_EVERY):
+        await blind_update(store, "s1", f"note {number}")  # handed over in memory
+        assert await sequencer.step()
+    # No other process writes s1: no writer elsewhere trims with its stored mark, so none is written.
+    assert await log.pending.mark("s1") == 0
+
+    await store.hints[CHANGE_LOG].leave("s1")  # as a write by another process leaves its hint
+    await blind_update(store, "s1", "one more")
+    assert await sequencer.step()
+    assert await log.pending.mark("s1") == 2 * STORED_EVERY + 2  # now a writer elsewhere needs it
+
+    await blind_update(store, "s1", "last")
+    assert await sequencer.step()
+    mover = asyncio.create_task(sequencer.run())
+    await asyncio.sleep(0.1)
+    mover.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await mover
+    assert await log.pending.mark("s1") == 2 * STORED_EVERY + 3  # stored when it let go
