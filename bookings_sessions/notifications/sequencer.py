@@ -93,8 +93,11 @@ class Sequencer:
                     await asyncio.wait_for(self._let_go(self.held), RELEASE_TIMEOUT_SECONDS)
 
     async def _round(self) -> bool:
+        """One round; True when hints are left for the next, which then follows at once. Otherwise
+        it waits for the poll, so that under a steady load a round numbers what many writes left
+        (one insert and one commit for them all) rather than one write's."""
         try:
-            return await self.step()
+            return await self.step() and self.store.backlog
         except LostLease as error:
             log.warning("change sequencer %s lost its lease: %s", self.owner, error)
             self.held = None
@@ -110,7 +113,7 @@ class Sequencer:
         self._scanned_at = None
 
     async def step(self) -> bool:
-        """One round; True when it moved something, so the next round follows without sleeping."""
+        """One round; True when it moved something."""
         if not await self._hold_lease():
             await self._close_handoff()
             return False

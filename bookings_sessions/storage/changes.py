@@ -65,6 +65,8 @@ class ChangeLogStore:
         self.pending = Hints(db, CHANGE_LOG)
         self._marks: dict[str, int] = {}  # how far this holder knows entries are copied
         self._stored: dict[str, int] = {}  # the marks as stored, where known
+        # The last `move` took a full batch of hints: more may be waiting for the next round.
+        self.backlog = False
 
     async def ensure_indexes(self, retention: timedelta) -> bool:
         """Creates the indexes; False when the store has no TTL indexes (the caller must prune)."""
@@ -144,6 +146,7 @@ class ChangeLogStore:
         stored ones. Returns the events newly numbered, in order.
         """
         handed = {} if handoff is None else handoff.take(None if scan else limit)
+        self.backlog = False
         if handoff is not None:
             handoff.copied = self._marks  # this process's writers trim with these (storage/pending.py)
         with database_errors():
@@ -160,6 +163,7 @@ class ChangeLogStore:
                 elsewhere = {doc["_id"] for doc in found}  # written by whichever process
             else:
                 found, elsewhere = await self._hinted(handed, limit)
+                self.backlog = len(found) >= limit or (handoff is not None and handoff.waiting)
             # A split's new series carries its CREATED event from its pending insert: moved only once
             # the split is committed, so a split that never commits never shows in the log (§2). Its
             # hint, taken above, is left again for a later round (a scan takes no hints).

@@ -436,3 +436,15 @@ async def test_marks_of_sessions_only_this_process_writes_wait_until_the_lease_i
     with contextlib.suppress(asyncio.CancelledError):
         await mover
     assert await log.pending.mark("s1") == 2 * STORED_EVERY + 3  # stored when it let go
+
+
+async def test_a_round_says_whether_hints_are_left_for_the_next_one(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    for session_id in ("s1", "s2", "s3"):
+        await create(store, session_id)
+
+    assert len(await log.move(1, limit=2)) == 2
+    assert log.backlog  # a full batch: more may wait, so the next round follows at once
+    assert len(await log.move(3, limit=2)) == 1
+    assert not log.backlog  # the rest: the next round waits for the poll and takes more at once
