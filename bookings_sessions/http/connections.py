@@ -20,6 +20,8 @@ from typing import Any, ClassVar, Final
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .coalesced_writes import CoalescedWrites
+
 
 def _closing_response(status: bytes, reason: bytes) -> bytes:
     """A plain-text response that ends the connection, as uvicorn's own 503 does."""
@@ -58,7 +60,8 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
         return type(cls.__name__, (cls,), limits)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        # A response's headers and body leave in one socket write (http/coalesced_writes.py).
+        super().connection_made(CoalescedWrites(transport, self.loop))
         self._wait_for_headers()
 
     def connection_lost(self, exc: Exception | None) -> None:
