@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
@@ -42,8 +43,8 @@ MARKS_KEPT = 100_000
 # there trims a full change log with it. Of a session only this process writes (its writers trim with
 # the marks in memory), the mark is stored when the holder lets go of the lease. What a lag costs: a
 # holder taking over after a crash tries to copy those entries again (at most the `ROOM` a document
-# holds; the unique (sessionId, revision) skips them). What it saves: mark writes, each an update of its
-# own (FerretDB 1.24 stalled on bulk updates of many marks).
+# holds; the unique (sessionId, revision) skips them); so a round with nothing to move stores some. What
+# it saves: mark writes under load, each an update of its own (FerretDB 1.24 stalls on a bulk update).
 STORED_EVERY = ROOM // 2
 
 
@@ -65,6 +66,7 @@ class ChangeLogStore:
         self.pending = Hints(db, CHANGE_LOG)
         self._marks: dict[str, int] = {}  # how far this holder knows entries are copied
         self._stored: dict[str, int] = {}  # the marks as stored, where known
+        self._ahead: set[str] = set()  # the sessions whose mark is ahead of the stored one
         # The last `move` took a full batch of hints: more may be waiting for the next round.
         self.backlog = False
 
@@ -200,24 +202,29 @@ class ChangeLogStore:
             for session_id, revision in revisions.items():
                 self._marks[session_id] = max(revision, self._marks.get(session_id, 0))
                 lag = revision - self._stored.get(session_id, 0)
+                if lag > 0:
+                    self._ahead.add(session_id)
                 if session_id in elsewhere and lag >= STORED_EVERY:
-                    await self._store_mark(session_id, revision)
+                    await self._store_mark(session_id, self._marks[session_id])
+            if not moved:  # a quiet round: what a holder stopped later would have to store
+                await self.store_marks(limit)
             if len(self._marks) >= MARKS_KEPT:
                 await self.store_marks()
                 self.forget_marks()  # read again from the store as sessions come up
         return moved
 
-    async def store_marks(self) -> None:
-        """Stores every mark this holder is ahead on (before it lets go of the lease, or forgets them)."""
+    async def store_marks(self, limit: int | None = None) -> None:
+        """Stores the marks this holder is ahead on: all of them (before it lets go of the lease, or
+        forgets them), or up to `limit` (a quiet round)."""
         with database_errors():
-            for session_id, revision in list(self._marks.items()):
-                if revision > self._stored.get(session_id, 0):
-                    await self._store_mark(session_id, revision)
+            for session_id in list(islice(self._ahead, limit)):
+                await self._store_mark(session_id, self._marks[session_id])
 
     async def _store_mark(self, session_id: str, revision: int) -> None:
         # One update per session: FerretDB 1.24 stalled on a bulk update of many marks under load.
         await self.pending.advance(session_id, revision)
         self._stored[session_id] = revision
+        self._ahead.discard(session_id)
 
     async def _hinted(
         self, handed: dict[str, Document | None], limit: int
@@ -250,6 +257,7 @@ class ChangeLogStore:
         """Marks are read from the store again (call `store_marks` first: those ahead are lost)."""
         self._marks.clear()
         self._stored.clear()
+        self._ahead.clear()
 
     async def _insert_all(self, pending: list[Change], next_number: int) -> list[Change]:
         """Numbers `pending` from `next_number` and inserts them in order, in one round trip; an entry

@@ -448,3 +448,17 @@ async def test_a_round_says_whether_hints_are_left_for_the_next_one(
     assert log.backlog  # a full batch: more may wait, so the next round follows at once
     assert len(await log.move(3, limit=2)) == 1
     assert not log.backlog  # the rest: the next round waits for the poll and takes more at once
+
+
+async def test_a_round_with_nothing_to_move_stores_the_marks_left_behind(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    sequencer = Sequencer(log, CONFIG, owner="me", handoff=store.handoff)
+    await create(store, "s1")
+    assert await sequencer.step()
+    await blind_update(store, "s1", "handed")
+    assert await sequencer.step()  # copies revision 2 and keeps its mark in memory
+    assert await log.pending.mark("s1") == 0
+
+    assert not await sequencer.step()  # a quiet round: a holder stopped now has less to store
+    assert await log.pending.mark("s1") == 2
