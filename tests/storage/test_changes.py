@@ -70,6 +70,15 @@ async def move_schedule(
     assert await store.patch(session_id, revision, {"schedule_id": schedule}, now=utc_now(), change=change)
 
 
+async def holding_the_lease(store: SessionStore, log: ChangeLogStore) -> Sequencer:
+    """This process's sequencer after its first round over a created s1: it holds the lease, and its
+    process's writers hand it their hints in memory."""
+    sequencer = Sequencer(log, CONFIG, owner="me", handoff=store.handoff)
+    await create(store, "s1")
+    assert await sequencer.step()  # takes the lease (and scans); the handoff opens
+    return sequencer
+
+
 async def test_the_sequencer_derives_what_the_shortcut_left_out(
     store: SessionStore, log: ChangeLogStore
 ) -> None:
@@ -309,9 +318,7 @@ async def test_a_pending_split_series_keeps_its_hint_until_its_split_commits(
 async def test_the_lease_holder_takes_its_own_writers_hints_in_memory(
     store: SessionStore, log: ChangeLogStore
 ) -> None:
-    sequencer = Sequencer(log, CONFIG, owner="me", handoff=store.handoff)
-    await create(store, "s1")
-    assert await sequencer.step()  # takes the lease (and scans); the handoff opens
+    sequencer = await holding_the_lease(store, log)
 
     await create(store, "s2")
     await blind_update(store, "s1", "handed")
@@ -414,9 +421,7 @@ async def test_a_writer_trims_a_full_change_log_with_its_own_process_marks(
 async def test_marks_of_sessions_only_this_process_writes_wait_until_the_lease_is_let_go(
     store: SessionStore, log: ChangeLogStore
 ) -> None:
-    sequencer = Sequencer(log, CONFIG, owner="me", handoff=store.handoff)
-    await create(store, "s1")
-    assert await sequencer.step()  # takes the lease (and scans); the handoff opens
+    sequencer = await holding_the_lease(store, log)
     for number in range(2 * STORED_EVERY):
         await blind_update(store, "s1", f"note {number}")  # handed over in memory
         assert await sequencer.step()
@@ -453,9 +458,7 @@ async def test_a_round_says_whether_hints_are_left_for_the_next_one(
 async def test_a_round_with_nothing_to_move_stores_the_marks_left_behind(
     store: SessionStore, log: ChangeLogStore
 ) -> None:
-    sequencer = Sequencer(log, CONFIG, owner="me", handoff=store.handoff)
-    await create(store, "s1")
-    assert await sequencer.step()
+    sequencer = await holding_the_lease(store, log)
     await blind_update(store, "s1", "handed")
     assert await sequencer.step()  # copies revision 2 and keeps its mark in memory
     assert await log.pending.mark("s1") == 0
