@@ -5,8 +5,8 @@ Collections:
   the writers keep it short, the sequencer only reads it (storage/pending.py).
 - `dirty_sessions`: a hint per session written since the sequencer last took its hint.
 - `change_marks`: per session, a revision whose entry (and every earlier one) is in `changes`: the lease
-  holder keeps the exact figure in memory and stores it once it is `STORED_EVERY` revisions ahead, and
-  when it lets go of the lease.
+  holder keeps the exact figure in memory and stores it as `STORED_EVERY` says (under load only for
+  sessions other processes write), in rounds with nothing to move, and when it lets go of the lease.
 - `changes`: one document per event, `_id` = its sequence number (1, 2, 3, …), unique on
   (sessionId, revision) so an entry copied twice (a crash between copy and mark) is stored once.
 - `change_sequencer`: `committed` (every number up to `upTo` is written: readers never look past
