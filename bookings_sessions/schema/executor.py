@@ -24,14 +24,18 @@ from typing import Any, Protocol, runtime_checkable
 from weakref import WeakKeyDictionary
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
     GraphQLType,
     Undefined,
 )
@@ -43,6 +47,15 @@ from strawberry.types.field import StrawberryField
 # awaitable, an Exception, an iterable to complete): anything else takes the general path.
 _PLAIN = (str, int, float, bool, datetime, date, Enum)
 _MISSING = object()
+# The built-in scalars that answer a value of exactly this Python type with the value itself (an Int only
+# within 32 bits): no call into graphql-core for most leaves of a page.
+_ANSWERED_AS_IS: dict[GraphQLScalarType, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLInt: int,
+    GraphQLBoolean: bool,
+}
+_INT_RANGE = range(-(2**31), 2**31)
 
 
 @runtime_checkable
@@ -64,6 +77,11 @@ class _Leaf:
     items: bool = False
     items_nullable: bool = False
     guards: tuple[Guard, ...] = ()
+    # A value of this exact type is its own answer (`_ANSWERED_AS_IS`).
+    as_is: builtins.type | None = None
+    # An enum's names by the identity of the member (members are few and live as long as their class),
+    # filled as members are met: a StrEnum member is equal to any str of its value, so not its own key.
+    names: dict[int, str] | None = None
 
 
 def _unwrap(field_type: GraphQLType) -> tuple[GraphQLType, bool]:
@@ -96,17 +114,30 @@ def _plan(field: GraphQLField) -> _Plan | None:
     attribute = definition.python_name
     named, nullable = _unwrap(field.type)
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
-        return _Leaf(attribute, named, nullable, guards=guards)
+        return _leaf(attribute, named, nullable, guards=guards)
     if isinstance(named, GraphQLList):
         item, items_nullable = _unwrap(named.of_type)
         if isinstance(item, GraphQLScalarType | GraphQLEnumType):
-            return _Leaf(attribute, item, nullable, True, items_nullable, guards)
+            return _leaf(attribute, item, nullable, True, items_nullable, guards)
     if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
         object_definition = named.extensions.get("strawberry-definition")
         origin = getattr(object_definition, "origin", None)
         if isinstance(origin, type):
             return _Object(attribute, named, field.type, origin, guards)
     return None
+
+
+def _leaf(
+    attribute: str,
+    leaf_type: GraphQLScalarType | GraphQLEnumType,
+    nullable: bool,
+    items: bool = False,
+    items_nullable: bool = False,
+    guards: tuple[Guard, ...] = (),
+) -> _Leaf:
+    as_is = _ANSWERED_AS_IS.get(leaf_type) if isinstance(leaf_type, GraphQLScalarType) else None
+    names: dict[int, str] | None = {} if isinstance(leaf_type, GraphQLEnumType) else None
+    return _Leaf(attribute, leaf_type, nullable, items, items_nullable, guards, as_is, names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +173,25 @@ def _plans(schema: GraphQLSchema) -> dict[str, dict[str, _Plan]]:
 
 def _coerced(leaf: _Leaf, value: Any, nullable: bool) -> Any:
     """The completed value, or `_MISSING` when graphql-core's path must decide (and word any error)."""
+    value_type = type(value)
+    if value_type is leaf.as_is and (value_type is not int or value in _INT_RANGE):
+        return value
     if value is None:
         return None if nullable else _MISSING
     if not isinstance(value, _PLAIN):
         return _MISSING
+    names = leaf.names
+    if names is not None and (name := names.get(id(value))) is not None:
+        return name
     try:
         coerced = leaf.type.coerce_output_value(value)
     except Exception:  # the general path raises it again, with the field's location
         return _MISSING
-    return _MISSING if coerced is None or coerced is Undefined else coerced
+    if coerced is None or coerced is Undefined:
+        return _MISSING
+    if names is not None and isinstance(value, Enum) and isinstance(coerced, str):
+        names[id(value)] = coerced
+    return coerced
 
 
 def _answer(leaf: _Leaf, value: Any) -> Any:

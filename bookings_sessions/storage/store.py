@@ -7,6 +7,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+import bson
+from bson.raw_bson import RawBSONDocument
+from cachetools import LRUCache
 from pymongo import ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
@@ -40,6 +43,10 @@ from .pending import CHANGE_LOG, OUTBOX, Handoff, Hints, Spool
 from .recent_writes import RecentWrites
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
 from .undecodable import UndecodableDocuments
+
+# Listed sessions decoded before, by the exact bytes of their stored document (design.md §4): a page
+# re-reads mostly the same documents, and equal bytes decode to an equal session. ~4 KB each.
+LISTED_CACHE_SIZE = 2048
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
 # listing by kind or by schedule(s) sorted by (start, id), overlapping a window (start before its end,
@@ -191,6 +198,11 @@ async def committed_docs(sessions: Any, docs: list[Document]) -> list[Document]:
     return [doc for doc in docs if "pending" not in doc or doc["_id"] in done]
 
 
+def _stored_bytes(raw: RawBSONDocument) -> bytes:
+    # The driver hands out `bytes`; a memoryview (unhashable) is copied.
+    return raw.raw if isinstance(raw.raw, bytes) else bytes(raw.raw)
+
+
 def listed_from_doc(doc: Document) -> Session:
     return series_from_doc(doc).as_session() if doc["kind"] == "series" else session_from_doc(doc)
 
@@ -214,6 +226,11 @@ class SessionStore:
         # Opened by this process's change sequencer while it holds the lease (storage/pending.py).
         self.handoff = Handoff()
         self.undecodable = UndecodableDocuments(count_undecodable)
+        # Listing reads take documents as stored bytes, decoded only when not seen before (`_listed`).
+        self.raw_sessions = self.sessions.with_options(
+            codec_options=self.sessions.codec_options.with_options(document_class=RawBSONDocument)
+        )
+        self._listed_cache: LRUCache[bytes, Session] = LRUCache(maxsize=LISTED_CACHE_SIZE)
         self._capabilities = capabilities
         # FerretDB only: single sessions as this process last wrote them (storage/recent_writes.py).
         self.recent = RecentWrites()
@@ -370,14 +387,39 @@ class SessionStore:
             wanted = limit - len(found)
             query = conditions if after is None else conditions | _after_key(after)
             with database_errors():
-                cursor = self.sessions.find(query, STORED_FIELDS)
-                docs = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(wanted).to_list(length=None)
-            kept = await self.committed(docs)
-            found += [session for doc in kept if (session := self.undecodable.decode(doc, listed_from_doc))]
+                cursor = self.raw_sessions.find(query, STORED_FIELDS)
+                raws = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(wanted).to_list(length=None)
+            found += await self._listed(raws)
             # Only a skipped document leaves the page short while more may follow: read on past it.
-            if len(docs) < wanted or len(found) >= limit:
+            if len(raws) < wanted or len(found) >= limit:
                 return found
-            after = _sort_key_of(docs[-1])
+            after = _sort_key_of(self._decoded(raws[-1]))
+
+    def _decoded(self, raw: RawBSONDocument) -> Document:
+        decoded: Document = bson.decode(raw.raw, self.sessions.codec_options)
+        return decoded
+
+    async def _listed(self, raws: list[RawBSONDocument]) -> list[Session]:
+        """The sessions of listed documents as readers see them (`committed`, undecodable ones skipped).
+
+        A document whose exact bytes were decoded before is not decoded again. Only documents without a
+        pending split are kept: whether those are visible depends on another document.
+        """
+        known = [self._listed_cache.get(_stored_bytes(raw)) for raw in raws]
+        fresh = [self._decoded(raw) for raw, session in zip(raws, known, strict=True) if session is None]
+        visible = {id(doc) for doc in await self.committed(fresh)} if fresh else set()
+        fresh_docs = iter(fresh)
+        listed: list[Session] = []
+        for raw, session in zip(raws, known, strict=True):
+            if session is None:
+                doc = next(fresh_docs)
+                session = self.undecodable.decode(doc, listed_from_doc) if id(doc) in visible else None
+                if session is None:
+                    continue
+                if "pending" not in doc:
+                    self._listed_cache[_stored_bytes(raw)] = session
+            listed.append(session)
+        return listed
 
     async def find_series(self, session_filter: SessionFilter, window: Window) -> list[Series]:
         """Series that may have an occurrence in the window (by their precomputed UTC span).

@@ -18,6 +18,10 @@ class Colour(enum.Enum):
     BLUE = "blue"
 
 
+class Shade(int):
+    """An int subclass: graphql-core decides what a String or Int field makes of it."""
+
+
 @strawberry.type
 class Part:
     label: str
@@ -98,7 +102,29 @@ class Query:
         bad_enum = _item(
             part=None, parts=[], name="e", count=5, colour="green", tags=[], maybe_tags=None, note=None
         )
-        return [good, null_name, null_tag, bad_int, bad_enum]
+        # An Int past 32 bits, a bool where an Int and a String go (graphql-core coerces those), and an
+        # int subclass: none of them is answered as it is.
+        too_big = _item(
+            part=_part(label=True, size=2**31),
+            parts=[],
+            name="f",
+            count=-(2**31) - 1,
+            colour=Colour.RED,
+            tags=[False],
+            maybe_tags=None,
+            note=None,
+        )
+        coerced = _item(
+            part=_part(label="s", size=True),
+            parts=[],
+            name=Colour.RED,
+            count=Colour.BLUE,
+            colour=Colour.BLUE,
+            tags=[1.5],
+            maybe_tags=None,
+            note=Shade(7),
+        )
+        return [good, null_name, null_tag, bad_int, bad_enum, too_big, coerced]
 
 
 SCHEMA = strawberry.Schema(query=Query)

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from bookings_sessions.domain.errors import Conflict, Unavailable
+from bookings_sessions.domain.listing import SessionFilter
+from bookings_sessions.domain.model import Session
 from bookings_sessions.domain.notifications import Notification, NotificationKind
 from bookings_sessions.domain.timezones import SessionTime
 from bookings_sessions.domain.values import Participant, SessionStatus
@@ -189,3 +191,25 @@ async def test_local_times_of_every_year_read_back(store: SessionStore, year: in
 
     assert (await raw(store, "s1"))["start"]["local"] == f"{year:04d}-03-04T05:06"
     assert await store.load("s1") == session
+
+
+async def _listed(store: SessionStore) -> dict[str, Session]:
+    found = await store.find_listed(SessionFilter(), kinds=("single",), window=None, after=None, limit=10)
+    return {session.id: session for session in found}
+
+
+async def test_a_listing_decodes_a_document_again_once_its_stored_bytes_change(store: SessionStore) -> None:
+    await store.insert(make_session("s1"))
+    await store.insert(make_session("s2", notes="second"))
+    first = await _listed(store)
+    again = await _listed(store)
+    # Unchanged documents: the sessions decoded for the first listing, as they were.
+    assert again["s1"] is first["s1"] and again["s2"] is first["s2"]
+
+    await store.patch("s1", 1, {"notes": "changed"}, now=LATER)
+    # A write another process made looks the same here: the stored bytes change under the cache.
+    await store.sessions.update_one({"_id": "s2"}, {"$set": {"tags": ["ELSEWHERE"]}})
+    after = await _listed(store)
+    assert after["s1"].notes == "changed" and after["s1"].revision == 2
+    assert after["s2"].tags == ("ELSEWHERE",)
+    assert after["s2"] == first["s2"].model_copy(update={"tags": ("ELSEWHERE",)})
