@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.federation.schema import FederationAny
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext as StrawberryExecutionContext
@@ -22,6 +23,7 @@ from .errors import ErrorCodes
 from .execution import OperationRunner
 from .executor import LeafFastExecutionContext
 from .limits import Limits
+from .names import RememberedNames
 from .notifications import NotificationsQuery
 from .prepared import PreparedDocuments, PreparedPhases, validation_rules
 from .root import Mutation, Query
@@ -114,4 +116,5 @@ def build_schema(
         subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],
+        config=StrawberryConfig(name_converter=RememberedNames()),
     )

@@ -39,9 +39,12 @@ from graphql import (
     GraphQLType,
     Undefined,
 )
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
+
+from .shared_selections import can_share, shared
 
 # What an attribute holds when it is an answer rather than something graphql-core treats specially (an
 # awaitable, an Exception, an iterable to complete): anything else takes the general path.
@@ -210,6 +213,25 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Middleware (a schema extension's `resolve` hook) must see every field: no short path then.
         self._leaf_plans = {} if manager is not None and manager.middlewares else _plans(self.schema)
         self._allows: dict[Guard, bool] = {}
+        self._share_selections = can_share(self.operation)
+        self._collected: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, CollectedFields]] = {}
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        """graphql-core's, from the collections shared between requests where the document allows it."""
+        if not self._share_selections:
+            return super().collect_subfields(return_type, field_details_list)
+        # Asked again for every item of a list: remembered for the request as graphql-core does.
+        key = (return_type, id(field_details_list))
+        known = self._collected.get(key)
+        if known is None:
+            collect = super().collect_subfields
+            collected = shared(
+                return_type, field_details_list, lambda: collect(return_type, field_details_list)
+            )
+            known = self._collected[key] = (field_details_list, collected)
+        return known[1]
 
     def _allowed(self, guards: tuple[Guard, ...]) -> bool:
         """Whether every guard lets this request read the field (each asked once per request)."""
