@@ -169,7 +169,7 @@ async def _stop(runtime: Runtime) -> None:
     # leaves nothing behind that matters.
     stuck = await _ended(runtime.extra_tasks)
     if stuck:
-        log.warning("stopping while %s still end", ", ".join(sorted(task.get_name() for task in stuck)))
+        log.warning("stopping before %s ended", ", ".join(sorted(task.get_name() for task in stuck)))
     for client in (runtime.client, runtime.readiness_client):
         if client is not None:
             try:

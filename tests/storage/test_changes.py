@@ -15,6 +15,7 @@ from bookings_sessions.domain.changes import ChangeKind, record_change
 from bookings_sessions.domain.commands import SessionPatch
 from bookings_sessions.domain.errors import CursorExpired
 from bookings_sessions.domain.series_patch import plan_series_update
+from bookings_sessions.notifications import sequencer as sequencer_module
 from bookings_sessions.notifications.sequencer import Sequencer, SequencerConfig
 from bookings_sessions.storage import splits as split_writes
 from bookings_sessions.storage.changes import STORED_EVERY, ChangeLogStore, LostLease
@@ -465,3 +466,22 @@ async def test_a_round_with_nothing_to_move_stores_the_marks_left_behind(
 
     assert not await sequencer.step()  # a quiet round: a holder stopped now has less to store
     assert await log.pending.mark("s1") == 2
+
+
+async def test_retention_prunes_at_most_hourly(
+    store: SessionStore, log: ChangeLogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On FerretDB a prune decodes all of `changes`: once an hour is enough for a retention in days."""
+    await create(store, "s0")
+    sequencer = Sequencer(log, CONFIG, owner="me", prune=True)
+    started = utc_now()
+    await sequencer.step()  # a first round prunes at once
+    await log.changes.update_many({}, {"$set": {"at": started - timedelta(days=31)}})
+
+    monkeypatch.setattr(sequencer_module, "utc_now", lambda: started + timedelta(minutes=5))
+    await sequencer.step()
+    assert await log.changes.count_documents({}) == 1
+
+    monkeypatch.setattr(sequencer_module, "utc_now", lambda: started + timedelta(minutes=61))
+    await sequencer.step()
+    assert await log.changes.count_documents({}) == 0
