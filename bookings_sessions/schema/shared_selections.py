@@ -19,7 +19,7 @@ from graphql.execution.collect_fields import CollectedFields, FieldDetailsList
 # Directives whose effect on a selection may differ from one request to the next (by their variables,
 # or by deferring): a document that has any of them is collected per request.
 _PER_REQUEST = ("@skip", "@include", "@defer", "@stream")
-# One entry per (object type, selection) of the documents in use; ~1 KB each.
+# One entry per (object type, selection) of the documents in use.
 SIZE = 1024
 
 _Key = tuple[str, tuple[int, ...]]

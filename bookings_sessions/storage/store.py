@@ -44,8 +44,8 @@ from .recent_writes import RecentWrites
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
 from .undecodable import UndecodableDocuments
 
-# Listed sessions decoded before, by the exact bytes of their stored document (design.md §4): a page
-# re-reads mostly the same documents, and equal bytes decode to an equal session. ~4 KB each.
+# Listed sessions decoded before, by the exact bytes of their stored document (design.md §6): a page
+# re-reads mostly the same documents, and equal bytes decode to an equal session.
 LISTED_CACHE_SIZE = 2048
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
