@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from ..domain.fields import PROTECTED_FIELDS
 from ..domain.model import Session as DomainSession
+from ..domain.model import SessionKind
 from ..domain.paging import Page
 from ..domain.timezones import SessionTime
 from ..domain.values import LinkedSchedule as DomainLinkedSchedule
@@ -183,7 +184,10 @@ class Session:
     @classmethod
     def listed(cls, value: DomainSession) -> Session:
         """`from_domain` for a listing's sessions, mapped once per domain object: the store hands the same
-        object to every page that lists the same stored document unchanged (storage/store.py)."""
+        object to every page that lists the same stored document unchanged (storage/store.py). Instances
+        are computed afresh for every page: mapped, not kept."""
+        if value.kind is SessionKind.INSTANCE:
+            return cls.from_domain(value)
         known = _LISTED.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
