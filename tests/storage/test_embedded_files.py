@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
 from pymongo import MongoClient
 
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
@@ -49,3 +50,23 @@ def test_an_existing_world_readable_data_directory_is_made_private(tmp_path: Pat
         write_something(database)
 
         assert mode(data_dir) == 0o700
+
+
+def _environment(pid: int) -> dict[str, str]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(entry.decode().split("=", 1) for entry in entries if b"=" in entry)
+
+
+def test_ferretdb_runs_with_the_go_collector_tuned_unless_the_operator_tuned_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with EmbeddedFerretDB(tmp_path / "tuned") as database:
+        assert database.pid is not None
+        tuned = _environment(database.pid)
+    monkeypatch.setenv("GOGC", "150")
+    with EmbeddedFerretDB(tmp_path / "operator") as database:
+        assert database.pid is not None
+        chosen = _environment(database.pid)
+
+    assert (tuned["GOGC"], tuned["GOMEMLIMIT"]) == ("400", "512MiB")
+    assert (chosen["GOGC"], chosen["GOMEMLIMIT"]) == ("150", "512MiB")
