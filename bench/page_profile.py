@@ -31,7 +31,6 @@ from .scenarios import CREATE, POOL, SCHEDULE, _single_info, page_body, token
 
 SECRET = "page-profile-secret-0123456789-0123456789"
 DATABASE = "page_profile"
-CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 RAW: CodecOptions[RawBSONDocument] = CodecOptions(document_class=RawBSONDocument, tz_aware=True)
 
 
@@ -43,8 +42,8 @@ async def _post(client: httpx.AsyncClient, body: str, bearer: str) -> dict[str, 
 
 
 class _CannedCursor:
-    """`find(...).sort(...).limit(...).to_list()` answering the documents the real query returned, decoded
-    afresh from their BSON each time (as stored bytes, as the store reads a listing): our CPU per page
+    """`find(...).sort(...).limit(...).to_list()` answering the documents the real query returned, split
+    afresh from their BSON each time as stored bytes (as the store reads a listing): our CPU per page
     without the wait on FerretDB (whose cold-cache wake-ups add ~1 ms of noise per request on a shared
     machine)."""
 
@@ -57,7 +56,7 @@ class _CannedCursor:
     def limit(self, *_: Any) -> _CannedCursor:
         return self
 
-    async def to_list(self, length: int | None = None) -> list[dict[str, Any]]:
+    async def to_list(self, length: int | None = None) -> list[RawBSONDocument]:
         return bson.decode_all(self._raw, RAW)
 
 
