@@ -204,11 +204,13 @@ def schedule_availability(
     window: Interval,
     starts: Sequence[datetime] | None,
     spec: SlotSpec | None,
+    *,
+    has_hours: bool,
 ) -> ScheduleAvailability:
-    """Busy, free (open time minus busy; open all the time without working hours) and slots."""
+    """Busy, free (open time minus busy) and slots. Open time is the schedule's working hours; a
+    schedule that has none at all (`has_hours` false) is open all the time."""
     busy = merge_busy((o for o in occupations(sessions) if o.schedule_id == schedule_id), window)
-    hours = opening(sessions, schedule_id)
-    open_time = merge(clip(hours, window)) if hours else [window]
+    open_time = merge(clip(opening(sessions, schedule_id), window)) if has_hours else [window]
     free = subtract(open_time, [Interval(b.start, b.end) for b in busy])
     slots = [] if starts is None or spec is None else fitting_slots(free, starts, spec.minutes)
     return ScheduleAvailability(schedule_id, tuple(busy), tuple(free), tuple(slots))

@@ -95,4 +95,10 @@ async def availability(
     with fields_of("slot"):
         starts = None if spec is None else slot_starts(interval, spec)
     sessions = await blocking_sessions(services, schedules, window)
-    return [schedule_availability(schedule_id, sessions, interval, starts, spec) for schedule_id in schedules]
+    with_hours = await services.store.schedules_with_working_hours(list(schedules))
+    return [
+        schedule_availability(
+            schedule_id, sessions, interval, starts, spec, has_hours=schedule_id in with_hours
+        )
+        for schedule_id in schedules
+    ]

@@ -60,6 +60,7 @@ INDEXES: tuple[tuple[tuple[str, int], ...], ...] = (
     (("recurringSessionId", 1), ("startMode", 1), ("start.utc", 1), ("end.utc", 1)),
     # Availability: sessions, series (any history entry) and exceptions that mark a schedule BUSY.
     (("affectedSchedules.scheduleId", 1), ("kind", 1), ("start.utc", 1), ("end.utc", 1)),
+    (("scheduleId", 1), ("type", 1), ("status", 1)),
     (("history.snapshot.affectedSchedules.scheduleId", 1), ("kind", 1), ("spanFrom", 1), ("spanTo", 1)),
     (("overrides.affectedSchedules.scheduleId", 1), ("kind", 1), ("occurrenceDate", 1)),
     (
@@ -82,6 +83,7 @@ QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "instance_exceptions": (("recurringSessionId",), (), ("occurrenceDate",)),
     "moved_instance_exceptions": (("recurringSessionId", "startMode"), (), ("start.utc", "end.utc")),
     # (`$in` over the schedules asked for: one equality per value, as for `scheduleIds`.)
+    "schedules_with_working_hours": (("scheduleId", "type"), (), ("status",)),
     "affecting_sessions": (("affectedSchedules.scheduleId", "kind"), (), ("start.utc", "end.utc")),
     "affecting_series": (
         ("history.snapshot.affectedSchedules.scheduleId", "kind"),
@@ -463,6 +465,17 @@ class SessionStore:
             docs = await self.sessions.find({"$and": conditions}, STORED_FIELDS).to_list(length=None)
         docs = await self.committed(docs)
         return [series for doc in docs if (series := self.undecodable.decode(doc, series_from_doc))]
+
+    async def schedules_with_working_hours(self, schedule_ids: list[str]) -> set[str]:
+        """Which of the schedules have working hours at all (a session or series not cancelled)."""
+        query: Document = {
+            "scheduleId": {"$in": schedule_ids},
+            "type": "WORKING_HOURS",
+            "status": {"$ne": "CANCELLED"},
+        }
+        with database_errors():
+            found = await self.sessions.distinct("scheduleId", query)
+        return {item for item in found if isinstance(item, str)}
 
     async def find_affecting(
         self, schedule_ids: list[str], window: Window, *, limit: int

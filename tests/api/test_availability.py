@@ -228,3 +228,22 @@ async def test_the_work_of_one_request_is_bounded(api: Api) -> None:
         error = await api.error(AVAILABILITY, variables)
         assert error["extensions"]["code"] == "BAD_USER_INPUT", error
         assert error["extensions"]["field"] == field, error
+
+
+async def test_a_schedule_with_working_hours_is_closed_outside_them(api: Api) -> None:
+    info = {
+        "scheduleId": "coach-weekdays",
+        "type": "WORKING_HOURS",
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        "start": wall_time(MONDAY, 9, zone="UTC"),
+        "end": wall_time(MONDAY, 17, zone="UTC"),
+    }
+    await api.data("mutation($i: CreateSessionInfo!) { createSession(sessionInfo: $i) { _id } }", {"i": info})
+    saturday = date(2030, 1, 12)
+    found = await availability(
+        api, ["coach-weekdays", "no-hours"], utc(saturday, 0), utc(date(2030, 1, 13), 0), {"minutes": 60}
+    )
+    # Working hours exist, none on Saturday: closed. No working hours at all: open all the time.
+    assert (found["coach-weekdays"]["free"], found["coach-weekdays"]["slots"]) == ([], [])
+    assert normalised(found["no-hours"]["free"]) == [span(utc(saturday, 0), utc(date(2030, 1, 13), 0))]
+    assert len(found["no-hours"]["slots"]) == 24

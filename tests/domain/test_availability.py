@@ -76,7 +76,7 @@ def test_free_is_exactly_open_time_minus_busy(hours: list[Interval], blocks: lis
         )
         for n, i in enumerate(blocks)
     ]
-    result = schedule_availability("room", sessions, WINDOW, None, None)
+    result = schedule_availability("room", sessions, WINDOW, None, None, has_hours=bool(hours))
     free = list(result.free)
     busy = [Interval(b.start, b.end) for b in result.busy]
     assert disjoint_and_sorted(free) and disjoint_and_sorted(busy)
