@@ -41,6 +41,27 @@ class ScheduleConflict(DomainError):
         self.conflicts = conflicts[:MAX_CONFLICTS]
 
 
+# What decides when and where a session is busy. An update changing none of these is not checked, so the
+# notes of a session double-booked before (under ALLOW) can still be edited with REFUSE.
+BUSY_FIELDS = frozenset(
+    {
+        "start",
+        "end",
+        "schedule_id",
+        "affected_schedules",
+        "time_reserved_after",
+        "type",
+        "status",
+        "recurrence",
+    }
+)
+
+
+def moves_busy_time(changed: Iterable[str] | None) -> bool:
+    """Whether a write may double-book: a create (None) always, an update if it changes busy time."""
+    return changed is None or not BUSY_FIELDS.isdisjoint(changed)
+
+
 def checked_span(first_start: datetime, now: datetime) -> Window:
     """Which occurrences of a series a write checks: those starting in the year from its first
     occurrence or from now, whichever is later (a listing's limit; past occurrences book nothing)."""

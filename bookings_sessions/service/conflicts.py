@@ -10,12 +10,12 @@ earlier one's session. Writes with `ALLOW` take no lease.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
 from ..domain.availability import occupations
-from ..domain.conflicts import ConflictPolicy, ScheduleConflict, checked_span, conflicts_of
+from ..domain.conflicts import ConflictPolicy, ScheduleConflict, checked_span, conflicts_of, moves_busy_time
 from ..domain.listing import Window
 from ..domain.model import Session
 from ..domain.series import Series
@@ -40,10 +40,17 @@ async def left_by(services: AppServices, written: Session | Series, now: datetim
 
 @contextlib.asynccontextmanager
 async def refusing(
-    services: AppServices, policy: ConflictPolicy, written_id: str, written: Session | Series, now: datetime
+    services: AppServices,
+    policy: ConflictPolicy,
+    written_id: str,
+    written: Session | Series,
+    now: datetime,
+    changed: Iterable[str] | None = None,
 ) -> AsyncIterator[None]:
-    """Runs the wrapped write only if what it leaves double-books nothing (with REFUSE, under the leases)."""
-    sessions = await left_by(services, written, now) if policy.refuses else []
+    """Runs the wrapped write only if what it leaves double-books nothing (with REFUSE, under the leases).
+    `changed`: the fields an update changes (None for a create)."""
+    checked = policy.refuses and moves_busy_time(changed)
+    sessions = await left_by(services, written, now) if checked else []
     wanted = occupations(sessions)
     if not wanted:
         yield

@@ -241,7 +241,7 @@ async def _apply(
             if planned is None and not outbox:
                 return before
             change = change_of(before, changed, revision=next_state.revision, now=now, after=after)
-            async with conflicts.refusing(services, policy, session_id, next_state, now):
+            async with conflicts.refusing(services, policy, session_id, next_state, now, changed):
                 written = await store.replace_series(
                     next_state, stored.revision, change=change, outbox=outbox
                 )
@@ -262,7 +262,7 @@ async def _apply(
             previous_schedule_id=stored.schedule_id,
         )
         async with conflicts.refusing(
-            services, policy, session_id, apply_changes(stored, changes, now=now), now
+            services, policy, session_id, apply_changes(stored, changes, now=now), now, changes
         ):
             return await store.patch(
                 session_id, stored.revision, changes, now=now, change=change, outbox=outbox
@@ -298,7 +298,9 @@ async def _apply(
             now=now,
             after=saved_instance,
         )
-        async with conflicts.refusing(services, policy, session_id, saved_instance, now):
+        async with conflicts.refusing(
+            services, policy, session_id, saved_instance, now, change.changed_fields
+        ):
             saved = await store.save_override(
                 to_save, None if existing is None else existing.revision, change=change, outbox=outbox
             )

@@ -195,6 +195,15 @@ async def test_updates_refuse_overlaps_but_never_with_themselves(api: Api) -> No
     assert conflict_of(body)["extensions"]["conflicts"][0]["sessionId"] == first
 
 
+async def test_an_edit_that_leaves_busy_time_alone_is_not_checked(api: Api) -> None:
+    first = await created(api, schedule_id="room-7", start=utc(MONDAY, 10), end=utc(MONDAY, 11))
+    second = await created(api, schedule_id="room-7", start=utc(MONDAY, 10), end=utc(MONDAY, 11))  # ALLOW
+    await api.data(UPDATE, {"id": second, "info": {"notes": "still double-booked"}, "options": REFUSE})
+    later = {"end": {"timestamp": utc(MONDAY, 11, 30).isoformat()}}
+    body = await api.post(UPDATE, {"id": second, "info": later, "options": REFUSE}, api.tokens.admin)
+    assert conflict_of(body)["extensions"]["conflicts"][0]["sessionId"] == first
+
+
 async def test_of_twenty_concurrent_conflicting_creates_exactly_one_wins_twice_in_a_row(api: Api) -> None:
     for hour in (10, 14):
         bodies = await asyncio.gather(
