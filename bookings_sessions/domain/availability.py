@@ -8,7 +8,8 @@ merged where they overlap or touch, so each list is disjoint.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -198,22 +199,28 @@ def fitting_slots(free: Sequence[Interval], starts: Sequence[datetime], minutes:
     return slots
 
 
-def schedule_availability(
-    schedule_id: str,
+def availabilities(
+    schedule_ids: Sequence[str],
     sessions: Sequence[Session],
     window: Interval,
     starts: Sequence[datetime] | None,
     spec: SlotSpec | None,
-    *,
-    has_hours: bool,
-) -> ScheduleAvailability:
-    """Busy, free (open time minus busy) and slots. Open time is the schedule's working hours; a
-    schedule that has none at all (`has_hours` false) is open all the time."""
-    busy = merge_busy((o for o in occupations(sessions) if o.schedule_id == schedule_id), window)
-    open_time = merge(clip(opening(sessions, schedule_id), window)) if has_hours else [window]
-    free = subtract(open_time, [Interval(b.start, b.end) for b in busy])
-    slots = [] if starts is None or spec is None else fitting_slots(free, starts, spec.minutes)
-    return ScheduleAvailability(schedule_id, tuple(busy), tuple(free), tuple(slots))
+    with_hours: Collection[str],
+) -> list[ScheduleAvailability]:
+    """Busy, free (open time minus busy) and slots of each schedule. Open time is the schedule's working
+    hours; a schedule that has none at all (not in `with_hours`) is open all the time."""
+    blocking: dict[str, list[Occupation]] = defaultdict(list)
+    for item in occupations(sessions):
+        blocking[item.schedule_id].append(item)
+    found: list[ScheduleAvailability] = []
+    for schedule_id in schedule_ids:
+        busy = merge_busy(blocking[schedule_id], window)
+        has_hours = schedule_id in with_hours
+        open_time = merge(clip(opening(sessions, schedule_id), window)) if has_hours else [window]
+        free = subtract(open_time, [Interval(b.start, b.end) for b in busy])
+        slots = [] if starts is None or spec is None else fitting_slots(free, starts, spec.minutes)
+        found.append(ScheduleAvailability(schedule_id, tuple(busy), tuple(free), tuple(slots)))
+    return found
 
 
 def overlapping(wanted: Iterable[Occupation], existing: Iterable[Occupation]) -> list[Occupation]:

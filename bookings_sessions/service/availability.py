@@ -16,7 +16,7 @@ from ..domain.availability import (
     Interval,
     ScheduleAvailability,
     SlotSpec,
-    schedule_availability,
+    availabilities,
     slot_spec,
     slot_starts,
 )
@@ -96,9 +96,4 @@ async def availability(
         starts = None if spec is None else slot_starts(interval, spec)
     sessions = await blocking_sessions(services, schedules, window)
     with_hours = await services.store.schedules_with_working_hours(list(schedules))
-    return [
-        schedule_availability(
-            schedule_id, sessions, interval, starts, spec, has_hours=schedule_id in with_hours
-        )
-        for schedule_id in schedules
-    ]
+    return availabilities(schedules, sessions, interval, starts, spec, with_hours)

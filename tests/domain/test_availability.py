@@ -14,12 +14,12 @@ from bookings_sessions.domain.availability import (
     Interval,
     Occupation,
     SlotSpec,
+    availabilities,
     fitting_slots,
     merge,
     merge_busy,
     occupations,
     overlapping,
-    schedule_availability,
     slot_spec,
     slot_starts,
     subtract,
@@ -76,7 +76,7 @@ def test_free_is_exactly_open_time_minus_busy(hours: list[Interval], blocks: lis
         )
         for n, i in enumerate(blocks)
     ]
-    result = schedule_availability("room", sessions, WINDOW, None, None, has_hours=bool(hours))
+    (result,) = availabilities(["room"], sessions, WINDOW, None, None, {"room"} if hours else set())
     free = list(result.free)
     busy = [Interval(b.start, b.end) for b in result.busy]
     assert disjoint_and_sorted(free) and disjoint_and_sorted(busy)
