@@ -43,6 +43,20 @@ ROWS = (
         "update_motor", "`updateSession` notes, motor", "req/s", "raw_motor", min_ratio=0.50, p99_target=True
     ),
     Row("update_series", "`updateSession` series (tags), pymongo", "req/s", "raw_pymongo", p99_target=True),
+    Row(
+        "availability_listing",
+        "`sessions` expanded: 10 schedules, 4 weeks (availability's baseline)",
+        "req/s",
+        "floor",
+        p99_target=True,
+    ),
+    Row(
+        "availability",
+        "`availability`: 10 schedules, 4 weeks, slots",
+        "req/s",
+        "availability_listing",
+        p99_target=True,
+    ),
     Row("typename_2w", "`{ __typename }`, 2 workers", "req/s", "typename"),
     Row("update_2w", "`updateSession` notes, 2 workers", "req/s", "update_pymongo"),
     Row("expansion_raw", "expansion: raw dateutil.rrule", "occ/s"),

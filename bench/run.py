@@ -29,7 +29,7 @@ from typing import Any
 
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
-from . import load, report, scenarios
+from . import availability, load, report, scenarios
 from .procs import (
     LOOPBACK,
     Child,
@@ -243,6 +243,21 @@ class Bench:
         record["writes_per_request"] = (self.revisions.total(self.singles) - before) / max(result.requests, 1)
         self.samples[key].append(record)
 
+    def availability(self, api: Child) -> None:
+        """`availability` of 10 schedules over 4 weeks and its baseline, the listing of the same
+        schedules and window, on a seed removed afterwards (bench/availability.py)."""
+        try:
+            availability.seed(api.port, self.admin)
+            for key, body in (
+                ("availability_listing", availability.listing_body()),
+                ("availability", availability.availability_body()),
+            ):
+                self.http(key, api, load.Load(api.port, body, self.staff))
+        except (RuntimeError, OSError) as error:
+            self.failures["availability"] = self.failures["availability_listing"] = str(error)[:500]
+        finally:
+            self.revisions.drop_schedules(availability.SCHEDULES)
+
     def round(self, number: int) -> None:
         tag = f"{uuid.uuid4().hex[:6]}r{number}"  # never sent before, so every write changes a value
         api = self.serve("api", "pymongo")  # the default driver
@@ -292,6 +307,7 @@ class Bench:
             writes=self.revisions.created,
             after=self.revisions.drop_created,
         )
+        self.availability(api)
         if peer is not None:
             self.samples["peer_rss_after"].append({"mb": rss_mb(peer.pid)})
         # Started only now: each of our servers polls the store for notifications (on FerretDB a scan of

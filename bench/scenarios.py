@@ -217,5 +217,8 @@ class Revisions:
     def drop_created(self) -> None:
         self.sessions.delete_many({"scheduleId": CREATE_SCHEDULE})
 
+    def drop_schedules(self, schedule_ids: tuple[str, ...]) -> None:
+        self.sessions.delete_many({"scheduleId": {"$in": list(schedule_ids)}})
+
     def close(self) -> None:
         self.client.close()

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_header_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
+    # Double bookings (docs/api.md, Finding free time): what a write without `options.conflicts` does.
+    conflict_policy: Literal["ALLOW", "REFUSE"] = "ALLOW"
 
     @field_validator("notification_webhook_url", "change_webhook_url")
     @classmethod

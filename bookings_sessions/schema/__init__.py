@@ -16,6 +16,7 @@ from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from ..observability import GraphQLMetrics, Metrics
+from .availability import AvailabilityQuery
 from .changes import ChangesQuery
 from .directives import RequiresRole
 from .entities import checked_entities
@@ -111,7 +112,7 @@ def build_schema(
         max_tokens=max_tokens,
         introspection=introspection,
         metrics=metrics,
-        query=merge_types("Query", (Query, NotificationsQuery, ChangesQuery)),
+        query=merge_types("Query", (Query, NotificationsQuery, ChangesQuery, AvailabilityQuery)),
         mutation=Mutation,
         subscription=Subscription,
         types=[Session],

@@ -13,6 +13,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
+from ..domain.conflicts import ScheduleConflict
 from ..domain.errors import Conflict, DomainError
 from .names import graphql_name
 
@@ -60,10 +61,24 @@ def _with_code(error: GraphQLError, code: str, message: str | None = None, **ext
     )
 
 
+def conflicts_extension(error: ScheduleConflict) -> list[dict[str, str]]:
+    return [
+        {
+            "scheduleId": item.schedule_id,
+            "sessionId": item.session_id,
+            "start": item.start.isoformat(),
+            "end": item.end.isoformat(),
+        }
+        for item in error.conflicts
+    ]
+
+
 def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, Conflict) and original.current_revision is not None:
         return _with_code(error, original.code, currentRevision=original.current_revision)
+    if isinstance(original, ScheduleConflict):
+        return _with_code(error, original.code, conflicts=conflicts_extension(original))
     if isinstance(original, DomainError):
         if not original.field:
             return _with_code(error, original.code)

@@ -9,6 +9,7 @@ from typing import Any
 
 import strawberry
 
+from ..domain.conflicts import ConflictPolicy
 from ..domain.values import EditScope, Transparency
 from .types import (
     LocationTypeEnum,
@@ -124,6 +125,21 @@ EXPECTED_REVISION = (
 )
 
 
+ConflictPolicyEnum = strawberry.enum(
+    ConflictPolicy,
+    name="ConflictPolicy",
+    description="ALLOW: double bookings are written. REFUSE: a write whose session (or an occurrence of the "
+    "recurring session, within a year) overlaps busy time of its schedule or of a schedule it marks BUSY "
+    "fails with SCHEDULE_CONFLICT, listing them in extensions.conflicts.",
+)
+CONFLICTS = "Double bookings; default: the deployment's CONFLICT_POLICY (ALLOW unless set)."
+
+
+@strawberry.input
+class CreateSessionOptions:
+    conflicts: ConflictPolicyEnum | None = strawberry.field(default=strawberry.UNSET, description=CONFLICTS)  # type: ignore[valid-type]
+
+
 @strawberry.input
 class UpdateSessionOptions:
     suppress_auth: bool | None = strawberry.field(
@@ -132,6 +148,7 @@ class UpdateSessionOptions:
     participant_notification: ParticipantNotificationInput | None = strawberry.UNSET
     expected_revision: int | None = strawberry.field(default=strawberry.UNSET, description=EXPECTED_REVISION)
     scope: EditScopeEnum | None = strawberry.field(default=strawberry.UNSET, description=SCOPE)  # type: ignore[valid-type]
+    conflicts: ConflictPolicyEnum | None = strawberry.field(default=strawberry.UNSET, description=CONFLICTS)  # type: ignore[valid-type]
 
 
 @strawberry.input

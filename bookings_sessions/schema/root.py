@@ -13,6 +13,7 @@ from .directives import requires_role
 from .errors import argument_names
 from .inputs import (
     CreateSessionInfo,
+    CreateSessionOptions,
     DeleteSessionOptions,
     SessionFilterInput,
     TimeWindow,
@@ -69,12 +70,14 @@ class Mutation:
         info: Info[Any, Any],
         session_info: CreateSessionInfo,
         idempotency_key: str | None = None,
+        options: CreateSessionOptions | None = None,
     ) -> Session:
         created = await sessions.create_session(
             info.context.services,
             given_fields(session_info),
             subject=info.context.caller.subject,
             idempotency_key=idempotency_key,
+            options=given_fields(options),
         )
         return Session.from_domain(created)
 

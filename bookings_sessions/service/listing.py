@@ -61,9 +61,20 @@ async def list_sessions(
     series_list: list[Series] = []
     if types & {RecurrenceType.INSTANCE, RecurrenceType.EXCEPTION}:
         series_list = await _candidate_series(services, session_filter, window)
+    instances = [
+        instance
+        for instance in await expanded(services, series_list, window)
+        if session_filter.matches(instance) and (cursor is None or sort_key(instance) > cursor)
+    ]
+    page, has_next = merge_page([singles, instances], cursor, size)
+    return Page.of(page, has_next, sort_key)
+
+
+async def expanded(services: AppServices, series_list: list[Series], window: Window) -> list[Session]:
+    """Every instance of the series overlapping the window, with its stored exception applied."""
     first_day: date = (window.start - DATE_SLACK).date()
     last_day: date = (window.end + DATE_SLACK).date()
-    overrides = await store.find_overrides(
+    overrides = await services.store.find_overrides(
         [series.id for series in series_list], first_day, last_day, window.start, window.end
     )
     by_series: dict[str, dict[date, InstanceOverride]] = {}
@@ -71,11 +82,16 @@ async def list_sessions(
         by_series.setdefault(override.series_id, {})[override.occurrence_date] = override
     instances: list[Session] = []
     for series in series_list:
-        for instance in instances_in_window(series, by_series.get(series.id, {}), window.start, window.end):
-            if session_filter.matches(instance) and (cursor is None or sort_key(instance) > cursor):
-                instances.append(instance)
-    page, has_next = merge_page([singles, instances], cursor, size)
-    return Page.of(page, has_next, sort_key)
+        instances += instances_in_window(series, by_series.get(series.id, {}), window.start, window.end)
+    return instances
+
+
+async def series_instances(
+    services: AppServices, session_filter: SessionFilter, window: Window
+) -> list[Session]:
+    """The instances `sessions(expandInstances: true)` computes for the filter's schedules: every one
+    overlapping the window, unfiltered otherwise (an exception may override the filtered fields)."""
+    return await expanded(services, await _candidate_series(services, session_filter, window), window)
 
 
 def _stored_kinds(types: set[RecurrenceType], kinds: dict[RecurrenceType, str]) -> tuple[str, ...]:

@@ -19,18 +19,19 @@ from typing import Any
 
 from ..domain.changes import record_change
 from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
+from ..domain.conflicts import ConflictPolicy
 from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.idempotency import KeyRecord, checked_key, fingerprint, key_id
 from ..domain.model import Session
 from ..domain.notifications import outbox_entries
-from ..domain.patch import blind_patch, new_single_session, plan_patch
+from ..domain.patch import apply_changes, blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
 from ..domain.series import InstanceOverride, Series, instance_session
 from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
 from ..domain.values import EditScope, SessionStatus
 from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
-from . import splits
+from . import conflicts, splits
 from .change_events import change_of, changed_fields, creation_of
 from .lookups import not_found, series_of
 from .revisions import check_revision
@@ -108,14 +109,18 @@ def _planned(
         return new_single_session(command, session_id=session_id, business_zone=zone, now=now)
 
 
-async def _insert(services: AppServices, planned: Session | Series, now: datetime) -> Session:
-    """One insert carrying its CREATED change event (docs/design.md §9)."""
+async def _insert(
+    services: AppServices, planned: Session | Series, now: datetime, policy: ConflictPolicy
+) -> Session:
+    """One insert carrying its CREATED change event (docs/design.md §9), unless it would double-book
+    under `policy` (service/conflicts.py)."""
     session = planned.as_session() if isinstance(planned, Series) else planned
     change = creation_of(session, now)
-    if isinstance(planned, Series):
-        await services.store.insert_series(planned, change=change)
-    else:
-        await services.store.insert(planned, change=change)
+    async with conflicts.refusing(services, policy, planned.id, planned, now):
+        if isinstance(planned, Series):
+            await services.store.insert_series(planned, change=change)
+        else:
+            await services.store.insert(planned, change=change)
     return session
 
 
@@ -125,12 +130,14 @@ async def create_session(
     *,
     subject: str | None = None,
     idempotency_key: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Session:
     """With a key: the same caller's same key within the window returns the session it created first."""
     now = utc_now()
     planned = _planned(services, session_info, new_session_id(), now)
+    policy = conflicts.conflict_policy(services, options)
     if idempotency_key is None:
-        return await _insert(services, planned, now)
+        return await _insert(services, planned, now, policy)
     record = KeyRecord(
         id=key_id(subject, checked_key(idempotency_key)),
         session_id=planned.id,
@@ -151,7 +158,7 @@ async def create_session(
             return existing.as_session() if isinstance(existing, Series) else existing
         planned = _planned(services, session_info, holder.session_id, now)
     try:
-        return await _insert(services, planned, now)
+        return await _insert(services, planned, now, policy)
     except Conflict:
         # A concurrent retry with the same key inserted it first: answer what it stored.
         return await load_session(services, holder.session_id)
@@ -176,6 +183,7 @@ async def _apply(
     change_kind: str,
     expected_revision: int | None = None,
     scope: EditScope | None = None,
+    policy: ConflictPolicy = ConflictPolicy.ALLOW,
 ) -> Session:
     zone = services.business_zone
     store = services.store
@@ -191,8 +199,11 @@ async def _apply(
             # latter expecting the series as it was when the named instance's revision was checked).
             if isinstance(scoped, splits.WholeSeries):
                 expected_revision = scoped.expected_revision
-            return await _apply(services, parsed[0], patch, notification, change_kind, expected_revision)
-    if parsed is None and notification is None and expected_revision is None:
+            return await _apply(
+                services, parsed[0], patch, notification, change_kind, expected_revision, policy=policy
+            )
+    # (A write refusing double bookings reads first: the check needs the session it leaves.)
+    if parsed is None and notification is None and expected_revision is None and not policy.refuses:
         # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
         with fields_of("session_info"):
             blind = blind_patch(patch, business_zone=zone)
@@ -230,7 +241,10 @@ async def _apply(
             if planned is None and not outbox:
                 return before
             change = change_of(before, changed, revision=next_state.revision, now=now, after=after)
-            written = await store.replace_series(next_state, stored.revision, change=change, outbox=outbox)
+            async with conflicts.refusing(services, policy, session_id, next_state, now, changed):
+                written = await store.replace_series(
+                    next_state, stored.revision, change=change, outbox=outbox
+                )
             return after if written else None
         check_revision(stored, expected_revision)
         with fields_of("session_info"):
@@ -247,7 +261,12 @@ async def _apply(
             schedule_id=schedule,
             previous_schedule_id=stored.schedule_id,
         )
-        return await store.patch(session_id, stored.revision, changes, now=now, change=change, outbox=outbox)
+        async with conflicts.refusing(
+            services, policy, session_id, apply_changes(stored, changes, now=now), now, changes
+        ):
+            return await store.patch(
+                session_id, stored.revision, changes, now=now, change=change, outbox=outbox
+            )
 
     async def instance(now: datetime) -> Session | None:
         assert parsed is not None
@@ -279,9 +298,12 @@ async def _apply(
             now=now,
             after=saved_instance,
         )
-        saved = await store.save_override(
-            to_save, None if existing is None else existing.revision, change=change, outbox=outbox
-        )
+        async with conflicts.refusing(
+            services, policy, session_id, saved_instance, now, change.changed_fields
+        ):
+            saved = await store.save_override(
+                to_save, None if existing is None else existing.revision, change=change, outbox=outbox
+            )
         return saved_instance if saved else None
 
     return await _with_retries(session_id, single_or_series if parsed is None else instance)
@@ -359,6 +381,7 @@ async def update_session(
         "UPDATED",
         expected_revision(options),
         edit_scope(options),
+        conflicts.conflict_policy(services, options),
     )
 
 

@@ -58,6 +58,18 @@ INDEXES: tuple[tuple[tuple[str, int], ...], ...] = (
     (("kind", 1), ("spanFrom", 1), ("spanTo", 1)),
     (("recurringSessionId", 1), ("occurrenceDate", 1)),
     (("recurringSessionId", 1), ("startMode", 1), ("start.utc", 1), ("end.utc", 1)),
+    # Availability: sessions, series (any history entry) and exceptions that mark a schedule BUSY.
+    (("affectedSchedules.scheduleId", 1), ("kind", 1), ("start.utc", 1), ("end.utc", 1)),
+    (("scheduleId", 1), ("type", 1), ("status", 1)),
+    (("history.snapshot.affectedSchedules.scheduleId", 1), ("kind", 1), ("spanFrom", 1), ("spanTo", 1)),
+    (("overrides.affectedSchedules.scheduleId", 1), ("kind", 1), ("occurrenceDate", 1)),
+    (
+        ("overrides.affectedSchedules.scheduleId", 1),
+        ("kind", 1),
+        ("startMode", 1),
+        ("start.utc", 1),
+        ("end.utc", 1),
+    ),
 )
 QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     # name: (equality fields, sort fields, range fields)
@@ -70,6 +82,20 @@ QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "series_in_window_by_schedules": (("scheduleId", "kind"), (), ()),
     "instance_exceptions": (("recurringSessionId",), (), ("occurrenceDate",)),
     "moved_instance_exceptions": (("recurringSessionId", "startMode"), (), ("start.utc", "end.utc")),
+    # (`$in` over the schedules asked for: one equality per value, as for `scheduleIds`.)
+    "schedules_with_working_hours": (("scheduleId", "type"), (), ("status",)),
+    "affecting_sessions": (("affectedSchedules.scheduleId", "kind"), (), ("start.utc", "end.utc")),
+    "affecting_series": (
+        ("history.snapshot.affectedSchedules.scheduleId", "kind"),
+        (),
+        ("spanFrom", "spanTo"),
+    ),
+    "affecting_exceptions": (("overrides.affectedSchedules.scheduleId", "kind"), (), ("occurrenceDate",)),
+    "affecting_moved_exceptions": (
+        ("overrides.affectedSchedules.scheduleId", "kind", "startMode"),
+        (),
+        ("start.utc", "end.utc"),
+    ),
 }
 
 # How FerretDB's SQLite backend says "database is locked" (its error code is a generic InternalError).
@@ -439,6 +465,60 @@ class SessionStore:
             docs = await self.sessions.find({"$and": conditions}, STORED_FIELDS).to_list(length=None)
         docs = await self.committed(docs)
         return [series for doc in docs if (series := self.undecodable.decode(doc, series_from_doc))]
+
+    async def schedules_with_working_hours(self, schedule_ids: list[str]) -> set[str]:
+        """Which of the schedules have working hours at all (a session or series not cancelled)."""
+        query: Document = {
+            "scheduleId": {"$in": schedule_ids},
+            "type": "WORKING_HOURS",
+            "status": {"$ne": "CANCELLED"},
+        }
+        with database_errors():
+            found = await self.sessions.distinct("scheduleId", query)
+        return {item for item in found if isinstance(item, str)}
+
+    async def find_affecting(
+        self, schedule_ids: list[str], window: Window, *, limit: int
+    ) -> tuple[list[Session], list[Series]]:
+        """Single sessions (at most `limit`) and series that name one of the schedules among their
+        affected schedules and may overlap the window, in any history entry or any exception (whose
+        series is returned then). Transparency is left to the caller: the schedule is what is indexed."""
+        ids: Document = {"$in": schedule_ids}
+        singles_query: Document = {
+            "affectedSchedules.scheduleId": ids,
+            "kind": "single",
+            "start.utc": {"$lt": window.end},
+            "end.utc": {"$gt": window.start},
+        }
+        series_query: Document = {
+            "history.snapshot.affectedSchedules.scheduleId": ids,
+            "kind": "series",
+            "spanFrom": {"$lt": window.end},
+            "spanTo": {"$gte": window.start - DATE_SLACK},
+        }
+        first_day, last_day = (window.start - DATE_SLACK).date(), (window.end + DATE_SLACK).date()
+        exceptions_query: Document = {
+            "overrides.affectedSchedules.scheduleId": ids,
+            "kind": "instance",
+            "$or": [
+                {"occurrenceDate": {"$gte": date_to_doc(first_day), "$lte": date_to_doc(last_day)}},
+                {"startMode": "fixed", "start.utc": {"$lt": window.end}, "end.utc": {"$gt": window.start}},
+            ],
+        }
+        with database_errors():
+            raws = (
+                await self.raw_sessions.find(singles_query, STORED_FIELDS).limit(limit).to_list(length=None)
+            )
+            series_docs = await self.sessions.find(series_query, STORED_FIELDS).to_list(length=None)
+            exceptions = await self.sessions.find(exceptions_query, {"recurringSessionId": 1}).to_list(
+                length=None
+            )
+        singles = await self._listed(raws)
+        wanted = {doc.get("recurringSessionId") for doc in exceptions} - {doc["_id"] for doc in series_docs}
+        series_docs = await self.committed(series_docs)
+        series = [found for doc in series_docs if (found := self.undecodable.decode(doc, series_from_doc))]
+        more = await self.get_many(sorted(item for item in wanted if isinstance(item, str)))
+        return singles, series + [found for found in more.values() if isinstance(found, Series)]
 
     async def find_overrides(
         self,

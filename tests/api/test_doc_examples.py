@@ -147,3 +147,11 @@ async def test_the_documented_error_answer_is_what_an_update_gets(api: Api) -> N
     for error in body.get("errors", []):
         error.pop("locations", None)  # where in the query: not what the example is about
     assert body == documented
+
+
+async def test_the_finding_free_time_example_answers_as_documented(api: Api) -> None:
+    blocks = FENCED.findall(api_section("Finding free time"))
+    queries = [body for kind, body in blocks if kind == "graphql"]
+    (documented,) = [json.loads(body) for kind, body in blocks if kind == "json"]
+    answers = [await api.data(query) for query in queries]
+    assert answers[-1] == documented

@@ -1,0 +1,65 @@
+"""Refusing double bookings on writes: the busy-time check and the write, with no other such write between.
+
+`refusing` wraps a write. With `REFUSE` it holds the leases of every schedule the written session blocks
+(storage/schedule_leases.py), reads their busy time as `availability` does, and raises SCHEDULE_CONFLICT
+before the write when the session (or an occurrence of the series) would overlap it. Two refusing writes
+blocking a common schedule therefore run one after the other, in any process: the later one sees the
+earlier one's session. Writes with `ALLOW` take no lease.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
+from typing import Any
+
+from ..domain.availability import occupations
+from ..domain.conflicts import ConflictPolicy, ScheduleConflict, checked_span, conflicts_of, moves_busy_time
+from ..domain.listing import Window
+from ..domain.model import Session
+from ..domain.series import Series
+from ..storage.schedule_leases import ScheduleLeases
+from .availability import blocking_sessions
+from .listing import expanded
+from .services import AppServices
+
+
+def conflict_policy(services: AppServices, options: dict[str, Any] | None) -> ConflictPolicy:
+    given = (options or {}).get("conflicts")
+    return ConflictPolicy(given if given is not None else services.settings.conflict_policy)
+
+
+async def left_by(services: AppServices, written: Session | Series, now: datetime) -> list[Session]:
+    """What a write leaves: the session, or the series' occurrences within the checked span (stored
+    exceptions applied, as listed)."""
+    if isinstance(written, Session):
+        return [written]
+    return await expanded(services, [written], checked_span(written.current.start.utc, now))
+
+
+@contextlib.asynccontextmanager
+async def refusing(
+    services: AppServices,
+    policy: ConflictPolicy,
+    written_id: str,
+    written: Session | Series,
+    now: datetime,
+    changed: Iterable[str] | None = None,
+) -> AsyncIterator[None]:
+    """Runs the wrapped write only if what it leaves double-books nothing (with REFUSE, under the leases).
+    `changed`: the fields an update changes (None for a create)."""
+    checked = policy.refuses and moves_busy_time(changed)
+    sessions = await left_by(services, written, now) if checked else []
+    wanted = occupations(sessions)
+    if not wanted:
+        yield
+        return
+    schedules = sorted({item.schedule_id for item in wanted})
+    reach = Window(start=min(item.start for item in wanted), end=max(item.end for item in wanted))
+    async with ScheduleLeases(services.store.db).held(schedules):
+        existing = await blocking_sessions(services, schedules, reach)
+        found = conflicts_of(sessions, existing, written_id)
+        if found:
+            raise ScheduleConflict(found)
+        yield
