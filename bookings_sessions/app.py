@@ -127,6 +127,8 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     await idempotency_keys.ensure_indexes()
     capabilities = await store.capabilities()  # once, so no request pays for `buildInfo`
     log.info("store: atomic single-document updates: %s", capabilities.atomic_updates)
+    if not capabilities.atomic_updates:  # FerretDB: its SQLite has one write lock (storage/write_slots.py)
+        store.limit_writes(settings.ferretdb_writes_at_once)
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
     runtime.extra_tasks.extend(await start_notifications(settings, store.db))
     keys = token_keys(settings)

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_header_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
+    # Writes of session documents on their way to a FerretDB store at a time; 0: no limit.
+    ferretdb_writes_at_once: int = Field(default=3, ge=0, le=1000)
     # The speed levers of bookings_sessions/fast/ (docs/design.md §7); off: the plain components only.
     fast_paths: bool = True
 

@@ -41,6 +41,7 @@ from .parts import StoreParts
 from .pending import CHANGE_LOG, OUTBOX, Handoff, Hints, Spool
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
 from .undecodable import UndecodableDocuments
+from .write_slots import WriteSlots
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
 # listing by kind or by schedule(s) sorted by (start, id), overlapping a window (start before its end,
@@ -214,6 +215,7 @@ class SessionStore:
         parts: StoreParts | None = None,
     ) -> None:
         parts = parts or StoreParts()
+        self._write_slots = WriteSlots()
         self.client = client
         self.db = client[database]
         self.sessions = self.db["sessions"]
@@ -230,6 +232,11 @@ class SessionStore:
         self._capabilities = capabilities
         # FerretDB only: single sessions as this process last wrote them (`_write`).
         self.recent = parts.written
+
+    def limit_writes(self, at_once: int) -> None:
+        """At most `at_once` writes of session documents by `_id` on their way at a time (0: no limit;
+        storage/write_slots.py). Set at start, before any write."""
+        self._write_slots = WriteSlots(at_once)
 
     async def capabilities(self) -> StoreCapabilities:
         """Asked once (the app asks at start; otherwise the first conditional write does)."""
@@ -587,14 +594,16 @@ class SessionStore:
             await self.hints[spool].leave(session_id)
 
     async def _update_one(self, query: Document, update: Document) -> Any:
-        result = await self.sessions.update_one(query, update)
+        async with self._write_slots.held():
+            result = await self.sessions.update_one(query, update)
         return result if result.matched_count else None
 
     async def _find_and_update(self, query: Document, update: Document) -> Document | None:
         # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
-        doc: Document | None = await self.sessions.find_one_and_update(
-            query, update, return_document=ReturnDocument.AFTER
-        )
+        async with self._write_slots.held():
+            doc: Document | None = await self.sessions.find_one_and_update(
+                query, update, return_document=ReturnDocument.AFTER
+            )
         return doc
 
     async def get_many(self, ids: list[str]) -> dict[str, Session | Series | InstanceOverride]:
