@@ -13,7 +13,6 @@ from typing import Any, Protocol
 import strawberry
 from graphql import GraphQLError
 from strawberry.federation.schema import FederationAny
-from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext as StrawberryExecutionContext
 from strawberry.types import ExecutionResult, Info
@@ -25,7 +24,6 @@ from .directives import RequiresRole
 from .entities import checked_entities
 from .errors import ErrorCodes
 from .limits import Limits
-from .names import RememberedNames
 from .notifications import NotificationsQuery
 from .prepared import PreparedDocuments, PreparedPhases, validation_rules
 from .root import Mutation, Query
@@ -138,5 +136,4 @@ def build_schema(
         subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],
-        config=StrawberryConfig(name_converter=RememberedNames()),
     )
