@@ -33,7 +33,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # WebSocket messages are bounded like request bodies; uvicorn refuses bigger frames (close 1009)
         # before buffering them. The app checks again for servers started otherwise.
         ws_max_size=settings.max_request_bytes,
-        http=HeaderLimitsProtocol.configured(settings.header_timeout_seconds, settings.max_header_bytes),
+        http=HeaderLimitsProtocol.configured(
+            settings.header_timeout_seconds, settings.max_header_bytes, app.state.wrap_transport
+        ),
         limit_concurrency=uvicorn_limit_concurrency(settings.max_connections),
     )
     return 0

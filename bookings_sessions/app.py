@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .auth import token_keys
 from .domain.errors import Unavailable
+from .fast import install
 from .graphiql import graphiql_static_app
 from .http.graphql_view import GraphQLView
 from .http.persisted_queries import PersistedQueries
@@ -39,6 +40,7 @@ from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
 from .storage.ferretdb_supervisor import FerretDBSupervisor
 from .storage.idempotency import IdempotencyKeys
+from .storage.parts import StoreParts
 from .storage.store import SessionStore
 
 log = logging.getLogger("bookings_sessions")
@@ -61,18 +63,13 @@ class Runtime:
     client: Any = None
     readiness_client: Any = None
     readiness: SessionStore | None = None
+    store_parts: StoreParts = field(default_factory=StoreParts)  # the fast ones unless FAST_PATHS=off
     extra_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 class SessionsApp(Starlette):
-    """Starlette, with HTTP requests to `/graphql` handed straight to the GraphQL view behind the same
-    middleware (request context, CORS).
-
-    Nearly every request is one of those. Through Starlette they also pass its error and exception
-    middleware and the router: four more coroutine layers and two more `send` wrappers, ~5 µs of the
-    ~55 µs a `{ __typename }` costs (docs/performance.md). The view handles its own refusals and the
-    request-context middleware answers an unexpected error with a 500, so neither layer has work there.
-    """
+    """Starlette, with a seam: `graphql_http`, when set, takes HTTP requests to `/graphql` before the
+    router (fast/router_bypass.py)."""
 
     graphql_http: ASGIApp | None = None
 
@@ -123,12 +120,15 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
         runtime.client,
         settings.mongodb_database,
         None if metrics is None else metrics.undecodable_documents.inc,
+        parts=runtime.store_parts,
     )
     await store.ensure_indexes()
     idempotency_keys = IdempotencyKeys(store.db)
     await idempotency_keys.ensure_indexes()
     capabilities = await store.capabilities()  # once, so no request pays for `buildInfo`
     log.info("store: atomic single-document updates: %s", capabilities.atomic_updates)
+    if not capabilities.atomic_updates:  # FerretDB: its SQLite has one write lock (storage/write_slots.py)
+        store.limit_writes(settings.ferretdb_writes_at_once)
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
     runtime.extra_tasks.extend(await start_notifications(settings, store.db))
     keys = token_keys(settings)
@@ -283,11 +283,13 @@ def create_app(settings: Settings | None = None) -> SessionsApp:
         routes.append(Route("/metrics", metrics.endpoint))
     middleware = _middleware(settings, metrics)
     app = SessionsApp(routes=routes, middleware=middleware, lifespan=lifespan)
-    graphql_http: ASGIApp = graphql_view
-    for cls, args, kwargs in reversed(middleware):
-        graphql_http = cls(graphql_http, *args, **kwargs)
-    app.graphql_http = graphql_http
     app.state.runtime = runtime
     app.state.schema = schema
     app.state.metrics = metrics
+    app.state.wrap_transport = None  # for `serve` (http/connections.py)
+    if settings.fast_paths:
+        levers = install(schema=schema, view=graphql_view, middleware=middleware, metrics=metrics)
+        app.graphql_http = levers.graphql_http
+        app.state.wrap_transport = levers.wrap_transport
+        runtime.store_parts = levers.store_parts
     return app

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
     # Double bookings (docs/api.md, Finding free time): what a write without `options.conflicts` does.
     conflict_policy: Literal["ALLOW", "REFUSE"] = "ALLOW"
+    # Writes of session documents on their way to a FerretDB store at a time; 0: no limit.
+    ferretdb_writes_at_once: int = Field(default=3, ge=0, le=1000)
+    # The speed levers of bookings_sessions/fast/ (docs/design.md §7); off: the plain components only.
+    fast_paths: bool = True
 
     @field_validator("notification_webhook_url", "change_webhook_url")
     @classmethod

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bookings_sessions.fast import store_parts
 from bookings_sessions.settings import Settings
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
@@ -40,8 +41,9 @@ def driver(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def store(ferretdb: EmbeddedFerretDB, database_name: str, driver: str) -> AsyncIterator[SessionStore]:
+    """A store with the parts the app gives it (FAST_PATHS=on: storage/parts.py)."""
     client: Any = create_client(ferretdb.uri, driver)  # type: ignore[arg-type]
-    store = SessionStore(client, database_name)
+    store = SessionStore(client, database_name, parts=store_parts())
     await store.ensure_indexes()
     try:
         yield store

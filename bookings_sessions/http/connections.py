@@ -16,11 +16,13 @@ here an upgrade beyond the cap gets the same 503.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from .coalesced_writes import CoalescedWrites
+# A seam: what wraps each connection's transport (fast/coalesced_writes.py); none in the plain server.
+TransportWrapper = Callable[[asyncio.Transport, asyncio.AbstractEventLoop], asyncio.Transport]
 
 
 def _closing_response(status: bytes, reason: bytes) -> bytes:
@@ -42,6 +44,7 @@ def uvicorn_limit_concurrency(max_connections: int) -> int:
 class HeaderLimitsProtocol(HttpToolsProtocol):
     header_timeout: ClassVar[float] = 10.0
     max_header_bytes: ClassVar[int] = 65536
+    wrap_transport: ClassVar[TransportWrapper | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,14 +57,18 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
         self._header_bytes = 0
 
     @classmethod
-    def configured(cls, header_timeout: float, max_header_bytes: int) -> type[HeaderLimitsProtocol]:
+    def configured(
+        cls, header_timeout: float, max_header_bytes: int, wrap_transport: TransportWrapper | None = None
+    ) -> type[HeaderLimitsProtocol]:
         """uvicorn builds the protocol itself: the settings travel as class attributes."""
-        limits = {"header_timeout": header_timeout, "max_header_bytes": max_header_bytes}
+        limits: dict[str, Any] = {"header_timeout": header_timeout, "max_header_bytes": max_header_bytes}
+        if wrap_transport is not None:
+            limits["wrap_transport"] = staticmethod(wrap_transport)
         return type(cls.__name__, (cls,), limits)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        # A response's headers and body leave in one socket write (http/coalesced_writes.py).
-        super().connection_made(CoalescedWrites(transport, self.loop))
+        wrap = type(self).wrap_transport
+        super().connection_made(transport if wrap is None else wrap(transport, self.loop))
         self._wait_for_headers()
 
     def connection_lost(self, exc: Exception | None) -> None:

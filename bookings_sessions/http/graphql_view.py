@@ -21,7 +21,7 @@ What this adds to the stock view:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final, cast
@@ -61,7 +61,7 @@ _JSON_RANGES: Final = frozenset({JSON, "application/*", "*/*"})
 # a cue to the client's link to send the full document).
 _SERVER_ERROR_STATUS: Final = {"INTERNAL": 500, "UNAVAILABLE": 503, **RETRY_STATUS}
 # A JSON text starting with "{" can only be an object: the shape is checked without parsing twice.
-_JSON_OBJECT: Final = re.compile(rb"[ \t\r\n]*\{")
+JSON_OBJECT: Final = re.compile(rb"[ \t\r\n]*\{")
 _HTTP_OPERATIONS: Final = {
     "GET": frozenset({OperationType.QUERY}),
     "POST": frozenset({OperationType.QUERY, OperationType.MUTATION}),
@@ -127,6 +127,9 @@ class WebSocketContext(Context):
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     websocket_adapter_class = TextFrameWebSocketAdapter
+    # A seam: answers the requests it can without strawberry's request handling, None for the others
+    # (fast/json_post.py); unset, every request takes strawberry's `run`.
+    json_post: Callable[[GraphQLView, Request], Awaitable[Response | None]] | None = None
 
     def __init__(
         self,
@@ -150,48 +153,11 @@ class GraphQLView(GraphQL[Context, None]):
         request = Request(scope, bounded_receive(receive, self.max_request_bytes))
         try:
             check_declared_length(request.headers, self.max_request_bytes)
-            response = await self._answer_json_post(request) or await self.run(request)
+            shortcut = self.json_post
+            response = (shortcut and await shortcut(self, request)) or await self.run(request)
         except HTTPException as error:
             response = self._refusal_response(request, refusal(error))
         await response(scope, receive, send)
-
-    async def _answer_json_post(self, request: Request) -> Response | None:
-        """The common request — a POST of one JSON object — answered without strawberry's generic
-        request handling (~40 µs of adapters, content-type parsing through `email`, transport checks).
-
-        Only a body that strawberry would accept as it is gets here: anything else (another method or
-        content type, a body that is not a JSON object or has fields of the wrong type) returns None and
-        takes strawberry's path, which refuses it with the same messages as always. The steps after the
-        body — sub-response, context (the token check), execution, result, response — are the view's own
-        methods, the ones strawberry's path calls too.
-        """
-        if request.method != "POST" or media_type(request.headers.get("content-type", "")) != JSON:
-            return None
-        body = await request.body()  # kept by the Request: strawberry's path can read it again
-        if not _JSON_OBJECT.match(body):
-            return None
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
-        query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
-        if not (
-            isinstance(query, str | None)
-            and isinstance(variables, dict | None)
-            and isinstance(extensions, dict | None)
-        ):
-            return None
-        request_data = GraphQLRequestData(
-            query=query,
-            variables=variables,
-            operation_name=data.get("operationName"),
-            extensions=extensions,
-            protocol="http",
-        )
-        sub_response = await self.get_sub_response(request)
-        context = await self.get_context(request, response=sub_response)
-        result = await self._execute(request_data, "POST", context)
-        return self.create_response(await self.process_result(request, result), sub_response)
 
     def _refusal_response(self, request: Request, error: RequestRefused) -> Response:
         media_type = response_media_type(request.headers.get("accept"))
@@ -263,7 +229,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         # strawberry expects an object and fails with a 500 on any other JSON value (null, "x", 3, [1]).
         is_json = request.method == "POST" and "application/json" in media_type(request.content_type or "")
-        if is_json and not _JSON_OBJECT.match(await request.get_body()):
+        if is_json and not JSON_OBJECT.match(await request.get_body()):
             raise RequestRefused(
                 400, 'The request body must be a JSON object, e.g. {"query": "{ __typename }"}'
             )
@@ -278,9 +244,9 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        return await self._execute(request_data, request_adapter.method, context)
+        return await self.execute_request(request_data, request_adapter.method, context)
 
-    async def _execute(
+    async def execute_request(
         self, request_data: GraphQLRequestData, method: str, context: Context
     ) -> ExecutionResult:
         # strawberry lets subscriptions through POST (and GET) for its multipart transport, which this view

@@ -1,15 +1,18 @@
-"""The GraphQL schema: a federation v2 subgraph with limits and error codes built in."""
+"""The GraphQL schema: a federation v2 subgraph with limits and error codes built in.
+
+Two seams (docs/design.md §7): `operation_runner` runs queries and mutations over HTTP instead of
+strawberry's `Schema.execute`, and `execution_context_class` is graphql-core's executor; both are
+strawberry's own unless app.py installs the fast ones.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.federation.schema import FederationAny
-from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext as StrawberryExecutionContext
 from strawberry.types import ExecutionResult, Info
@@ -21,15 +24,26 @@ from .changes import ChangesQuery
 from .directives import RequiresRole
 from .entities import checked_entities
 from .errors import ErrorCodes
-from .execution import OperationRunner
-from .executor import LeafFastExecutionContext
 from .limits import Limits
-from .names import RememberedNames
 from .notifications import NotificationsQuery
 from .prepared import PreparedDocuments, PreparedPhases, validation_rules
 from .root import Mutation, Query
 from .subscription import Subscription
 from .types import Session
+
+
+class OperationRunner(Protocol):
+    async def run(
+        self,
+        query: str | None,
+        *,
+        variables: dict[str, Any] | None,
+        context: Any,
+        root: Any,
+        operation_name: str | None,
+        allowed: Iterable[OperationType] | None,
+        operation_extensions: dict[str, Any] | None,
+    ) -> ExecutionResult: ...
 
 
 class SessionsSchema(strawberry.federation.Schema):
@@ -41,19 +55,17 @@ class SessionsSchema(strawberry.federation.Schema):
         if metrics is not None:
             # Before ErrorCodes: on_operation hooks unwind in reverse, so it sees the final error codes.
             extensions.append(lambda: GraphQLMetrics(metrics))
-        # Extension classes/factories, not instances: strawberry builds them per operation. They serve
-        # WebSocket operations; queries and mutations over HTTP take `execute` below.
+        # Extension classes/factories, not instances: strawberry builds them per operation (WebSocket
+        # operations, and HTTP ones without an `operation_runner`).
         extensions += [ErrorCodes, lambda: PreparedPhases(self._prepared())]
-        super().__init__(extensions=extensions, execution_context_class=LeafFastExecutionContext, **kwargs)
+        super().__init__(extensions=extensions, **kwargs)
         self.prepared_documents = PreparedDocuments(
             self._schema,
             rules=validation_rules(introspection=introspection),
             limits=limits,
             max_tokens=max_tokens,
         )
-        self._runner = OperationRunner(
-            self._schema, self.prepared_documents, self.execution_context_class, metrics
-        )
+        self.operation_runner: OperationRunner | None = None
 
     def _prepared(self) -> PreparedDocuments:
         assert self.prepared_documents is not None  # built in __init__, before any operation
@@ -69,15 +81,23 @@ class SessionsSchema(strawberry.federation.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        return await self._runner.run(
+        if self.operation_runner is None:
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        return await self.operation_runner.run(
             query,
             variables=variable_values,
             context=context_value,
             root=root_value,
             operation_name=operation_name,
-            allowed=DEFAULT_ALLOWED_OPERATION_TYPES
-            if allowed_operation_types is None
-            else allowed_operation_types,
+            allowed=allowed_operation_types,
             operation_extensions=operation_extensions,
         )
 
@@ -117,5 +137,4 @@ def build_schema(
         subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],
-        config=StrawberryConfig(name_converter=RememberedNames()),
     )

@@ -13,13 +13,12 @@ which strawberry's subscription path runs) read the same cache, so both refuse a
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     DocumentNode,
-    FieldNode,
     GraphQLError,
     GraphQLObjectType,
     GraphQLSchema,
@@ -35,6 +34,11 @@ from .limits import Limits, checked_validation
 
 MAX_PREPARED_DOCUMENTS = 512
 
+# A seam: the whole `data` of an operation that cannot depend on anything but its document, worked out
+# once with the rest (fast/operation_runner.py answers root-`__typename`-only health checks so); None:
+# the operation runs.
+ConstantData = Callable[[OperationDefinitionNode, GraphQLObjectType | None], dict[str, Any] | None]
+
 
 def validation_rules(*, introspection: bool) -> tuple[type[ASTValidationRule], ...]:
     """graphql-core's rules, plus the one that refuses `__schema`/`__type` when introspection is off."""
@@ -46,10 +50,7 @@ def validation_rules(*, introspection: bool) -> tuple[type[ASTValidationRule], .
 class PreparedOperation:
     node: OperationDefinitionNode
     kind: OperationType
-    # The whole `data` when it cannot depend on anything but the document: only `__typename` at the
-    # root, the query gateways and load balancers send as a health check (Apollo's
-    # `__ApolloServiceHealthCheck__`). Answered without running the executor.
-    constant_data: dict[str, Any] | None
+    constant_data: dict[str, Any] | None  # see `ConstantData`
 
     @property
     def name(self) -> str | None:
@@ -71,24 +72,6 @@ class PreparedDocument:
         return None
 
 
-def _constant_data(
-    operation: OperationDefinitionNode, root: GraphQLObjectType | None
-) -> dict[str, Any] | None:
-    if root is None or operation.variable_definitions or operation.directives:
-        return None
-    data: dict[str, Any] = {}
-    for selection in operation.selection_set.selections:
-        if not (
-            isinstance(selection, FieldNode)
-            and selection.name.value == "__typename"
-            and not selection.directives
-            and not selection.arguments
-        ):
-            return None
-        data[(selection.alias or selection.name).value] = root.name
-    return data
-
-
 class PreparedDocuments:
     def __init__(
         self,
@@ -105,6 +88,7 @@ class PreparedDocuments:
         self.max_tokens = max_tokens
         self._maxsize = maxsize
         self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self.constant_data: ConstantData | None = None
 
     def get(self, text: str) -> PreparedDocument:
         found = self._cache.get(text)
@@ -134,8 +118,10 @@ class PreparedDocuments:
 
     def _operation(self, node: OperationDefinitionNode, *, valid: bool) -> PreparedOperation:
         kind = OperationType(node.operation.value)
-        root = self._schema.get_root_type(node.operation)
-        return PreparedOperation(node, kind, _constant_data(node, root) if valid else None)
+        constant = self.constant_data
+        if constant is None or not valid:
+            return PreparedOperation(node, kind, None)
+        return PreparedOperation(node, kind, constant(node, self._schema.get_root_type(node.operation)))
 
 
 class PreparedPhases(SchemaExtension):

@@ -59,7 +59,7 @@ class Query:
             first,
             after,
         )
-        return SessionConnection.of(page, Session.listed)
+        return SessionConnection.of(page, Session.from_domain)
 
 
 @strawberry.type

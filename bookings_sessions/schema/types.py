@@ -11,12 +11,10 @@ from datetime import datetime
 from typing import Any, Generic, Self, TypeVar
 
 import strawberry
-from cachetools import LRUCache
 from strawberry.types import Info
 
 from ..domain.fields import PROTECTED_FIELDS
 from ..domain.model import Session as DomainSession
-from ..domain.model import SessionKind
 from ..domain.paging import Page
 from ..domain.timezones import SessionTime
 from ..domain.values import LinkedSchedule as DomainLinkedSchedule
@@ -182,29 +180,10 @@ class Session:
         )
 
     @classmethod
-    def listed(cls, value: DomainSession) -> Session:
-        """`from_domain` for a listing's sessions, mapped once per domain object: the store hands the same
-        object to every page that lists the same stored document unchanged (storage/store.py). Instances
-        are computed afresh for every page: mapped, not kept."""
-        if value.kind is SessionKind.INSTANCE:
-            return cls.from_domain(value)
-        known = _LISTED.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
-        mapped = cls.from_domain(value)
-        # The domain object is kept with its mapping, so its id cannot be reused while the entry lives.
-        _LISTED[id(value)] = (value, mapped)
-        return mapped
-
-    @classmethod
     async def resolve_reference(cls, info: Info[Any, Any], **representation: Any) -> Session | None:
         """Federation: many references, one database round trip per request tick (DataLoader)."""
         found = await info.context.session_loader.load(str(representation.get("_id", "")))
         return None if found is None else cls.from_domain(found)
-
-
-# Mapped listed sessions by the id of their domain object (`Session.listed`); as many as the store keeps.
-_LISTED: LRUCache[int, tuple[DomainSession, Session]] = LRUCache(maxsize=2048)
 
 
 @strawberry.type(description="Where a page ends, and whether another follows.")

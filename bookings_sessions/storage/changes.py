@@ -29,7 +29,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
-from .grouped_inserts import DUPLICATE_KEY
+from .parts import DUPLICATE_KEY
 from .pending import CHANGE_LOG, ROOM, Handoff, Hints
 from .store import committed_docs, database_errors
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import bson
 from bson.raw_bson import RawBSONDocument
-from cachetools import LRUCache
 from pymongo import ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
@@ -38,15 +37,11 @@ from .documents import (
     to_plain,
     update_from_changes,
 )
-from .grouped_inserts import GroupedInserts
+from .parts import StoreParts
 from .pending import CHANGE_LOG, OUTBOX, Handoff, Hints, Spool
-from .recent_writes import RecentWrites
 from .series_documents import date_to_doc, override_from_doc, override_to_doc, series_from_doc, series_to_doc
 from .undecodable import UndecodableDocuments
-
-# Listed sessions decoded before, by the exact bytes of their stored document (design.md §6): a page
-# re-reads mostly the same documents, and equal bytes decode to an equal session.
-LISTED_CACHE_SIZE = 2048
+from .write_slots import WriteSlots
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
 # listing by kind or by schedule(s) sorted by (start, id), overlapping a window (start before its end,
@@ -234,7 +229,8 @@ def listed_from_doc(doc: Document) -> Session:
 
 
 class SessionStore:
-    """`count_undecodable` is called for every stored document a read skips (docs/operations.md)."""
+    """`count_undecodable` is called for every stored document a read skips (docs/operations.md);
+    `parts`: the plain ones unless given (storage/parts.py)."""
 
     def __init__(
         self,
@@ -242,24 +238,31 @@ class SessionStore:
         database: str,
         count_undecodable: Callable[[], None] | None = None,
         capabilities: StoreCapabilities | None = None,
+        parts: StoreParts | None = None,
     ) -> None:
+        parts = parts or StoreParts()
+        self._write_slots = WriteSlots()
         self.client = client
         self.db = client[database]
         self.sessions = self.db["sessions"]
-        # New sessions and series created at the same moment share one insert (one store transaction).
-        self.new_sessions = GroupedInserts(self.sessions)
+        self.new_sessions = parts.inserts(self.sessions)
         self.hints = {spool: Hints(self.db, spool) for spool in (CHANGE_LOG, OUTBOX)}
         # Opened by this process's change sequencer while it holds the lease (storage/pending.py).
         self.handoff = Handoff()
         self.undecodable = UndecodableDocuments(count_undecodable)
-        # Listing reads take documents as stored bytes, decoded only when not seen before (`_listed`).
+        # Listing reads take documents as stored bytes, which `_listed` may have decoded before.
         self.raw_sessions = self.sessions.with_options(
             codec_options=self.sessions.codec_options.with_options(document_class=RawBSONDocument)
         )
-        self._listed_cache: LRUCache[bytes, Session] = LRUCache(maxsize=LISTED_CACHE_SIZE)
+        self._listed = parts.listed
         self._capabilities = capabilities
-        # FerretDB only: single sessions as this process last wrote them (storage/recent_writes.py).
-        self.recent = RecentWrites()
+        # FerretDB only: single sessions as this process last wrote them (`_write`).
+        self.recent = parts.written
+
+    def limit_writes(self, at_once: int) -> None:
+        """At most `at_once` writes of session documents by `_id` on their way at a time (0: no limit;
+        storage/write_slots.py). Set at start, before any write."""
+        self._write_slots = WriteSlots(at_once)
 
     async def capabilities(self) -> StoreCapabilities:
         """Asked once (the app asks at start; otherwise the first conditional write does)."""
@@ -415,7 +418,7 @@ class SessionStore:
             with database_errors():
                 cursor = self.raw_sessions.find(query, STORED_FIELDS)
                 raws = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(wanted).to_list(length=None)
-            found += await self._listed(raws)
+            found += await self._sessions_listed(raws)
             # Only a skipped document leaves the page short while more may follow: read on past it.
             if len(raws) < wanted or len(found) >= limit:
                 return found
@@ -425,13 +428,13 @@ class SessionStore:
         decoded: Document = bson.decode(raw.raw, self.sessions.codec_options)
         return decoded
 
-    async def _listed(self, raws: list[RawBSONDocument]) -> list[Session]:
+    async def _sessions_listed(self, raws: list[RawBSONDocument]) -> list[Session]:
         """The sessions of listed documents as readers see them (`committed`, undecodable ones skipped).
 
-        A document whose exact bytes were decoded before is not decoded again. Only documents without a
-        pending split are kept: whether those are visible depends on another document.
+        A document whose exact bytes the listed-sessions part kept is not decoded again. Only documents
+        without a pending split are offered to it: whether those are visible depends on another document.
         """
-        known = [self._listed_cache.get(_stored_bytes(raw)) for raw in raws]
+        known = [self._listed.get(_stored_bytes(raw)) for raw in raws]
         fresh = [self._decoded(raw) for raw, session in zip(raws, known, strict=True) if session is None]
         visible = {id(doc) for doc in await self.committed(fresh)} if fresh else set()
         fresh_docs = iter(fresh)
@@ -443,7 +446,7 @@ class SessionStore:
                 if session is None:
                     continue
                 if "pending" not in doc:
-                    self._listed_cache[_stored_bytes(raw)] = session
+                    self._listed.keep(_stored_bytes(raw), session)
             listed.append(session)
         return listed
 
@@ -577,8 +580,8 @@ class SessionStore:
         given = {FIELD_NAMES[name]: to_plain(value) for name, value in changes.items()}
         entries = entries_of(None, change, revision=None)
         update = update_from_changes(changes, now=now)
-        # On FerretDB, the session as this process last wrote it spares the read that checks the
-        # condition (storage/recent_writes.py); the read-plan-write path has just read it anyway.
+        # On FerretDB, the session as this process last wrote it (if kept) spares the read that checks
+        # the condition; the read-plan-write path has just read it anyway.
         known = self.recent.get(session_id)
         with database_errors():
             doc = await self._write(
@@ -671,14 +674,16 @@ class SessionStore:
             await self.hints[spool].leave(session_id)
 
     async def _update_one(self, query: Document, update: Document) -> Any:
-        result = await self.sessions.update_one(query, update)
+        async with self._write_slots.held():
+            result = await self.sessions.update_one(query, update)
         return result if result.matched_count else None
 
     async def _find_and_update(self, query: Document, update: Document) -> Document | None:
         # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
-        doc: Document | None = await self.sessions.find_one_and_update(
-            query, update, return_document=ReturnDocument.AFTER
-        )
+        async with self._write_slots.held():
+            doc: Document | None = await self.sessions.find_one_and_update(
+                query, update, return_document=ReturnDocument.AFTER
+            )
         return doc
 
     async def get_many(self, ids: list[str]) -> dict[str, Session | Series | InstanceOverride]:

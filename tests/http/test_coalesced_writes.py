@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from uvicorn.server import ServerState
 
-from bookings_sessions.http.coalesced_writes import CoalescedWrites
+from bookings_sessions.fast.coalesced_writes import CoalescedWrites
 from bookings_sessions.http.connections import HeaderLimitsProtocol
 
 
@@ -96,9 +96,10 @@ def hello_app() -> Starlette:
 
 
 async def test_uvicorns_protocol_sends_a_whole_response_in_one_write() -> None:
-    config = uvicorn.Config(hello_app(), http=HeaderLimitsProtocol, lifespan="off", log_level="warning")
+    coalescing = HeaderLimitsProtocol.configured(10.0, 65536, CoalescedWrites)
+    config = uvicorn.Config(hello_app(), http=coalescing, lifespan="off", log_level="warning")
     config.load()
-    protocol = HeaderLimitsProtocol(config=config, server_state=ServerState(), app_state={})
+    protocol = coalescing(config=config, server_state=ServerState(), app_state={})
     socket_writes = SocketWrites()
     protocol.connection_made(socket_writes)
 

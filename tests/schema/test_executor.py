@@ -9,7 +9,7 @@ import strawberry
 from graphql import ExecutionResult, execute, parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from bookings_sessions.schema.executor import LeafFastExecutionContext
+from bookings_sessions.fast.executor import LeafFastExecutionContext
 
 
 @strawberry.enum

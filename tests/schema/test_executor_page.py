@@ -9,7 +9,7 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from bookings_sessions.schema.executor import LeafFastExecutionContext
+from bookings_sessions.fast.executor import LeafFastExecutionContext
 from tests.support.api import Api
 from tests.support.graphql import (
     CALENDAR_FIELDS,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bookings_sessions.schema import build_schema
+from bookings_sessions.fast import install_schema
+from bookings_sessions.schema import SessionsSchema, build_schema
+
+
+def fast_schema() -> SessionsSchema:
+    schema = build_schema()
+    install_schema(schema)
+    return schema
 
 
 async def test_a_repeated_document_is_prepared_once() -> None:
@@ -27,7 +34,7 @@ async def test_the_limits_still_refuse_abusive_documents() -> None:
 
 
 async def test_root_typename_only_operations_are_answered_from_the_document() -> None:
-    schema = build_schema()
+    schema = fast_schema()
     assert schema.prepared_documents is not None
     health_check = "query __ApolloServiceHealthCheck__ { __typename }"
     constants = {
@@ -43,7 +50,7 @@ async def test_root_typename_only_operations_are_answered_from_the_document() ->
 
 
 async def test_anything_more_than_root_typenames_is_executed() -> None:
-    schema = build_schema()
+    schema = fast_schema()
     assert schema.prepared_documents is not None
     executed = {
         "query ($show: Boolean!) { __typename @include(if: $show) }": {},

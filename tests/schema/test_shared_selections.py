@@ -8,8 +8,8 @@ import strawberry
 from graphql import ExecutionResult, execute, parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from bookings_sessions.schema.executor import LeafFastExecutionContext
-from bookings_sessions.schema.shared_selections import can_share
+from bookings_sessions.fast.executor import LeafFastExecutionContext
+from bookings_sessions.fast.shared_selections import can_share
 
 
 @strawberry.type

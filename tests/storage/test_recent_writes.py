@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from bookings_sessions.domain.changes import Change, record_change
+from bookings_sessions.fast.recent_writes import RecentWrites
 from bookings_sessions.storage.capabilities import StoreCapabilities
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.pending import ROOM
-from bookings_sessions.storage.recent_writes import RecentWrites
 from bookings_sessions.storage.store import SessionStore
 from tests.support.commands import CommandLog, watched_store
 from tests.support.domain import CREATED, make_session

@@ -8,6 +8,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient, monitoring
 
+from bookings_sessions.fast import store_parts
 from bookings_sessions.storage.capabilities import StoreCapabilities
 from bookings_sessions.storage.store import SessionStore
 
@@ -38,12 +39,13 @@ class CommandLog(monitoring.CommandListener):
 async def watched_store(
     uri: str, database: str, *, atomic: bool
 ) -> AsyncIterator[tuple[SessionStore, CommandLog]]:
-    """A store on its own client, as if on MongoDB (`atomic`) or FerretDB, with its commands logged; the
-    database is dropped afterwards."""
+    """A store on its own client, as if on MongoDB (`atomic`) or FerretDB, with its commands logged and
+    the parts the app gives it (FAST_PATHS=on); the database is dropped afterwards."""
     log = CommandLog()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True, event_listeners=[log])
     try:
-        yield SessionStore(client, database, capabilities=StoreCapabilities(atomic_updates=atomic)), log
+        capabilities = StoreCapabilities(atomic_updates=atomic)
+        yield SessionStore(client, database, capabilities=capabilities, parts=store_parts()), log
     finally:
         await client.drop_database(database)
         await client.close()

@@ -1,4 +1,5 @@
-"""Inserts into one collection that arrive while another is on its way go together in one `insert_many`.
+"""Inserts into one collection that arrive while another is on its way go together in one `insert_many`:
+the store's `inserts` part (storage/parts.py; docs/design.md §4).
 
 A store commits one write transaction at a time, and each commit waits for the disk. FerretDB runs an
 `insert_many` batch in one SQLite transaction, so sessions created at the same moment share one commit
@@ -18,12 +19,10 @@ from typing import Any, Final
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-Document = dict[str, Any]
+from ..storage.parts import DUPLICATE_KEY, Document
 
 # Documents per `insert_many` at most (FerretDB's own batch size is 100).
 MAX_BATCH: Final = 100
-# The server's code for a duplicate key (also in a bulk write's per-document errors).
-DUPLICATE_KEY: Final = 11000
 
 
 class GroupedInserts:

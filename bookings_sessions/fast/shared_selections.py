@@ -1,11 +1,11 @@
-"""Sub-selections collected once for every request of a document, not once per request.
+"""Sub-selections collected once for every request of a document, not once per request (the executor's
+`collect_subfields`; docs/performance.md lever 22).
 
 graphql-core collects the fields of each object's selection (fragments spread, `@skip`/`@include`
-applied) once per request: ~5 collections for one session, ~4% of an `updateSession`'s CPU. Without those
-directives the collection depends on nothing but the document's nodes and the object type, so it is
-shared between requests, keyed by the identity of the field nodes (the prepared documents are cached, so
-their nodes are the same objects from request to request; an entry keeps its nodes alive, so their ids
-cannot be reused while it lives).
+applied) once per request. Without those directives the collection depends on nothing but the
+document's nodes and the object type, so it is shared between requests, keyed by the identity of the
+field nodes (the prepared documents are cached, so their nodes are the same objects from request to
+request; an entry keeps its nodes alive, so their ids cannot be reused while it lives).
 """
 
 from __future__ import annotations

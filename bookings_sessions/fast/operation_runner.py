@@ -1,12 +1,13 @@
-"""How a query or mutation runs: its prepared document, graphql-core's executor, error codes, metrics.
+"""The operation runner: queries and mutations over HTTP run from their prepared document through
+graphql-core's executor, without strawberry's `Schema.execute` and its per-operation extension hooks; and
+the constant answer of an operation that selects only `__typename` at the root (docs/design.md §7,
+docs/performance.md levers 2 and 4).
 
-strawberry's `Schema.execute` builds an execution context and enters every schema extension's hooks for
-every operation, ~45 µs before anything executes on `{ __typename }` (docs/performance.md). Here the
-per-text work comes from the prepared-document cache (schema/prepared.py) and what runs per request is
-graphql-core's executor with strawberry's execution context class (so resolvers see the same `Info`),
-the error codes (schema/errors.py `classify`) and one metrics observation. The steps and their order
-are strawberry's: parse errors answer, then the operation must exist and be allowed on this transport
-(else the exception the HTTP view turns into 400 or 405), then validation errors answer, then it runs.
+The steps and their order are strawberry's, so the answers are the same: parse errors answer, then the
+operation must exist and be allowed on this transport (else the exception the HTTP view turns into 400
+or 405), then validation errors answer, then it runs with strawberry's execution context class (so
+resolvers see the same `Info`); then the error codes (schema/errors.py `classify`) and one metrics
+observation. WebSocket operations keep strawberry's path.
 """
 
 from __future__ import annotations
@@ -17,22 +18,46 @@ from inspect import isawaitable
 from typing import Any, cast
 
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLSchema, execute
+from graphql import FieldNode, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode, execute
 from graphql.execution import Executor
 from strawberry.exceptions import MissingQueryError
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from ..observability import Metrics, result_code
-from .errors import classify
-from .prepared import PreparedDocuments
+from ..schema.errors import classify
+from ..schema.prepared import PreparedDocuments
 
 UNKNOWN_OPERATION = "unknown"
 
 
+def typename_data(
+    operation: OperationDefinitionNode, root: GraphQLObjectType | None
+) -> dict[str, Any] | None:
+    """The whole `data` of an operation that selects only `__typename` at the root: what gateways and
+    load balancers send as a health check (Apollo's `__ApolloServiceHealthCheck__`). None otherwise."""
+    if root is None or operation.variable_definitions or operation.directives:
+        return None
+    data: dict[str, Any] = {}
+    for selection in operation.selection_set.selections:
+        if not (
+            isinstance(selection, FieldNode)
+            and selection.name.value == "__typename"
+            and not selection.directives
+            and not selection.arguments
+        ):
+            return None
+        data[(selection.alias or selection.name).value] = root.name
+    return data
+
+
 class OperationRunner:
+    """Replaces strawberry's `Schema.execute` for queries and mutations over HTTP (`SessionsSchema`'s
+    `operation_runner` seam)."""
+
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -53,7 +78,7 @@ class OperationRunner:
         context: Any,
         root: Any,
         operation_name: str | None,
-        allowed: Iterable[OperationType],
+        allowed: Iterable[OperationType] | None,
         operation_extensions: dict[str, Any] | None,
     ) -> ExecutionResult:
         started = time.perf_counter()
@@ -66,7 +91,7 @@ class OperationRunner:
         if operation is None:
             raise CannotGetOperationTypeError(operation_name)
         kind = operation.kind
-        if kind not in allowed:
+        if kind not in (DEFAULT_ALLOWED_OPERATION_TYPES if allowed is None else allowed):
             raise InvalidOperationTypeError(kind)
         name = operation.name if operation_name is None else operation_name
         if prepared.errors:

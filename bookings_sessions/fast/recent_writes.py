@@ -1,4 +1,5 @@
-"""Single sessions as this process last wrote them: what spares FerretDB the read before a write.
+"""Single sessions as this process last wrote them: what spares FerretDB the read before a write (the
+store's `written` part, storage/parts.py; docs/design.md §4).
 
 On FerretDB a conditional write reads the document by `_id` and checks the condition here
 (`SessionStore._write`). Writes to one session in this process are serialised by `session_lock`, and
@@ -13,9 +14,9 @@ records a change whose values another process had already written.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Final
+from typing import Final
 
-Document = dict[str, Any]
+from ..storage.parts import Document
 
 # Sessions remembered, least recently written dropped first. Each copy is the session's document as the
 # write returned it: ~4 KB for a typical session in memory, so ~16-20 MB when full.

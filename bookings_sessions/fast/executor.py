@@ -1,9 +1,9 @@
-"""`LeafFastExecutionContext`: graphql-core's executor with short paths for plain fields.
+"""`LeafFastExecutionContext`: graphql-core's executor with short paths for plain fields (the schema's
+`execution_context_class` seam; docs/design.md §7, docs/performance.md lever 7).
 
-A page of 50 sessions completes ~1,500 fields, nearly all of them strawberry "basic" fields (an attribute
-of the object: no resolver, no extension, no arguments). graphql-core runs each through its general path:
-a `GraphQLResolveInfo` built per field, the resolver, awaitable checks, `complete_value`'s type dispatch;
-~2.5 µs a field, two thirds of a page's CPU. Short paths skip that:
+Nearly every field of a page is a strawberry "basic" field (an attribute of the object: no resolver, no
+extension, no arguments), which graphql-core runs through its general path: a resolve info, the
+resolver, awaitable checks, `complete_value`'s type dispatch. Short paths skip that:
 - a scalar or enum (or a list of them): the attribute, coerced by the field's type;
 - an object whose attribute is an instance of the type's own class: its selection, executed directly
   (or null, where the type allows it);

@@ -1,0 +1,22 @@
+"""The router bypass: HTTP requests to `/graphql` go straight to the GraphQL view behind the same
+middleware (request context, CORS), without Starlette's error and exception middleware and router (the
+app's `graphql_http` seam; docs/performance.md lever 5).
+
+The view handles its own refusals and the request-context middleware answers an unexpected error with
+a 500, so neither skipped layer has work there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp
+
+
+def behind_middleware(view: ASGIApp, middleware: Sequence[Middleware]) -> ASGIApp:
+    """`view` wrapped in `middleware`, outermost first, as Starlette wraps its router."""
+    app = view
+    for cls, args, kwargs in reversed(middleware):
+        app = cls(app, *args, **kwargs)
+    return app
