@@ -516,7 +516,7 @@ class SessionStore:
             exceptions = await self.sessions.find(exceptions_query, {"recurringSessionId": 1}).to_list(
                 length=None
             )
-        singles = await self._listed(raws)
+        singles = await self._sessions_listed(raws)
         wanted = {doc.get("recurringSessionId") for doc in exceptions} - {doc["_id"] for doc in series_docs}
         series_docs = await self.committed(series_docs)
         series = [found for doc in series_docs if (found := self.undecodable.decode(doc, series_from_doc))]
