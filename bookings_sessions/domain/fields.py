@@ -107,14 +107,20 @@ def check_capacity(values: SessionValues, given: Collection[str]) -> None:
     """The one capacity rule, for every write: booked party sizes never exceed the capacity.
 
     Applied to the resulting session (single, series snapshot or instance), so it holds whichever of
-    the two fields a write changed; the error names the one the request gave (capacity first).
+    the two fields a write changed; the error names the one the request gave (capacity first). A
+    cancelled session holds no seats: cancelling is never refused for capacity.
     """
-    if values.capacity is None:
+    if not over_capacity(values):
         return
     booked = sum(participant.party_size for participant in values.participants)
-    if booked > values.capacity:
-        field = "capacity" if "capacity" in given else "participants"
-        raise BadUserInput(
-            f"participants' party sizes add up to {booked}, above the capacity of {values.capacity}",
-            field=field,
-        )
+    raise BadUserInput(
+        f"participants' party sizes add up to {booked}, above the capacity of {values.capacity}",
+        field="capacity" if "capacity" in given else "participants",
+    )
+
+
+def over_capacity(values: SessionValues) -> bool:
+    """Booked party sizes above the capacity of a session that is not cancelled."""
+    if values.capacity is None or values.status is SessionStatus.CANCELLED:
+        return False
+    return sum(participant.party_size for participant in values.participants) > values.capacity

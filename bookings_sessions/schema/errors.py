@@ -14,6 +14,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 from ..domain.errors import Conflict, DomainError
+from ..domain.occurrence_capacity import OccurrencesOverCapacity
 from .names import graphql_name
 
 log = logging.getLogger("bookings_sessions.errors")
@@ -60,6 +61,22 @@ def _with_code(error: GraphQLError, code: str, message: str | None = None, **ext
     )
 
 
+def _details(error: DomainError) -> dict[str, object]:
+    """What an error says beyond its field, for clients to act on (docs/api.md, error codes)."""
+    if isinstance(error, OccurrencesOverCapacity):
+        over = [
+            {
+                "sessionId": found.session_id,
+                "date": found.occurrence_date.isoformat(),
+                "capacity": found.capacity,
+                "booked": found.booked,
+            }
+            for found in error.overflows
+        ]
+        return {"overCapacity": over}
+    return {}
+
+
 def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, Conflict) and original.current_revision is not None:
@@ -71,7 +88,7 @@ def classify(error: GraphQLError) -> GraphQLError:
         message = graphql_message(original.message)
         if not message.startswith(field):
             message = f"{field}: {message}"
-        return _with_code(error, original.code, message=message, field=field)
+        return _with_code(error, original.code, message=message, field=field, **_details(original))
     if error.extensions and "code" in error.extensions:
         return error
     if isinstance(error, GraphQLSyntaxError):

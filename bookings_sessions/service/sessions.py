@@ -23,6 +23,7 @@ from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.idempotency import KeyRecord, checked_key, fingerprint, key_id
 from ..domain.model import Session
 from ..domain.notifications import outbox_entries
+from ..domain.occurrence_capacity import check_occurrences, seats_may_change
 from ..domain.patch import blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
 from ..domain.series import InstanceOverride, Series, instance_session
@@ -220,6 +221,10 @@ async def _apply(
             check_revision(before, expected_revision)
             with fields_of("session_info"):
                 planned = plan_series_update(stored, patch, business_zone=zone, now=now)
+            if planned is not None and seats_may_change(stored, planned):
+                overrides = await store.series_overrides(session_id)
+                with fields_of("session_info"):
+                    check_occurrences(stored, planned, overrides, patch.given)
             # Without a plan the series is only re-stamped (to carry a notification): no field changes.
             next_state = planned or stored.model_copy(
                 update={"revision": stored.revision + 1, "updated_date": now}
