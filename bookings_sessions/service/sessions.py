@@ -159,7 +159,11 @@ async def create_session(
 
 
 async def _with_retries(session_id: str, step: WriteStep) -> Session:
-    async with session_lock(session_id):
+    """The write under its lock. An instance's exception is written under its series' lock: the two
+    documents together decide an occurrence's seats, so a series write and an exception's write never
+    plan against each other's old state in this process (the capacity rule, docs/design.md §4)."""
+    parsed = parse_instance_id(session_id)
+    async with session_lock(session_id if parsed is None else parsed[0]):
         for attempt in range(MAX_WRITE_ATTEMPTS):
             result = await step(utc_now())
             if result is not None:

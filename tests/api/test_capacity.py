@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -173,3 +174,20 @@ async def test_cancelling_is_never_blocked_by_capacity(api: Api) -> None:
     single = await api.create_single(capacity=4, participants=party(2))
     await store.sessions.update_one({"_id": single["_id"]}, {"$set": {"capacity": 1}})
     assert (await api.data(DELETE, {"id": single["_id"]}))["deleteSession"]["status"] == "CANCELLED"
+
+
+async def test_a_series_capacity_cut_racing_an_occurrences_booking_never_overbooks(api: Api) -> None:
+    """Issue 26, 4: the cut and the booking are writes to two documents (the series, the exception);
+    whichever lands second is checked against the first, so no pair leaves an occurrence over capacity."""
+    for attempt in range(20):
+        series = await api.create_series(capacity=10, scheduleId=f"race-{attempt}")
+        occurrence = instance_id(series["_id"], INSTANCE_DAY)
+        cut, booking = await asyncio.gather(
+            api.post(UPDATE, {"id": series["_id"], "info": {"capacity": 2}}, api.tokens.admin),
+            api.post(UPDATE, {"id": occurrence, "info": {"participants": party(8)}}, api.tokens.admin),
+        )
+        codes = [body["errors"][0]["extensions"]["code"] for body in (cut, booking) if body.get("errors")]
+        found = await api.session(occurrence, GET)
+        assert found["remainingCapacity"] >= 0, (attempt, cut, booking)
+        # Whichever came second was checked against the first, and refused.
+        assert codes == ["BAD_USER_INPUT"], (attempt, cut, booking)
