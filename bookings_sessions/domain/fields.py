@@ -10,7 +10,7 @@ names a field by its document key: the camelCase of the name here) and the Graph
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -100,7 +100,23 @@ GivenValues: type[BaseModel] = _optional_copy()
 def given_values(data: dict[str, Any]) -> dict[str, Any]:
     """The given plain fields, validated (pydantic's ValidationError propagates to `validated`)."""
     parsed = GivenValues.model_validate(data)
-    return {name: getattr(parsed, name) for name in parsed.model_fields_set}
+    given = {name: getattr(parsed, name) for name in parsed.model_fields_set}
+    if given.get("participants"):
+        check_participant_ids(given["participants"])
+    return given
+
+
+def check_participant_ids(participants: Iterable[Participant]) -> None:
+    """A participant id names one participant of the session: given twice is refused (ids are optional)."""
+    seen: set[str] = set()
+    for participant in participants:
+        if participant.id is None:
+            continue
+        if participant.id in seen:
+            raise BadUserInput(
+                f"participant id {participant.id!r} is given more than once", field="participants"
+            )
+        seen.add(participant.id)
 
 
 def check_capacity(values: SessionValues, given: Collection[str]) -> None:
