@@ -48,6 +48,14 @@ log = logging.getLogger("bookings_sessions")
 # own whose operations (server selection and reply) give up after this; the request path's client
 # waits 3 s to select a server.
 READINESS_TIMEOUT_MS = 500
+# What the store's single-document updates mean for this deployment, said once at start (design.md §4).
+STORE_WRITES = {
+    True: "store: single-document updates are atomic (MongoDB): several server processes may write the "
+    "same sessions (docs/design.md §4)",
+    False: "store: FerretDB does not apply a single-document update atomically: fine for one server "
+    "process, which serialises its writes to each session; run several processes that write the same "
+    "sessions only against MongoDB (docs/design.md §4)",
+}
 # How long shutdown waits for a cancelled background task before it closes the database clients anyway.
 STOP_GRACE_SECONDS = 2.0
 
@@ -126,7 +134,7 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     idempotency_keys = IdempotencyKeys(store.db)
     await idempotency_keys.ensure_indexes()
     capabilities = await store.capabilities()  # once, so no request pays for `buildInfo`
-    log.info("store: atomic single-document updates: %s", capabilities.atomic_updates)
+    log.info(STORE_WRITES[capabilities.atomic_updates])
     if not capabilities.atomic_updates:  # FerretDB: its SQLite has one write lock (storage/write_slots.py)
         store.limit_writes(settings.ferretdb_writes_at_once)
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).

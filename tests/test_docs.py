@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bookings_sessions.domain.callers import WRITERS, Role
 from bookings_sessions.settings import Settings
-from tests.support.paths import DOCS, DOCS_DIR, README
+from tests.support.paths import DOCS, DOCS_DIR, README, ROOT
 
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^\s*```.*?^\s*```", re.DOTALL | re.MULTILINE)
@@ -58,3 +59,38 @@ def test_links_between_the_docs_resolve() -> None:
                 broken.append(f"{path.name}: {target} (no such heading)")
     assert checked > 20
     assert broken == []
+
+
+SPA_HINT = ROOT / "examples" / "calendar-spa" / "src" / "TokenForm.jsx"
+SHELL_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.DOTALL | re.MULTILINE)
+TOKEN_ROLE = re.compile(r"bookings-sessions token --role (\w+)")
+
+
+def test_the_spa_quick_start_runs_as_written() -> None:
+    """Issue 21: from a fresh clone the CLI is `.venv/bin/bookings-sessions` (not on PATH), and `open`
+    is macOS-only; the commands of docs/spa.md's shell blocks must work as typed on any system."""
+    commands = [
+        line.split("#")[0].strip()
+        for block in SHELL_BLOCK.findall((DOCS_DIR / "spa.md").read_text())
+        for line in block.splitlines()
+    ]
+    assert commands, "docs/spa.md has no shell block"
+    for command in filter(None, commands):
+        assert not command.startswith("bookings-sessions"), command
+        assert not command.startswith("open "), command
+
+
+def test_the_spa_token_hint_mints_a_token_that_can_save() -> None:
+    """Issue 21: the page's hint minted a BOOKINGS_STAFF token, which cannot save an edit."""
+    hint = SPA_HINT.read_text()
+    roles = TOKEN_ROLE.findall(hint)
+    assert roles and all(Role(role) in WRITERS for role in roles), roles
+    assert ".venv/bin/bookings-sessions token" in hint
+
+
+def test_the_docs_agree_that_graphiql_runs_subscriptions() -> None:
+    """tests/browser/test_graphiql.py runs a subscription in GraphiQL; no doc may say it cannot."""
+    for path in DOCS:
+        text = " ".join(path.read_text().split())
+        assert "for subscriptions use a graphql-ws client" not in text, path
+        assert not re.search(r"GraphiQL[^.]*cannot[^.]*subscri", text), path

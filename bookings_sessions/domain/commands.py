@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import BadUserInput
-from .fields import FIELD_RULES, SessionValues, given_values
+from .fields import FIELD_RULES, SessionValues, check_participant_ids, given_values
 from .timezones import CalendarDateTimeIn
+from .values import Participant
 
 MAX_MESSAGE = 2_000
 MAX_RRULE = 500
@@ -21,6 +22,12 @@ class NewSession(SessionValues):
     recurrence: str | None = Field(default=None, max_length=MAX_RRULE)
     start: CalendarDateTimeIn
     end: CalendarDateTimeIn
+
+    @field_validator("participants")
+    @classmethod
+    def _unique_ids(cls, participants: tuple[Participant, ...]) -> tuple[Participant, ...]:
+        check_participant_ids(participants)  # its BadUserInput passes through pydantic as raised
+        return participants
 
 
 class SessionPatch(BaseModel):

@@ -10,7 +10,7 @@ names a field by its document key: the camelCase of the name here) and the Graph
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -100,21 +100,43 @@ GivenValues: type[BaseModel] = _optional_copy()
 def given_values(data: dict[str, Any]) -> dict[str, Any]:
     """The given plain fields, validated (pydantic's ValidationError propagates to `validated`)."""
     parsed = GivenValues.model_validate(data)
-    return {name: getattr(parsed, name) for name in parsed.model_fields_set}
+    given = {name: getattr(parsed, name) for name in parsed.model_fields_set}
+    if given.get("participants"):
+        check_participant_ids(given["participants"])
+    return given
+
+
+def check_participant_ids(participants: Iterable[Participant]) -> None:
+    """A participant id names one participant of the session: given twice is refused (ids are optional)."""
+    seen: set[str] = set()
+    for participant in participants:
+        if participant.id is None:
+            continue
+        if participant.id in seen:
+            raise BadUserInput(
+                f"participant id {participant.id!r} is given more than once", field="participants"
+            )
+        seen.add(participant.id)
 
 
 def check_capacity(values: SessionValues, given: Collection[str]) -> None:
     """The one capacity rule, for every write: booked party sizes never exceed the capacity.
 
     Applied to the resulting session (single, series snapshot or instance), so it holds whichever of
-    the two fields a write changed; the error names the one the request gave (capacity first).
+    the two fields a write changed; the error names the one the request gave (capacity first). A
+    cancelled session holds no seats: cancelling is never refused for capacity.
     """
-    if values.capacity is None:
+    if not over_capacity(values):
         return
     booked = sum(participant.party_size for participant in values.participants)
-    if booked > values.capacity:
-        field = "capacity" if "capacity" in given else "participants"
-        raise BadUserInput(
-            f"participants' party sizes add up to {booked}, above the capacity of {values.capacity}",
-            field=field,
-        )
+    raise BadUserInput(
+        f"participants' party sizes add up to {booked}, above the capacity of {values.capacity}",
+        field="capacity" if "capacity" in given else "participants",
+    )
+
+
+def over_capacity(values: SessionValues) -> bool:
+    """Booked party sizes above the capacity of a session that is not cancelled."""
+    if values.capacity is None or values.status is SessionStatus.CANCELLED:
+        return False
+    return sum(participant.party_size for participant in values.participants) > values.capacity

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from .commands import SessionPatch
+from .occurrence_capacity import check_occurrences
 from .recurrence import local_last
 from .series import (
     FAR_FUTURE,
@@ -113,6 +114,10 @@ def moved_overrides(
     ]
 
 
+def _renamed(series: Series, series_id: str) -> Series:
+    return series.model_copy(update={"id": series_id})
+
+
 @dataclass(frozen=True)
 class SplitPlan:
     day: date
@@ -137,6 +142,9 @@ def plan_split(
     changed = plan_series_update(tail, patch, business_zone=business_zone, now=now)
     if changed is None:
         return None
+    taken = [override for override in overrides if override.occurrence_date >= day]
+    # Checked under the original's id: the occurrences are named as the client knows them now.
+    check_occurrences(_renamed(tail, series.id), _renamed(changed, series.id), taken, patch.given)
     return SplitPlan(
         day=day,
         original=end_before(series, day, now),

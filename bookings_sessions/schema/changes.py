@@ -25,6 +25,11 @@ class Change:
     kind: ChangeKindEnum  # type: ignore[valid-type]
     session_id: strawberry.ID
     schedule_id: str | None = strawberry.field(description="The session's schedule after the change.")
+    previous_schedule_id: str | None = strawberry.field(
+        default=None,
+        description="The schedule this change moved the session off (null if it did not move it): a "
+        "mirror of that schedule drops the session.",
+    )
     revision: int = strawberry.field(description="The session's revision this change produced.")
     changed_fields: list[str] = strawberry.field(
         description="The fields the change set or cleared, as this API names them; empty for CREATED."
@@ -43,6 +48,7 @@ class Change:
             kind=value.kind,
             session_id=strawberry.ID(value.session_id),
             schedule_id=value.schedule_id,
+            previous_schedule_id=value.previous_schedule_id,
             revision=value.revision,
             changed_fields=[graphql_name(name) for name in value.changed_fields],
             at=value.at,
@@ -58,7 +64,8 @@ class ChangeConnection(Connection[Change]):
 class ChangeFilter:
     schedule_ids: list[str] | None = strawberry.field(
         default=strawberry.UNSET,
-        description="Only changes that left their session on one of these schedules.",
+        description="Only changes that left their session on one of these schedules, or moved it off "
+        "one (`previousScheduleId`).",
     )
 
 

@@ -15,6 +15,7 @@ from strawberry.types.execution import ExecutionResult
 
 from ..domain.conflicts import ScheduleConflict
 from ..domain.errors import Conflict, DomainError
+from ..domain.occurrence_capacity import OccurrencesOverCapacity
 from .names import graphql_name
 
 log = logging.getLogger("bookings_sessions.errors")
@@ -49,7 +50,13 @@ def argument_names(renamed: Mapping[str, str]) -> Iterator[None]:
         raise
 
 
-def _with_code(error: GraphQLError, code: str, message: str | None = None, **extra: object) -> GraphQLError:
+def _with_code(
+    error: GraphQLError,
+    code: str,
+    message: str | None = None,
+    details: Mapping[str, object] | None = None,
+    **extra: object,
+) -> GraphQLError:
     return GraphQLError(
         message=error.message if message is None else message,
         nodes=error.nodes,
@@ -57,36 +64,49 @@ def _with_code(error: GraphQLError, code: str, message: str | None = None, **ext
         positions=error.positions,
         path=error.path,
         original_error=error.original_error,
-        extensions={**(error.extensions or {}), "code": code, **extra},
+        extensions={**(error.extensions or {}), "code": code, **(details or {}), **extra},
     )
 
 
-def conflicts_extension(error: ScheduleConflict) -> list[dict[str, str]]:
-    return [
-        {
-            "scheduleId": item.schedule_id,
-            "sessionId": item.session_id,
-            "start": item.start.isoformat(),
-            "end": item.end.isoformat(),
-        }
-        for item in error.conflicts
-    ]
+def _details(error: DomainError) -> dict[str, object]:
+    """What an error says beyond its field, for clients to act on (docs/api.md, error codes)."""
+    if isinstance(error, OccurrencesOverCapacity):
+        over = [
+            {
+                "sessionId": found.session_id,
+                "date": found.occurrence_date.isoformat(),
+                "capacity": found.capacity,
+                "booked": found.booked,
+            }
+            for found in error.overflows
+        ]
+        return {"overCapacity": over}
+    if isinstance(error, ScheduleConflict):
+        conflicts = [
+            {
+                "scheduleId": item.schedule_id,
+                "sessionId": item.session_id,
+                "start": item.start.isoformat(),
+                "end": item.end.isoformat(),
+            }
+            for item in error.conflicts
+        ]
+        return {"conflicts": conflicts}
+    return {}
 
 
 def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, Conflict) and original.current_revision is not None:
         return _with_code(error, original.code, currentRevision=original.current_revision)
-    if isinstance(original, ScheduleConflict):
-        return _with_code(error, original.code, conflicts=conflicts_extension(original))
     if isinstance(original, DomainError):
         if not original.field:
-            return _with_code(error, original.code)
+            return _with_code(error, original.code, details=_details(original))
         field = graphql_path(original.field)
         message = graphql_message(original.message)
         if not message.startswith(field):
             message = f"{field}: {message}"
-        return _with_code(error, original.code, message=message, field=field)
+        return _with_code(error, original.code, message=message, details=_details(original), field=field)
     if error.extensions and "code" in error.extensions:
         return error
     if isinstance(error, GraphQLSyntaxError):

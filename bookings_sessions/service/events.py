@@ -27,28 +27,34 @@ FEED_BATCH = 500
 SessionLoader = Callable[[list[str]], Awaitable[list[Session | None]]]
 
 
+# A published session, and the schedules its events moved it off (since it was last published).
+Published = tuple[Session, frozenset[str]]
+
+
 class SessionEvents:
     def __init__(self) -> None:
-        self._subscribers: set[asyncio.Queue[Session]] = set()
+        self._subscribers: set[asyncio.Queue[Published]] = set()
 
     @property
     def has_subscribers(self) -> bool:
         return bool(self._subscribers)
 
-    def publish(self, session: Session) -> None:
+    def publish(self, session: Session, left: frozenset[str] = frozenset()) -> None:
         for queue in self._subscribers:
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):
                     queue.get_nowait()
-            queue.put_nowait(session)
+            queue.put_nowait((session, left))
 
     async def subscribe(self, schedule_id: str | None = None) -> AsyncIterator[Session]:
-        queue: asyncio.Queue[Session] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        """Sessions as they are after each change; with `schedule_id`, those on it and those that just
+        left it (shown with their new `scheduleId`, so the subscriber drops them)."""
+        queue: asyncio.Queue[Published] = asyncio.Queue(maxsize=QUEUE_SIZE)
         self._subscribers.add(queue)
         try:
             while True:
-                session = await queue.get()
-                if schedule_id is None or session.schedule_id == schedule_id:
+                session, left = await queue.get()
+                if schedule_id is None or session.schedule_id == schedule_id or schedule_id in left:
                     yield session
         finally:
             self._subscribers.discard(queue)
@@ -85,10 +91,15 @@ async def _publish_new(
     if not events.has_subscribers:
         return committed
     batch = await changes.between(position, committed, limit=FEED_BATCH)
-    ids = list(dict.fromkeys(change.session_id for change in batch))
-    for session in await load(ids):
+    left: dict[str, set[str]] = {}
+    for change in batch:
+        moved_off = left.setdefault(change.session_id, set())
+        if change.previous_schedule_id is not None:
+            moved_off.add(change.previous_schedule_id)
+    ids = list(left)
+    for session_id, session in zip(ids, await load(ids), strict=True):
         if session is not None:
-            events.publish(session)
+            events.publish(session, frozenset(left[session_id]))
     last = batch[-1].sequence if batch else None
     # A full batch may have left events for the next round; otherwise everything up to the mark is done.
     return last if last is not None and len(batch) == FEED_BATCH else committed

@@ -24,6 +24,7 @@ from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.idempotency import KeyRecord, checked_key, fingerprint, key_id
 from ..domain.model import Session
 from ..domain.notifications import outbox_entries
+from ..domain.occurrence_capacity import check_occurrences, seats_may_change
 from ..domain.patch import apply_changes, blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
 from ..domain.series import InstanceOverride, Series, instance_session
@@ -165,7 +166,11 @@ async def create_session(
 
 
 async def _with_retries(session_id: str, step: WriteStep) -> Session:
-    async with session_lock(session_id):
+    """The write under its lock. An instance's exception is written under its series' lock: the two
+    documents together decide an occurrence's seats, so a series write and an exception's write never
+    plan against each other's old state in this process (the capacity rule, docs/design.md §4)."""
+    parsed = parse_instance_id(session_id)
+    async with session_lock(session_id if parsed is None else parsed[0]):
         for attempt in range(MAX_WRITE_ATTEMPTS):
             result = await step(utc_now())
             if result is not None:
@@ -231,6 +236,10 @@ async def _apply(
             check_revision(before, expected_revision)
             with fields_of("session_info"):
                 planned = plan_series_update(stored, patch, business_zone=zone, now=now)
+            if planned is not None and seats_may_change(stored, planned):
+                overrides = await store.series_overrides(session_id)
+                with fields_of("session_info"):
+                    check_occurrences(stored, planned, overrides, patch.given)
             # Without a plan the series is only re-stamped (to carry a notification): no field changes.
             next_state = planned or stored.model_copy(
                 update={"revision": stored.revision + 1, "updated_date": now}

@@ -75,6 +75,7 @@ class ChangeLogStore:
         with database_errors():
             await self.changes.create_index([("sessionId", 1), ("revision", 1)], unique=True)
             await self.changes.create_index([("scheduleId", 1), ("_id", 1)])
+            await self.changes.create_index([("previousScheduleId", 1), ("_id", 1)])
             try:
                 await self.changes.create_index(
                     [("at", 1)], expireAfterSeconds=int(retention.total_seconds()), name="at_ttl"
@@ -364,12 +365,14 @@ class ChangeLogStore:
                 numbers["$gt"] = after
             query: Document = {"_id": numbers}
             if schedule_ids is not None:
-                query["scheduleId"] = {"$in": schedule_ids}
+                # On one of them after the change, or moved off one by it (a mirror drops the session).
+                listed = {"$in": schedule_ids}
+                query["$or"] = [{"scheduleId": listed}, {"previousScheduleId": listed}]
             docs = await self.changes.find(query).sort([("_id", 1)]).limit(first + 1).to_list(length=None)
         return [change_from_doc(doc) for doc in docs[:first]], len(docs) > first, committed
 
 
 def _numbered(entry: Change, number: int) -> Change:
-    """The event as `changes` stores it, with its sequence number (no previous schedule: that served
-    only to derive the schedules of the entries before it, `resolve_pending`)."""
-    return entry.model_copy(update={"sequence": number, "previous_schedule_id": None})
+    """The event as `changes` stores it, with its sequence number (and the schedule it moved the
+    session off, if it did: readers filtering by that schedule are told the session left)."""
+    return entry.model_copy(update={"sequence": number})

@@ -546,6 +546,13 @@ class SessionStore:
             docs = await self.sessions.find(query, STORED_FIELDS).to_list(length=None)
         return [found for doc in docs if (found := self.undecodable.decode(doc, override_from_doc))]
 
+    async def series_overrides(self, series_id: str) -> list[InstanceOverride]:
+        """Every stored exception of one series (what a series write checks the capacity rule on)."""
+        query = {"kind": "instance", "recurringSessionId": series_id}
+        with database_errors():
+            docs = await self.sessions.find(query, STORED_FIELDS).to_list(length=None)
+        return [found for doc in docs if (found := self.undecodable.decode(doc, override_from_doc))]
+
     async def patch(
         self,
         session_id: str,

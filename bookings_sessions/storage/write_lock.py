@@ -3,7 +3,8 @@
 FerretDB 1.24 does not apply a single-document update atomically, so two requests writing one document
 could undo each other (the movers of the outbox and the change log only read: storage/pending.py); on
 MongoDB the revision compare-and-swap covers other processes and this lock only saves this process from
-spinning on it.
+spinning on it. An instance's exception is written under its series' id: the two documents decide an
+occurrence's seats together (docs/design.md §4, "Capacity spans two documents").
 """
 
 from __future__ import annotations

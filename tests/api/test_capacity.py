@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 from bookings_sessions.domain.recurrence import instance_id
@@ -11,6 +13,7 @@ from tests.support.graphql import (
     INSTANCE_DAY,
     SESSION_FIELDS,
     create_mutation,
+    delete_mutation,
     session_query,
     update_mutation,
 )
@@ -91,3 +94,100 @@ async def test_series_and_instance_updates_are_checked_against_the_result(api: A
     assert (found["recurrenceType"], found["remainingCapacity"]) == ("INSTANCE", 1)
     allowed = await api.data(UPDATE, {"id": instance, "info": {"capacity": 10, "participants": party(4, 4)}})
     assert allowed["updateSession"]["remainingCapacity"] == 2
+
+
+# --- a series and its occurrences' own bookings (issue 21, 3) ---------------------------------------
+
+SCOPED_UPDATE = update_mutation("_id capacity remainingCapacity")
+DELETE = delete_mutation("_id status")
+
+
+async def booked_series(api: Api, capacity: int, *sizes: int) -> tuple[str, str]:
+    """A series of `capacity` whose INSTANCE_DAY occurrence has its own participants of `sizes`."""
+    series = await api.create_series(capacity=capacity)
+    occurrence = instance_id(series["_id"], INSTANCE_DAY)
+    await api.update(occurrence, {"participants": party(*sizes)})
+    return series["_id"], occurrence
+
+
+def over_capacity(error: dict[str, Any]) -> list[dict[str, Any]]:
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    found: list[dict[str, Any]] = error["extensions"]["overCapacity"]
+    return found
+
+
+async def test_a_series_capacity_below_an_occurrences_bookings_is_refused_naming_it(api: Api) -> None:
+    series_id, occurrence = await booked_series(api, 10, 8)
+    error = await api.error(UPDATE, {"id": series_id, "info": {"capacity": 2}})
+    assert error["extensions"]["field"] == "sessionInfo.capacity"
+    assert over_capacity(error) == [
+        {"sessionId": occurrence, "date": INSTANCE_DAY.isoformat(), "capacity": 2, "booked": 8}
+    ]
+    assert occurrence in error["message"] and INSTANCE_DAY.isoformat() in error["message"]
+    # Nothing written: the series keeps its capacity and revision, the occurrence its seats.
+    assert (await api.session(series_id, GET))[("revision")] == 1
+    assert (await api.session(occurrence, GET))["remainingCapacity"] == 2
+    # The same cut through another occurrence with scope ALL, or from this one on (a split), too.
+    other = instance_id(series_id, INSTANCE_DAY - timedelta(days=7))
+    for via, scope in ((other, "ALL"), (occurrence, "THIS_AND_FOLLOWING")):
+        refused_all = await api.error(
+            SCOPED_UPDATE, {"id": via, "info": {"capacity": 2}, "options": {"scope": scope}}
+        )
+        assert [entry["date"] for entry in over_capacity(refused_all)] == [INSTANCE_DAY.isoformat()]
+    assert (await api.session(series_id, GET))["revision"] == 1
+    # A cut the bookings fit in is accepted.
+    assert (await api.update(series_id, {"capacity": 8}, UPDATE))["capacity"] == 8
+
+
+async def test_a_split_from_a_later_date_checks_the_occurrences_it_takes(api: Api) -> None:
+    series_id, occurrence = await booked_series(api, 10, 8)
+    later = instance_id(series_id, INSTANCE_DAY + timedelta(days=7))
+    # Splitting after the booked occurrence leaves it with the original: the cut is fine.
+    split = await api.data(
+        SCOPED_UPDATE, {"id": later, "info": {"capacity": 2}, "options": {"scope": "THIS_AND_FOLLOWING"}}
+    )
+    assert split["updateSession"]["remainingCapacity"] == 2
+    assert (await api.session(occurrence, GET))["remainingCapacity"] == 2
+
+
+async def test_series_participants_above_an_occurrences_own_capacity_are_refused(api: Api) -> None:
+    series = await api.create_series(capacity=10)
+    occurrence = instance_id(series["_id"], INSTANCE_DAY)
+    await api.update(occurrence, {"capacity": 3})
+    error = await api.error(UPDATE, {"id": series["_id"], "info": {"participants": party(2, 2)}})
+    assert error["extensions"]["field"] == "sessionInfo.participants"
+    assert over_capacity(error) == [
+        {"sessionId": occurrence, "date": INSTANCE_DAY.isoformat(), "capacity": 3, "booked": 4}
+    ]
+
+
+async def test_cancelling_is_never_blocked_by_capacity(api: Api) -> None:
+    """Even an occurrence already over its capacity (stored before the rule covered series edits)."""
+    series_id, occurrence = await booked_series(api, 10, 8)
+    store = api.app.state.runtime.services.store
+    await store.sessions.update_one({"_id": series_id}, {"$set": {"history.0.snapshot.capacity": 2}})
+    assert (await api.session(occurrence, GET))["remainingCapacity"] == -6
+    cancelled = await api.data(DELETE, {"id": occurrence})
+    assert cancelled["deleteSession"]["status"] == "CANCELLED"
+    # A cancelled series' occurrences hold no seats either: cancelling the whole series works.
+    assert (await api.data(DELETE, {"id": series_id}))["deleteSession"]["status"] == "CANCELLED"
+    single = await api.create_single(capacity=4, participants=party(2))
+    await store.sessions.update_one({"_id": single["_id"]}, {"$set": {"capacity": 1}})
+    assert (await api.data(DELETE, {"id": single["_id"]}))["deleteSession"]["status"] == "CANCELLED"
+
+
+async def test_a_series_capacity_cut_racing_an_occurrences_booking_never_overbooks(api: Api) -> None:
+    """Issue 26, 4: the cut and the booking are writes to two documents (the series, the exception);
+    whichever lands second is checked against the first, so no pair leaves an occurrence over capacity."""
+    for attempt in range(20):
+        series = await api.create_series(capacity=10, scheduleId=f"race-{attempt}")
+        occurrence = instance_id(series["_id"], INSTANCE_DAY)
+        cut, booking = await asyncio.gather(
+            api.post(UPDATE, {"id": series["_id"], "info": {"capacity": 2}}, api.tokens.admin),
+            api.post(UPDATE, {"id": occurrence, "info": {"participants": party(8)}}, api.tokens.admin),
+        )
+        codes = [body["errors"][0]["extensions"]["code"] for body in (cut, booking) if body.get("errors")]
+        found = await api.session(occurrence, GET)
+        assert found["remainingCapacity"] >= 0, (attempt, cut, booking)
+        # Whichever came second was checked against the first, and refused.
+        assert codes == ["BAD_USER_INPUT"], (attempt, cut, booking)

@@ -15,7 +15,7 @@ from bookings_sessions.storage import splits as split_writes
 from bookings_sessions.storage.changes import ChangeLogStore
 from bookings_sessions.storage.clock import utc_now
 from tests.support.api import Api
-from tests.support.graphql import CHANGES, DELETE, INSTANCE_DAY, SERIES_ZONE, UPDATE, wall_time
+from tests.support.graphql import CHANGES, DELETE, INSTANCE_DAY, SERIES_ZONE, UPDATE, changes_query, wall_time
 from tests.support.scopes import MARCH_5, tuesday_class
 from tests.support.scopes import local as scope_local
 from tests.support.tokens import AS_ADMIN, AsAdmin
@@ -137,6 +137,38 @@ async def test_filter_by_schedule(api: Api) -> None:
         (mine["_id"], 1),
         (mine["_id"], 2),
     ]
+
+
+async def test_filter_by_schedule_tells_a_mirror_when_a_session_left(api: Api) -> None:
+    """Issue 21, 5: the change that moved a session off a listed schedule is listed too, and says which
+    schedule it left, so a mirror of that schedule drops the session."""
+    moved = await api.create_single(scheduleId="feed")
+    await api.data(UPDATE, {"id": moved["_id"], "info": {"scheduleId": "elsewhere"}})
+    await api.data(UPDATE, {"id": moved["_id"], "info": {"notes": "not feed's business any more"}})
+    await follow(api, 3)
+    query = changes_query("kind sessionId scheduleId previousScheduleId revision")
+
+    page = (await api.data(query, {"filter": {"scheduleIds": ["feed"]}}))["changes"]
+
+    assert [edge["node"] for edge in page["edges"]] == [
+        {
+            "kind": "CREATED",
+            "sessionId": moved["_id"],
+            "scheduleId": "feed",
+            "previousScheduleId": None,
+            "revision": 1,
+        },
+        {
+            "kind": "UPDATED",
+            "sessionId": moved["_id"],
+            "scheduleId": "elsewhere",
+            "previousScheduleId": "feed",
+            "revision": 2,
+        },
+    ]
+    # The schedule it moved to lists that change too (it arrived there), and what followed.
+    arrived = (await api.data(query, {"filter": {"scheduleIds": ["elsewhere"]}}))["changes"]
+    assert [edge["node"]["revision"] for edge in arrived["edges"]] == [2, 3]
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "no-roles"])

@@ -9,9 +9,19 @@ from typing import Any
 
 import pytest
 
+from bookings_sessions.domain.recurrence import instance_id
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from tests.support.api import Api, SettingsFor, serving
-from tests.support.graphql import CREATE, DELETE, GET, UPDATE, create_mutation, single_session_info, wall_time
+from tests.support.graphql import (
+    CREATE,
+    DELETE,
+    GET,
+    INSTANCE_DAY,
+    UPDATE,
+    create_mutation,
+    single_session_info,
+    wall_time,
+)
 from tests.support.tokens import Tokens
 
 LEAKS = ("Traceback", 'File "', "KeyError", "pymongo", "motor", "127.0.0.1", "ServerSelectionTimeout")
@@ -287,3 +297,13 @@ async def test_database_down_is_unavailable_with_a_short_message(
             assert (await api.client.get("/healthz")).status_code == 200
     finally:
         database.stop()
+
+
+async def test_an_error_names_its_field_once(api: Api) -> None:
+    """Issue 21: `sessionInfo.notes: sessionInfo.notes: …` named the field twice (notes on an occurrence)."""
+    series = await api.create_series()
+    occurrence = instance_id(series["_id"], INSTANCE_DAY)
+    for session_id in (occurrence, series["_id"]):
+        error = await api.error(UPDATE, {"id": session_id, "info": {"notes": "x"}})
+        assert error["extensions"]["field"] == "sessionInfo.notes"
+        assert error["message"].count("sessionInfo.notes") == 1, error["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import warnings
 from pathlib import Path
 from typing import Any
@@ -181,3 +182,16 @@ def test_a_bad_uri_does_not_echo_its_password(clean_environment: pytest.MonkeyPa
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "hunter2" not in str(caught.value)
+
+
+async def test_the_store_line_at_start_says_what_it_means_for_several_processes(
+    settings_for: SettingsFor, tokens: Tokens, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 21: "atomic single-document updates: False" alarmed without saying it matters only when
+    several server processes write the same sessions (docs/design.md §4)."""
+    with caplog.at_level(logging.INFO, logger="bookings_sessions"):
+        async with serving(settings_for(), tokens):
+            pass
+    [line] = [record.getMessage() for record in caplog.records if "single-document" in record.getMessage()]
+    assert "False" not in line and "True" not in line, line
+    assert "FerretDB" in line and "one server process" in line and "design.md" in line, line

@@ -85,3 +85,22 @@ async def test_party_size_below_one_is_bad_user_input_and_nothing_is_written(api
     assert error["extensions"]["field"] == "sessionInfo.participants.0.partySize"
     stored = (await api.data(GET, {"id": created["_id"]}, token=api.tokens.staff))["session"]
     assert stored["participants"] == [ALICE]
+
+
+async def test_duplicate_participant_ids_are_refused_and_nothing_is_written(api: Api) -> None:
+    """Issue 21: one participant id twice in a session is BAD_USER_INPUT, on create and on update."""
+    twice = [ALICE, {**BOB, "id": ALICE["id"]}]
+    create_error = await api.error(CREATE, {"info": single_session_info(participants=twice)})
+    assert (create_error["extensions"]["code"], create_error["extensions"]["field"]) == (
+        "BAD_USER_INPUT",
+        "sessionInfo.participants",
+    )
+    assert "p-1" in create_error["message"]
+    created = await api.create_single(CREATE, participants=[ALICE])
+    update_error = await api.error(UPDATE, {"id": created["_id"], "info": {"participants": twice}})
+    assert update_error["extensions"]["field"] == "sessionInfo.participants"
+    assert (await api.session(created["_id"], GET))["participants"] == [ALICE]
+    # Participants without an id are not compared.
+    anonymous = [{"name": "walk-in"}, {"name": "walk-in"}]
+    updated = await api.data(UPDATE, {"id": created["_id"], "info": {"participants": anonymous}})
+    assert updated["updateSession"]["totalNumberOfParticipants"] == 2

@@ -46,6 +46,31 @@ async def test_staff_receive_every_change_to_their_schedule(live_server: LiveSer
         await socket.close()
 
 
+async def test_a_session_that_leaves_the_schedule_is_delivered_once_more(live_server: LiveServer) -> None:
+    """Issue 21, 5: a subscriber to a schedule sees the session as it is after leaving (its new
+    `scheduleId`), so it knows to drop it; later changes there are not its business."""
+    schedule = f"schedule-{uuid.uuid4().hex[:8]}"
+    socket = await open_connection(live_server, live_server.tokens.staff)
+    try:
+        assert (await receive(socket))["type"] == "connection_ack"
+        await subscribe_and_wait_until_live(socket, live_server, schedule)
+        created = (await live_server.data_async(CREATE, {"info": single_session_info(scheduleId=schedule)}))[
+            "createSession"
+        ]
+        assert (await receive(socket))["payload"]["data"]["sessionUpdated"]["revision"] == 1
+        await live_server.data_async(UPDATE, {"id": created["_id"], "info": {"scheduleId": "elsewhere"}})
+
+        left = (await receive(socket))["payload"]["data"]["sessionUpdated"]
+
+        assert (left["_id"], left["scheduleId"], left["revision"]) == (created["_id"], "elsewhere", 2)
+        await live_server.data_async(UPDATE, {"id": created["_id"], "info": {"notes": "elsewhere now"}})
+        with pytest.raises(TimeoutError):
+            await receive(socket, wait=0.5)
+        await socket.send(json.dumps({"id": "1", "type": "complete"}))
+    finally:
+        await socket.close()
+
+
 async def test_anonymous_subscribers_are_refused(live_server: LiveServer) -> None:
     socket = await open_connection(live_server, None)
     try:

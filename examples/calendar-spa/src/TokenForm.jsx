@@ -15,8 +15,10 @@ export function TokenForm({ onToken }) {
       >
         <label htmlFor="token">Bearer token</label>
         <p className="hint">
-          Mint one with <code>bookings-sessions token --role BOOKINGS_STAFF</code>. It is kept in this tab only
-          (session storage) until you sign out or close the tab.
+          Mint one, in the server&apos;s directory, with{' '}
+          <code>.venv/bin/bookings-sessions token --role BOOKINGS_ADMIN</code> (a <code>BOOKINGS_STAFF</code>{' '}
+          token reads but cannot save). It is kept in this tab only (session storage) until you sign out or
+          close the tab.
         </p>
         <textarea
           id="token"

@@ -28,7 +28,8 @@ export function explain(detail) {
     case 'FORBIDDEN':
       return "Your token's role may not do this.";
     case 'BAD_USER_INPUT':
-      return detail.field ? `${detail.field}: ${detail.message}` : detail.message;
+      // The server's message already starts with the field it names (docs/api.md, errors).
+      return detail.message;
     case 'NOT_FOUND':
       return 'This session no longer exists.';
     case 'CONFLICT':
