@@ -9,7 +9,7 @@ from .commands import NewSession, SessionPatch
 from .errors import BadUserInput, NotFound
 from .fields import FIELD_RULES, INSTANCE_FIELDS, SERIES_FIELDS, check_capacity
 from .patch import check_times, checked_value, reject_recurring_only_fields
-from .recurrence import RecurrenceRule, check_has_occurrence, is_occurrence, parse_rrule
+from .recurrence import RecurrenceRule, check_has_occurrence, first_occurrence, is_occurrence, parse_rrule
 from .series import (
     MAX_OCCURRENCE_DURATION,
     HistoryEntry,
@@ -58,6 +58,19 @@ def _checked_rule(rule: RecurrenceRule, start: SessionTime) -> str:
     return rule.to_rrule()
 
 
+def _on_first_occurrence(
+    rule: RecurrenceRule, start: SessionTime, end: SessionTime
+) -> tuple[SessionTime, SessionTime]:
+    """A series' start is its first occurrence: a start its rule does not produce (a Wednesday with
+    `BYDAY=MO`) moves to the rule's first occurrence from it, and the end with it, so the series, its
+    listing and its instances agree (RFC 5545 leaves such a start undefined)."""
+    first = first_occurrence(rule, start.local, zone_or_error(start.zone, "start.time_zone"))
+    if first is None or first == start.local:
+        return start, end
+    moved = first - start.local
+    return session_time(start.local + moved, start.zone), session_time(end.local + moved, start.zone)
+
+
 def new_series(command: NewSession, *, session_id: str, business_zone: str, now: datetime) -> Series:
     assert command.recurrence is not None
     reject_recurring_only_fields({name: getattr(command, name) for name in FIELD_RULES})
@@ -67,9 +80,11 @@ def new_series(command: NewSession, *, session_id: str, business_zone: str, now:
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
     _check_occurrence_times(start, end)
+    recurrence = _checked_rule(rule, start)
+    start, end = _on_first_occurrence(rule, start, end)
     snapshot = SeriesSnapshot(
         **{name: getattr(command, name) for name in SERIES_FIELDS},
-        recurrence=_checked_rule(rule, start),
+        recurrence=recurrence,
         start=start,
         end=end,
     )
@@ -100,7 +115,9 @@ def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: 
         end = session_time(end.local, start.zone)
     _check_occurrence_times(start, end)
     if patch.given & {"recurrence", "start"}:
-        updates["recurrence"] = _checked_rule(updates.get("recurrence", current.rule), start)
+        rule = updates.get("recurrence", current.rule)
+        updates["recurrence"] = _checked_rule(rule, start)
+        start, end = _on_first_occurrence(rule, start, end)
     updates["start"], updates["end"] = start, end
     snapshot = current.model_copy(update=updates)
     check_capacity(snapshot, patch.given)
