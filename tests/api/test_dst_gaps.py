@@ -13,7 +13,6 @@ from bookings_sessions.domain.recurrence import instance_id
 from tests.support.api import Api
 from tests.support.graphql import (
     CALENDAR_FIELDS,
-    SESSIONS,
     sessions_query,
     wall_time,
     weekly_series_info,
@@ -128,4 +127,13 @@ async def test_the_time_section_of_api_md_shows_what_the_api_answers(api: Api) -
     )
     assert twice["start"]["timestamp"].startswith("2026-11-01T05:30:00")
     assert hour_minute(twice["start"]) == (1, 30)
-    assert SESSIONS  # the listing query of the other tests
+
+
+async def test_a_series_first_start_in_the_gap_keeps_its_time_of_day_for_the_others(api: Api) -> None:
+    series = await daily_from(api, date(2027, 3, 14), (2, 3), 30, NEW_YORK)
+    assert series["start"]["timestamp"].startswith("2027-03-14T07:30:00")  # 03:30 EDT
+    assert hour_minute(series["start"]) == (3, 30)
+    assert series["end"]["timestamp"].startswith("2027-03-14T08:30:00")  # an hour, as given
+    found = await listed(api, datetime(2027, 3, 14, tzinfo=UTC), datetime(2027, 3, 17, tzinfo=UTC))
+    assert [hour_minute(row["start"]) for row in found] == [(3, 30), (2, 30), (2, 30)]
+    assert [instant(row["end"]) - instant(row["start"]) for row in found] == [timedelta(hours=1)] * 3
