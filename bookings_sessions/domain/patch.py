@@ -13,7 +13,7 @@ from .commands import NewSession, SessionPatch
 from .errors import BadUserInput
 from .fields import FIELD_RULES, VALUE_FIELDS, check_capacity
 from .model import Session, SessionKind
-from .timezones import SessionTime, resolve_time
+from .timezones import SessionTime, keep_length, resolve_time
 
 Changes = dict[str, Any]
 
@@ -33,7 +33,7 @@ def reject_recurring_only_fields(given: dict[str, Any]) -> None:
 
 def new_single_session(command: NewSession, *, session_id: str, business_zone: str, now: datetime) -> Session:
     start = resolve_time(command.start, business_zone, "start")
-    end = resolve_time(command.end, business_zone, "end")
+    end = keep_length(command.start, start, command.end, resolve_time(command.end, business_zone, "end"))
     check_times(start, end)
     session = Session(
         id=session_id,
@@ -67,6 +67,8 @@ def requested_values(patch: SessionPatch, *, business_zone: str) -> Changes:
         if value is None:
             raise BadUserInput("cannot be null", field=name)
         wanted[name] = resolve_time(value, business_zone, name) if name in ("start", "end") else value
+    if patch.start is not None and patch.end is not None:
+        wanted["end"] = keep_length(patch.start, wanted["start"], patch.end, wanted["end"])
     return wanted
 
 

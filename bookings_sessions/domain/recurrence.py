@@ -35,6 +35,12 @@ _MAX_ORDINAL = {"MONTHLY": 5, "YEARLY": 53}
 # A rule must produce an occurrence within this many years of its start to be accepted.
 NO_OCCURRENCE_HORIZON_YEARS = 100
 _MAX_RRULE_LENGTH = 512
+# iCalendar properties that list dates next to an RRULE (RFC 5545 §3.8.5): not supported yet.
+_DATE_LIST_LINES = frozenset({"EXDATE", "RDATE"})
+_DATE_LISTS_UNSUPPORTED = (
+    "EXDATE/RDATE lines are not supported yet: give only the RRULE line, and cancel an occurrence"
+    " with deleteSession on its instance"
+)
 _UNTIL_RE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
 _BYDAY_RE = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
 _INSTANCE_PREFIX = "i_"
@@ -160,6 +166,19 @@ def _int_list(keyword: str, raw: str, low: int, high: int, signed: bool, bad: An
     return tuple(values)
 
 
+def _rule_line(body: str, bad: Any) -> str:
+    """The one line of a rule; iCalendar lines pasted with it (EXDATE, RDATE, DTSTART) are refused by
+    name rather than read as parts of the rule."""
+    lines = [line.strip() for line in re.split(r"[\r\n]+", body) if line.strip()]
+    names = [re.split(r"[:;=]", line, maxsplit=1)[0].upper() for line in lines]
+    if any(name in _DATE_LIST_LINES for name in names):
+        raise bad(_DATE_LISTS_UNSUPPORTED)
+    if len(lines) > 1:
+        others = ", ".join(sorted({_short(name) for name in names if name != "RRULE"})) or "RRULE"
+        raise bad(f"give only the RRULE line, without {others}")
+    return lines[0] if lines else body
+
+
 def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
     """Parse the supported RRULE subset; anything else raises BadUserInput naming the culprit."""
 
@@ -169,6 +188,7 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
     body = text.strip()
     if len(body) > _MAX_RRULE_LENGTH:
         raise bad(f"RRULE is longer than {_MAX_RRULE_LENGTH} characters")
+    body = _rule_line(body, bad)
     if body[:6].upper() == "RRULE:":
         body = body[6:]
     if not body:
@@ -181,6 +201,8 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
         value = value.strip().upper()
         if not sep or not keyword:
             raise bad(f"malformed RRULE part {_short(part)!r}, expected KEYWORD=VALUE")
+        if keyword in _DATE_LIST_LINES:
+            raise bad(_DATE_LISTS_UNSUPPORTED)
         if keyword not in KEYWORDS:
             raise bad(f"unsupported RRULE keyword {_short(keyword)}")
         if keyword in values:

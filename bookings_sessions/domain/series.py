@@ -18,7 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from .fields import INSTANCE_FIELDS, SERIES_FIELDS, SessionValues
 from .model import Session, SessionKind
 from .recurrence import RecurrenceRule, instance_id, is_occurrence, last_start, occurrences, parse_rrule
-from .timezones import DATE_SLACK, SessionTime, date_in_range, to_utc, zone_or_error
+from .timezones import (
+    DATE_SLACK,
+    SessionTime,
+    at_instant,
+    date_in_range,
+    to_utc,
+    wall_time_of,
+    zone_or_error,
+)
 from .values import RecurrenceType, SessionStatus
 
 MAX_OCCURRENCE_DURATION = timedelta(hours=24)
@@ -46,7 +54,8 @@ class SeriesSnapshot(SessionValues):
 
     @property
     def duration(self) -> timedelta:
-        return self.end.local - self.start.local
+        """The exact duration of the first occurrence, which every occurrence keeps (RFC 5545)."""
+        return self.end.utc - self.start.utc
 
 
 class HistoryEntry(BaseModel):
@@ -72,14 +81,15 @@ class Series(BaseModel):
 
     def as_session(self) -> Session:
         snapshot = self.current
+        start, end = occurrence_times(snapshot, snapshot.start.local)
         return Session(
             id=self.id,
             kind=SessionKind.SERIES,
             recurrence_type=RecurrenceType.MASTER,
             **{name: getattr(snapshot, name) for name in SERIES_FIELDS},
             recurrence=snapshot.recurrence,
-            start=snapshot.start,
-            end=snapshot.end,
+            start=start,
+            end=end,
             revision=self.revision,
             created_date=self.created_date,
             updated_date=self.updated_date,
@@ -128,7 +138,23 @@ def _rule(text: str) -> RecurrenceRule:
 
 
 def session_time(local: datetime, zone_name: str) -> SessionTime:
+    """A wall time as it happens (a nonexistent one moved forward by the gap)."""
+    zone_or_error(zone_name, "time_zone")
+    return wall_time_of(local, zone_name)
+
+
+def nominal_time(local: datetime, zone_name: str) -> SessionTime:
+    """A series' first start as its rule has it: the wall time is the time of day of every occurrence,
+    kept even when it does not exist on that date (the instant is the one it happens at)."""
     return SessionTime(utc=to_utc(local, zone_or_error(zone_name, "time_zone")), local=local, zone=zone_name)
+
+
+def occurrence_times(snapshot: SeriesSnapshot, nominal_start: datetime) -> tuple[SessionTime, SessionTime]:
+    """The start and end of the occurrence the rule puts at `nominal_start` (docs/recurring.md): a start
+    in a spring-forward gap moves forward by the gap, and the occurrence lasts exactly as long as the
+    first one, whatever change of offset falls on its day."""
+    start = session_time(nominal_start, snapshot.start.zone)
+    return start, at_instant(start.utc + snapshot.duration, snapshot.start.zone)
 
 
 def _entry_range(series: Series, index: int) -> tuple[date | None, date | None]:
@@ -227,15 +253,15 @@ def materialize(
 ) -> Session:
     """One instance as clients see it: the series' values, then the instance's own overrides."""
     snapshot = entry.snapshot
-    start = session_time(nominal_start, snapshot.start.zone)
-    end = session_time(nominal_start + snapshot.duration, snapshot.start.zone)
+    start, end = occurrence_times(snapshot, nominal_start)
+    original_start = start  # where the series puts it, before any exception
     fields: dict[str, object] = {}
     revision, updated = series.revision, series.updated_date
     if override is not None:
         if override.start_mode is StartMode.FIXED and override.start and override.end:
             start, end = override.start, override.end
         elif override.start_mode is StartMode.DURATION and override.duration_minutes is not None:
-            end = session_time(nominal_start + timedelta(minutes=override.duration_minutes), start.zone)
+            end = at_instant(start.utc + timedelta(minutes=override.duration_minutes), start.zone)
         fields.update((name, override.values[name]) for name in INSTANCE_FIELDS if name in override.values)
         revision = override.revision
         if override.updated_date is not None:
@@ -255,7 +281,7 @@ def materialize(
             "id": instance_id(series.id, nominal_start.date()),
             "kind": SessionKind.INSTANCE,
             "recurrence_type": RecurrenceType.INSTANCE if override is None else RecurrenceType.EXCEPTION,
-            "original_start": session_time(nominal_start, snapshot.start.zone),
+            "original_start": original_start,
             "inherited_fields": tuple(inherited),
             "recurring_session_id": series.id,
             "instance_of_recurrence": snapshot.recurrence,

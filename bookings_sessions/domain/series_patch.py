@@ -9,7 +9,7 @@ from .commands import NewSession, SessionPatch
 from .errors import BadUserInput, NotFound
 from .fields import FIELD_RULES, INSTANCE_FIELDS, SERIES_FIELDS, check_capacity
 from .patch import check_times, checked_value, reject_recurring_only_fields
-from .recurrence import RecurrenceRule, check_has_occurrence, is_occurrence, parse_rrule
+from .recurrence import RecurrenceRule, check_has_occurrence, first_occurrence, is_occurrence, parse_rrule
 from .series import (
     MAX_OCCURRENCE_DURATION,
     HistoryEntry,
@@ -21,7 +21,9 @@ from .series import (
     governing_entry,
     has_occurrences,
     materialize,
+    nominal_time,
     nth_occurrence_from,
+    occurrence_times,
     occurrences_before,
     session_time,
 )
@@ -29,23 +31,37 @@ from .timezones import (
     RANGE_TEXT,
     CalendarDateTimeIn,
     SessionTime,
+    at_instant,
     in_range,
+    keep_length,
     resolve_time,
     to_utc,
-    utc_to_local,
     zone_or_error,
 )
 
 
 def _series_time(value: CalendarDateTimeIn, business_zone: str, field: str) -> SessionTime:
+    """A series' start or end; the start keeps its wall time as given (`nominal_time`): it is the time
+    of day of every occurrence, even when it does not exist on the first date."""
     if value.local_date_time is None:
         raise BadUserInput("a recurring session needs local_date_time", field=field)
-    return resolve_time(value, business_zone, field)
+    resolved = resolve_time(value, business_zone, field)
+    if field != "start":
+        return resolved
+    return nominal_time(value.local_date_time.to_naive(field), resolved.zone)
+
+
+def _series_end(
+    start_in: CalendarDateTimeIn, start: SessionTime, end_in: CalendarDateTimeIn, business_zone: str
+) -> SessionTime:
+    """A series' end given with its start: it moves with a start in a gap (`keep_length`)."""
+    shown = session_time(start.local, start.zone)
+    return keep_length(start_in, shown, end_in, _series_time(end_in, business_zone, "end"))
 
 
 def _check_occurrence_times(start: SessionTime, end: SessionTime) -> None:
     check_times(start, end)
-    if end.local - start.local > MAX_OCCURRENCE_DURATION:
+    if end.utc - start.utc > MAX_OCCURRENCE_DURATION:
         raise BadUserInput("an occurrence can last at most 24 hours", field="end")
 
 
@@ -58,18 +74,33 @@ def _checked_rule(rule: RecurrenceRule, start: SessionTime) -> str:
     return rule.to_rrule()
 
 
+def _on_first_occurrence(
+    rule: RecurrenceRule, start: SessionTime, end: SessionTime
+) -> tuple[SessionTime, SessionTime]:
+    """A series' start is its first occurrence: a start its rule does not produce (a Wednesday with
+    `BYDAY=MO`) moves to the rule's first occurrence from it, and the end with it, so the series, its
+    listing and its instances agree (RFC 5545 leaves such a start undefined)."""
+    first = first_occurrence(rule, start.local, zone_or_error(start.zone, "start.time_zone"))
+    if first is None or first == start.local:
+        return start, end
+    first_start = nominal_time(first, start.zone)
+    return first_start, at_instant(first_start.utc + (end.utc - start.utc), start.zone)
+
+
 def new_series(command: NewSession, *, session_id: str, business_zone: str, now: datetime) -> Series:
     assert command.recurrence is not None
     reject_recurring_only_fields({name: getattr(command, name) for name in FIELD_RULES})
     rule = parse_rrule(command.recurrence)  # the rule's own errors first, as before
     start = _series_time(command.start, business_zone, "start")
-    end = _series_time(command.end, business_zone, "end")
+    end = _series_end(command.start, start, command.end, business_zone)
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
     _check_occurrence_times(start, end)
+    recurrence = _checked_rule(rule, start)
+    start, end = _on_first_occurrence(rule, start, end)
     snapshot = SeriesSnapshot(
         **{name: getattr(command, name) for name in SERIES_FIELDS},
-        recurrence=_checked_rule(rule, start),
+        recurrence=recurrence,
         start=start,
         end=end,
     )
@@ -90,6 +121,8 @@ def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: 
         # The rule is checked against the start below, once the start is known.
         is_rule = name == "recurrence"
         updates[name] = parse_rrule(value) if is_rule else _series_time(value, business_zone, name)
+    if patch.start is not None and patch.end is not None:
+        updates["end"] = _series_end(patch.start, updates["start"], patch.end, business_zone)
     start: SessionTime = updates.get("start", current.start)
     if "end" in updates:
         end: SessionTime = updates["end"]
@@ -100,7 +133,9 @@ def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: 
         end = session_time(end.local, start.zone)
     _check_occurrence_times(start, end)
     if patch.given & {"recurrence", "start"}:
-        updates["recurrence"] = _checked_rule(updates.get("recurrence", current.rule), start)
+        rule = updates.get("recurrence", current.rule)
+        updates["recurrence"] = _checked_rule(rule, start)
+        start, end = _on_first_occurrence(rule, start, end)
     updates["start"], updates["end"] = start, end
     snapshot = current.model_copy(update=updates)
     check_capacity(snapshot, patch.given)
@@ -190,7 +225,8 @@ def _instance_times(
             raise BadUserInput("cannot be null", field=name)
     new_start = resolve_time(patch.start, business_zone, "start") if patch.start else None
     new_end = resolve_time(patch.end, business_zone, "end") if patch.end else None
-    zone = series_start.zone
+    if patch.start and new_start and patch.end and new_end:
+        new_end = keep_length(patch.start, new_start, patch.end, new_end)
     follow: dict[str, Any] = {
         "start_mode": StartMode.FOLLOW,
         "start": None,
@@ -201,8 +237,7 @@ def _instance_times(
     def duration_mode(end: SessionTime) -> dict[str, Any]:
         if end.utc == series_end.utc:
             return follow
-        local_end = utc_to_local(end.utc, zone_or_error(zone, "start.time_zone"))
-        minutes = int((local_end - series_start.local).total_seconds() // 60)
+        minutes = int((end.utc - series_start.utc).total_seconds() // 60)  # exact, as the series' own
         return {**follow, "start_mode": StartMode.DURATION, "duration_minutes": minutes}
 
     if new_start is not None:
@@ -239,8 +274,7 @@ def plan_instance_update(
     override = existing or InstanceOverride(series_id=series.id, occurrence_date=occurrence_date)
     current = materialize(series, entry, nominal, existing)
     snapshot = entry.snapshot
-    series_start = session_time(nominal, snapshot.start.zone)
-    series_end = session_time(nominal + snapshot.duration, snapshot.start.zone)
+    series_start, series_end = occurrence_times(snapshot, nominal)
     updates = _instance_times(override, patch, series_start, series_end, current.end, business_zone)
     own = dict(override.values)
     for name, value in patch.values.items():

@@ -25,7 +25,8 @@ from .series import (
     Series,
     find_occurrence,
     nominal_occurrences,
-    session_time,
+    nominal_time,
+    occurrence_times,
 )
 from .series_patch import first_unstarted_date, plan_series_update, prune
 from .timezones import DATE_SLACK, to_utc
@@ -94,8 +95,8 @@ def tail_from(series: Series, day: date, new_id: str, now: datetime) -> Series:
     first = snapshot.model_copy(
         update={
             "recurrence": rule.to_rrule(),
-            "start": session_time(nominal, snapshot.start.zone),
-            "end": session_time(nominal + snapshot.duration, snapshot.start.zone),
+            "start": nominal_time(nominal, snapshot.start.zone),
+            "end": occurrence_times(snapshot, nominal)[1],
         }
     )
     later = [e for e in series.history if e.from_date is not None and e.from_date > day]

@@ -142,7 +142,9 @@ def zone_or_error(name: str, field: str) -> ZoneInfo:
 
 
 def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
-    """Naive local wall time → aware UTC; gaps and overlaps resolve as zoneinfo's fold=0 does."""
+    """Naive local wall time → aware UTC; gaps and overlaps resolve as zoneinfo's fold=0 does: a wall
+    time twice is the first, and one in a spring-forward gap is read with the offset before the gap,
+    i.e. the instant the gap's length after it (02:30 EST on the New York change day is 03:30 EDT)."""
     if local.tzinfo is not None:
         raise ValueError("to_utc expects a naive local datetime")
     return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
@@ -150,6 +152,29 @@ def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
 
 def utc_to_local(instant: datetime, zone: ZoneInfo) -> datetime:
     return as_utc(instant).astimezone(zone).replace(tzinfo=None)
+
+
+def at_instant(instant: datetime, zone_name: str) -> SessionTime:
+    """A stored time for an instant: its wall time is the one that happens there."""
+    return SessionTime(utc=instant, local=utc_to_local(instant, _zone(zone_name)), zone=zone_name)
+
+
+def wall_time_of(local: datetime, zone_name: str) -> SessionTime:
+    """A stored time for a wall time: a nonexistent one (a spring-forward gap) moves forward by the gap,
+    and is shown as the wall time it becomes."""
+    return at_instant(to_utc(local, _zone(zone_name)), zone_name)
+
+
+def keep_length(
+    start_in: CalendarDateTimeIn, start: SessionTime, end_in: CalendarDateTimeIn, end: SessionTime
+) -> SessionTime:
+    """The end of a session whose start and end were given as wall times: when the start fell in a gap
+    and moved forward by it, the end moves with it, so the session keeps the length its wall times
+    give (02:30-03:30 on the change day becomes 03:30-04:30, not a session of no length)."""
+    if start_in.local_date_time is None or end_in.local_date_time is None or end_in.timestamp is not None:
+        return end
+    gap = start.local - start_in.local_date_time.to_naive("start")
+    return end if not gap else at_instant(end.utc + gap, end.zone)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -171,7 +196,7 @@ def resolve_time(value: CalendarDateTimeIn, default_zone: str, field: str) -> Se
         utc = checked_instant(to_utc(local, zone), field)
         if value.timestamp is not None and (not in_range(value.timestamp) or as_utc(value.timestamp) != utc):
             raise BadUserInput("timestamp and local_date_time disagree", field=field)
-        return SessionTime(utc=utc, local=local, zone=zone_name)
+        return at_instant(utc, zone_name)
     if value.timestamp is not None:
         utc = checked_instant(value.timestamp, field).replace(microsecond=0)
         local = utc_to_local(utc, zone)

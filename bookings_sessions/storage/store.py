@@ -45,12 +45,14 @@ from .write_slots import WriteSlots
 
 # One index per query shape (equality fields, then the sort, then ranges — the ESR rule):
 # listing by kind or by schedule(s) sorted by (start, id), overlapping a window (start before its end,
-# end after its start); candidate series for a window; a series' stored instance exceptions by date,
-# and the ones moved into a window. `QUERY_SHAPES` names what each query filters and sorts on.
+# end after its start); candidate series for a window; exceptions of any series moved into a window
+# (whose series are candidates too); a series' stored instance exceptions by date, and the ones moved
+# into a window. `QUERY_SHAPES` names what each query filters and sorts on.
 INDEXES: tuple[tuple[tuple[str, int], ...], ...] = (
     (("kind", 1), ("start.utc", 1), ("_id", 1), ("end.utc", 1)),
     (("scheduleId", 1), ("kind", 1), ("start.utc", 1), ("_id", 1), ("end.utc", 1)),
     (("kind", 1), ("spanFrom", 1), ("spanTo", 1)),
+    (("kind", 1), ("startMode", 1), ("start.utc", 1), ("end.utc", 1)),
     (("recurringSessionId", 1), ("occurrenceDate", 1)),
     (("recurringSessionId", 1), ("startMode", 1), ("start.utc", 1), ("end.utc", 1)),
     # Availability: sessions, series (any history entry) and exceptions that mark a schedule BUSY.
@@ -75,6 +77,7 @@ QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "series_in_window": (("kind",), (), ("spanFrom", "spanTo")),
     "series_in_window_by_schedule": (("scheduleId", "kind"), (), ()),
     "series_in_window_by_schedules": (("scheduleId", "kind"), (), ()),
+    "moved_into_window": (("kind", "startMode"), (), ("start.utc", "end.utc")),
     "instance_exceptions": (("recurringSessionId",), (), ("occurrenceDate",)),
     "moved_instance_exceptions": (("recurringSessionId", "startMode"), (), ("start.utc", "end.utc")),
     # (`$in` over the schedules asked for: one equality per value, as for `scheduleIds`.)
@@ -451,14 +454,17 @@ class SessionStore:
         return listed
 
     async def find_series(self, session_filter: SessionFilter, window: Window) -> list[Series]:
-        """Series that may have an occurrence in the window (by their precomputed UTC span).
+        """Series that may have an occurrence in the window: by their precomputed UTC span, or because
+        one of their occurrences was moved into it (from any date, even outside the span).
 
         Only the schedule narrows the search: instances may override other fields, so the caller
         filters the computed instances.
         """
         window_from, window_to = window.start, window.end
+        in_span: Document = {"spanFrom": {"$lt": window_to}, "spanTo": {"$gte": window_from - DATE_SLACK}}
+        moved = await self._moved_into(window)
         conditions: list[Document] = [
-            {"kind": "series", "spanFrom": {"$lt": window_to}, "spanTo": {"$gte": window_from - DATE_SLACK}},
+            {"kind": "series", **({"$or": [in_span, {"_id": {"$in": moved}}]} if moved else in_span)},
         ]
         if session_filter.schedule_id is not None:
             conditions.append({"scheduleId": session_filter.schedule_id})
@@ -522,6 +528,20 @@ class SessionStore:
         series = [found for doc in series_docs if (found := self.undecodable.decode(doc, series_from_doc))]
         more = await self.get_many(sorted(item for item in wanted if isinstance(item, str)))
         return singles, series + [found for found in more.values() if isinstance(found, Series)]
+
+    async def _moved_into(self, window: Window) -> list[str]:
+        """The series with an exception moved (`fixed`) to overlap the window. An exception document has
+        no schedule (its series' may change), so this asks every series' and the caller's filter
+        narrows the series; only the ids are read."""
+        query = {
+            "kind": "instance",
+            "startMode": "fixed",
+            "start.utc": {"$lt": window.end},
+            "end.utc": {"$gt": window.start},
+        }
+        with database_errors():
+            docs = await self.sessions.find(query, {"recurringSessionId": 1}).to_list(length=None)
+        return sorted({series for doc in docs if isinstance(series := doc.get("recurringSessionId"), str)})
 
     async def find_overrides(
         self,

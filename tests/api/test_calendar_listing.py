@@ -143,7 +143,8 @@ async def test_each_filter_alone_and_with_paging(api: Api, first: int) -> None:
     assert await listed({"recurrenceTypes": ["EXCEPTION"]}) == ["edited"]
     assert await listed({"recurrenceTypes": ["INSTANCE"]}) == ["weekly", "other series"]
     assert await listed({"recurrenceTypes": ["NONE"]}) == ["room-1 single", "room-2 single", "room-3 single"]
-    assert await listed({"recurrenceTypes": ["MASTER"]}, expand=False) == ["other series", "weekly"]
+    # "other series" was given a Monday start with BYDAY=TU: it starts on its first Tuesday.
+    assert await listed({"recurrenceTypes": ["MASTER"]}, expand=False) == ["weekly", "other series"]
     assert await listed({"recurrenceTypes": ["NONE", "EXCEPTION"], "scheduleIds": ["room-1"]}) == [
         "room-1 single",
         "edited",

@@ -88,11 +88,12 @@ async def test_create_with_wall_time_in_a_given_zone(api: Api) -> None:
         start=wall_time(date(2026, 3, 8), 2, 30, "America/New_York"),
         end=wall_time(date(2026, 3, 8), 4, 0, "America/New_York"),
     )
-    # 02:30 does not exist that night in New York: resolved like zoneinfo's fold=0 (EST).
+    # 02:30 does not exist that night in New York: it moves forward by the gap, to 03:30 EDT, and the
+    # session keeps its 90 minutes (tests/api/test_dst_gaps.py).
     assert instant(created["start"]["timestamp"]) == instant("2026-03-08T07:30:00Z")
-    assert created["start"]["localDateTime"]["hourOfDay"] == 2
+    assert created["start"]["localDateTime"]["hourOfDay"] == 3
     assert created["start"]["timeZone"] == "America/New_York"
-    assert instant(created["end"]["timestamp"]) == instant("2026-03-08T08:00:00Z")
+    assert instant(created["end"]["timestamp"]) == instant("2026-03-08T09:00:00Z")
 
 
 # --- update ---------------------------------------------------------------------------------------
