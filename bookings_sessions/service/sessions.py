@@ -176,7 +176,9 @@ async def _apply(
     change_kind: str,
     expected_revision: int | None = None,
     scope: EditScope | None = None,
+    through: date | None = None,
 ) -> Session:
+    """`through`: the occurrence date a scope ALL update named (its times are that occurrence's)."""
     zone = services.business_zone
     store = services.store
     parsed = parse_instance_id(session_id)
@@ -191,8 +193,13 @@ async def _apply(
             # latter expecting the series as it was when the named instance's revision was checked).
             if isinstance(scoped, splits.WholeSeries):
                 expected_revision = scoped.expected_revision
-            return await _apply(services, parsed[0], patch, notification, change_kind, expected_revision)
-    if parsed is None and notification is None and expected_revision is None:
+            # ALL keeps every date: the named occurrence's times say the series' time of day. THIS_AND_
+            # FOLLOWING from the first occurrence changes the series from its first start, as given.
+            named = parsed[1] if scope is EditScope.ALL else None
+            return await _apply(
+                services, parsed[0], patch, notification, change_kind, expected_revision, through=named
+            )
+    if parsed is None and notification is None and expected_revision is None and through is None:
         # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
         with fields_of("session_info"):
             blind = blind_patch(patch, business_zone=zone)
@@ -219,7 +226,7 @@ async def _apply(
             before = stored.as_session()
             check_revision(before, expected_revision)
             with fields_of("session_info"):
-                planned = plan_series_update(stored, patch, business_zone=zone, now=now)
+                planned = plan_series_update(stored, patch, business_zone=zone, now=now, through=through)
             # Without a plan the series is only re-stamped (to carry a notification): no field changes.
             next_state = planned or stored.model_copy(
                 update={"revision": stored.revision + 1, "updated_date": now}
