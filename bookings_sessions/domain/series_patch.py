@@ -23,6 +23,7 @@ from .series import (
     materialize,
     nth_occurrence_from,
     occurrences_before,
+    restamped,
     session_time,
 )
 from .timezones import (
@@ -285,13 +286,5 @@ def plan_instance_update(
     check_capacity(preview, patch.given)
     if proposed == override:
         return None
-    return proposed.model_copy(
-        update={
-            # One more than the instance showed (its series' revision before a first exception), so
-            # revisions a client reads for an instance only grow and an `expectedRevision` from
-            # before this write can never match again.
-            "revision": current.revision + 1,
-            "created_date": override.created_date or now,
-            "updated_date": now,
-        }
-    )
+    # One more than the instance showed, so an `expectedRevision` from before this write never matches.
+    return restamped(proposed, series, now)

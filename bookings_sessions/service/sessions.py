@@ -25,7 +25,7 @@ from ..domain.model import Session
 from ..domain.notifications import outbox_entries
 from ..domain.patch import blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
-from ..domain.series import InstanceOverride, Series, instance_session
+from ..domain.series import InstanceOverride, Series, instance_session, restamped
 from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
 from ..domain.values import EditScope, SessionStatus
 from ..storage.clock import utc_now
@@ -273,10 +273,8 @@ async def _apply(
         if planned is None and not outbox:
             return before
         # Only a notification to record: it rides on the exception document, made now if there is none.
-        base = existing or InstanceOverride(
-            series_id=series_id, occurrence_date=occurrence_date, created_date=now, revision=before.revision
-        )
-        to_save = planned or base.model_copy(update={"revision": base.revision + 1, "updated_date": now})
+        base = existing or InstanceOverride(series_id=series_id, occurrence_date=occurrence_date)
+        to_save = planned or restamped(base, series, now)
         saved_instance = instance_session(series, occurrence_date, to_save)
         assert saved_instance is not None
         change = change_of(

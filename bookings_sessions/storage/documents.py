@@ -160,16 +160,18 @@ def change_to_doc(change: Change) -> Document:
     return doc
 
 
-def log_entry_to_doc(change: Change, *, schedule_on_document: bool = True) -> Document:
+def log_entry_to_doc(change: Change, *, on_exception: bool = False) -> Document:
     """A change event as a session document's `changeLog` entry: without what the sequencer derives
     from the document it is on (docs/design.md §9) — the session (its `_id`), the revision (its
-    position) and, where the document has one, the schedule (walking back from it). Every write to a
-    document makes it longer for a while, and on FerretDB every lookup by `_id` reads the whole table.
+    position) and the schedule (walking back from it). Every write to a document makes it longer for
+    a while, and on FerretDB every lookup by `_id` reads the whole table. An instance's exception
+    document has no schedule, and its revision jumps by the series writes between its own (§1), so
+    its entries keep both.
     """
     doc = change_to_doc(change)
     del doc["sessionId"]
-    doc.pop("revision", None)
-    if schedule_on_document:
+    if not on_exception:
+        doc.pop("revision", None)
         doc.pop("scheduleId", None)
     return doc
 
