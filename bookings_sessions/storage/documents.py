@@ -8,7 +8,7 @@ as their values). Adding a field to the table therefore needs nothing here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -153,6 +153,9 @@ def change_to_doc(change: Change) -> Document:
         "scheduleId": change.schedule_id,
         "previousScheduleId": change.previous_schedule_id,
         "revision": change.revision,
+        "splitFrom": change.split_from,
+        "splitInto": change.split_into,
+        "splitDate": None if change.split_date is None else change.split_date.isoformat(),
     }
     doc.update({key: value for key, value in optional.items() if value is not None})
     if change.sequence is not None:
@@ -187,6 +190,9 @@ def change_from_doc(doc: Document) -> Change:
         changed_fields=tuple(snake(name) for name in doc.get("changedFields", ())),
         at=as_utc(doc["at"]),
         sequence=doc.get("_id") if isinstance(doc.get("_id"), int) else None,
+        split_from=doc.get("splitFrom"),
+        split_into=doc.get("splitInto"),
+        split_date=date.fromisoformat(doc["splitDate"]) if doc.get("splitDate") else None,
     )
 
 
