@@ -4,7 +4,8 @@ Kept apart from `sessions.py`. What is recorded per affected series rides in tha
 participant notifications (the outbox) and one change event (docs/design.md §9) — UPDATED for the
 original (its new UNTIL, in the commit write), CREATED for the new series (in its pending insert,
 published only once the split is committed), both saying where the occurrences went; and a CREATED
-for each moved exception, recorded once the split is committed. Live `sessionUpdated` events follow from the change log.
+for each moved exception, recorded once the split is committed. Live `sessionUpdated` events follow
+from the change log.
 
 `expectedRevision` is checked against the instance the client named, as `session(id)` shows it, in
 each attempt before anything is written. A retry of a split that was already committed is not checked:
