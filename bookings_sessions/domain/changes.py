@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -45,6 +45,10 @@ class Change(BaseModel):
     changed_fields: tuple[str, ...] = ()
     at: datetime
     sequence: int | None = None
+    # A series split (`of_split`): where the occurrences from `split_date` (a local date) on went.
+    split_from: str | None = None
+    split_into: str | None = None
+    split_date: date | None = None
 
 
 def change_kind(changed: dict[str, object], *, created: bool = False) -> ChangeKind:
@@ -81,6 +85,16 @@ def record_change(
         changed_fields=tuple(sorted(changed)),
         at=now,
     )
+
+
+def of_split(
+    change: Change, day: date, *, split_from: str | None = None, split_into: str | None = None
+) -> Change:
+    """An event of a series split (docs/recurring.md, splitting), so a mirror can move the occurrences
+    itself: the original's UPDATED names the new series (`split_into`); the new series' CREATED names the
+    original (`split_from`), and so does a moved exception's CREATED (its id under the original); all
+    carry the local date from which the occurrences moved."""
+    return change.model_copy(update={"split_from": split_from, "split_into": split_into, "split_date": day})
 
 
 def resolve_pending(entries: Iterable[Change], *, revision: int, schedule_id: str | None) -> list[Change]:

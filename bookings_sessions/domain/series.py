@@ -117,13 +117,36 @@ class InstanceOverride(BaseModel):
     end: SessionTime | None = None  # FIXED only
     duration_minutes: int | None = None  # DURATION only
     values: dict[str, Any] = Field(default_factory=dict)
-    revision: int = 0
+    revision: int = 0  # what the instance showed once this exception was written (`shown_revision`)
+    series_revision: int = 0  # its series' revision at that write
     created_date: datetime | None = None
     updated_date: datetime | None = None
 
     @property
     def id(self) -> str:
         return instance_id(self.series_id, self.occurrence_date)
+
+
+def shown_revision(series: Series, override: InstanceOverride | None) -> int:
+    """An instance's revision (docs/design.md §1, bookkeeping): its series' without an exception; with
+    one, the exception's plus every series write since it, since each may change what it shows. So it
+    grows with a write to either document and never goes back, without rewriting exceptions."""
+    if override is None:
+        return series.revision
+    return override.revision + series.revision - override.series_revision
+
+
+def restamped(override: InstanceOverride, series: Series, now: datetime) -> InstanceOverride:
+    """The exception as a write stores it: one above the revision the instance showed, counted from
+    its series' current revision."""
+    return override.model_copy(
+        update={
+            "revision": shown_revision(series, override) + 1,
+            "series_revision": series.revision,
+            "created_date": override.created_date or now,
+            "updated_date": now,
+        }
+    )
 
 
 _RULES: dict[str, RecurrenceRule] = {}
@@ -256,14 +279,13 @@ def materialize(
     start, end = occurrence_times(snapshot, nominal_start)
     original_start = start  # where the series puts it, before any exception
     fields: dict[str, object] = {}
-    revision, updated = series.revision, series.updated_date
+    revision, updated = shown_revision(series, override), series.updated_date
     if override is not None:
         if override.start_mode is StartMode.FIXED and override.start and override.end:
             start, end = override.start, override.end
         elif override.start_mode is StartMode.DURATION and override.duration_minutes is not None:
             end = at_instant(start.utc + timedelta(minutes=override.duration_minutes), start.zone)
         fields.update((name, override.values[name]) for name in INSTANCE_FIELDS if name in override.values)
-        revision = override.revision
         if override.updated_date is not None:
             updated = max(updated, override.updated_date)
     values: dict[str, object] = {**{name: getattr(snapshot, name) for name in SERIES_FIELDS}, **fields}

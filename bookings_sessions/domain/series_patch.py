@@ -25,6 +25,7 @@ from .series import (
     nth_occurrence_from,
     occurrence_times,
     occurrences_before,
+    restamped,
     session_time,
 )
 from .timezones import (
@@ -109,20 +110,45 @@ def new_series(command: NewSession, *, session_id: str, business_zone: str, now:
     return Series(id=session_id, history=(entry,), revision=1, created_date=now, updated_date=now)
 
 
-def _next_snapshot(current: SeriesSnapshot, patch: SessionPatch, business_zone: str) -> SeriesSnapshot:
+def _onto_first_date(times: dict[str, Any], current: SeriesSnapshot, through: date) -> None:
+    """Scope ALL sent through the occurrence on `through` (docs/recurring.md, scopes): its start and end,
+    given on that date, are the new time of day and duration of every occurrence, so they move onto the
+    series' own first date. The series keeps its anchor, and with it every date and its COUNT."""
+    start = times.get("start")
+    if start is not None and start.local.date() != through:
+        raise BadUserInput(
+            "with scope ALL through an instance, start must be on that instance's date"
+            f" ({through.isoformat()}): ALL changes the time of day and duration of every occurrence;"
+            " to move the dates, change start and recurrence on the recurring session",
+            field="start",
+        )
+    shift = current.start.local.date() - through
+    for name, value in times.items():
+        times[name] = session_time(value.local + shift, value.zone)
+
+
+def _next_snapshot(
+    current: SeriesSnapshot, patch: SessionPatch, business_zone: str, through: date | None = None
+) -> SeriesSnapshot:
     reject_recurring_only_fields(patch.values)
     updates: dict[str, Any] = {
         name: checked_value(name, value) for name, value in patch.values.items() if name in SERIES_FIELDS
     }
+    times: dict[str, SessionTime] = {}
     for name in patch.given & {"recurrence", "start", "end"}:
         value = patch.value(name)
         if value is None:
             raise BadUserInput("cannot be null", field=name)
         # The rule is checked against the start below, once the start is known.
-        is_rule = name == "recurrence"
-        updates[name] = parse_rrule(value) if is_rule else _series_time(value, business_zone, name)
+        if name == "recurrence":
+            updates[name] = parse_rrule(value)
+        else:
+            times[name] = _series_time(value, business_zone, name)
     if patch.start is not None and patch.end is not None:
-        updates["end"] = _series_end(patch.start, updates["start"], patch.end, business_zone)
+        times["end"] = _series_end(patch.start, times["start"], patch.end, business_zone)
+    if through is not None:
+        _onto_first_date(times, current, through)
+    updates.update(times)
     start: SessionTime = updates.get("start", current.start)
     if "end" in updates:
         end: SessionTime = updates["end"]
@@ -195,10 +221,15 @@ def freeze_count(series: Series, snapshot: SeriesSnapshot, cut: date) -> SeriesS
 
 
 def plan_series_update(
-    series: Series, patch: SessionPatch, *, business_zone: str, now: datetime
+    series: Series, patch: SessionPatch, *, business_zone: str, now: datetime, through: date | None = None
 ) -> Series | None:
-    """The series after the update, changing occurrences from `now` on; None when nothing changes."""
-    snapshot = _next_snapshot(series.current, patch, business_zone)
+    """The series after the update, changing occurrences from `now` on; None when nothing changes.
+
+    `through`: the date of the occurrence a scope ALL update was sent through; its times are then that
+    occurrence's (`_onto_first_date`)."""
+    if through is not None and find_occurrence(series, through) is None:
+        raise NotFound("this recurring session has no instance on that date")
+    snapshot = _next_snapshot(series.current, patch, business_zone, through)
     if snapshot == series.current:
         return None
     cut = _cut_date(series, snapshot, now)
@@ -289,13 +320,5 @@ def plan_instance_update(
     check_capacity(preview, patch.given)
     if proposed == override:
         return None
-    return proposed.model_copy(
-        update={
-            # One more than the instance showed (its series' revision before a first exception), so
-            # revisions a client reads for an instance only grow and an `expectedRevision` from
-            # before this write can never match again.
-            "revision": current.revision + 1,
-            "created_date": override.created_date or now,
-            "updated_date": now,
-        }
-    )
+    # One more than the instance showed, so an `expectedRevision` from before this write never matches.
+    return restamped(proposed, series, now)

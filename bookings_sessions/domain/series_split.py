@@ -107,9 +107,12 @@ def tail_from(series: Series, day: date, new_id: str, now: datetime) -> Series:
 def moved_overrides(
     overrides: list[InstanceOverride], new_id: str, day: date, now: datetime
 ) -> list[InstanceOverride]:
-    """The original's exceptions dated from `day` on, under the new series: same overrides, new ids."""
+    """The original's exceptions dated from `day` on, under the new series: same overrides, new ids,
+    at revision 1 as the new series is (`shown_revision`)."""
     return [
-        override.model_copy(update={"series_id": new_id, "revision": 1, "updated_date": now})
+        override.model_copy(
+            update={"series_id": new_id, "revision": 1, "series_revision": 1, "updated_date": now}
+        )
         for override in overrides
         if override.occurrence_date >= day
     ]

@@ -61,6 +61,11 @@ def change_body(delivery: ChangeDelivery) -> bytes:
         "changedFields": [camel(name) for name in change.changed_fields],
         "at": at.replace("+00:00", "Z"),
     }
+    # Only on a split's events (docs/recurring.md): every other body stays as it was.
+    split = {"splitFrom": change.split_from, "splitInto": change.split_into}
+    payload |= {key: value for key, value in split.items() if value is not None}
+    if change.split_date is not None:
+        payload["splitDate"] = change.split_date.isoformat()
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -35,6 +35,20 @@ class Change:
         description="The fields the change set or cleared, as this API names them; empty for CREATED."
     )
     at: datetime = strawberry.field(description="When the writing server made the change (its clock).")
+    split_from: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A series split: on the new series' CREATED, the series it was split off; on a moved "
+        "exception's CREATED, the id that occurrence had under that series.",
+    )
+    split_into: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A series split: on the original series' UPDATED, the new series that took its "
+        "occurrences from splitDate on.",
+    )
+    split_date: date | None = strawberry.field(
+        default=None,
+        description="A series split: the local date from which the occurrences moved to the new series.",
+    )
 
     @strawberry.field(description="The session as it is now (null if its id no longer resolves).")
     async def session(self, info: Info[Any, Any]) -> Session | None:
@@ -52,6 +66,9 @@ class Change:
             revision=value.revision,
             changed_fields=[graphql_name(name) for name in value.changed_fields],
             at=value.at,
+            split_from=None if value.split_from is None else strawberry.ID(value.split_from),
+            split_into=None if value.split_into is None else strawberry.ID(value.split_into),
+            split_date=value.split_date,
         )
 
 

@@ -27,7 +27,7 @@ from ..domain.notifications import outbox_entries
 from ..domain.occurrence_capacity import check_occurrences, seats_may_change
 from ..domain.patch import apply_changes, blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
-from ..domain.series import InstanceOverride, Series, instance_session
+from ..domain.series import InstanceOverride, Series, instance_session, restamped
 from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
 from ..domain.values import EditScope, SessionStatus
 from ..storage.clock import utc_now
@@ -189,7 +189,9 @@ async def _apply(
     expected_revision: int | None = None,
     scope: EditScope | None = None,
     policy: ConflictPolicy = ConflictPolicy.ALLOW,
+    through: date | None = None,
 ) -> Session:
+    """`through`: the occurrence date a scope ALL update named (its times are that occurrence's)."""
     zone = services.business_zone
     store = services.store
     parsed = parse_instance_id(session_id)
@@ -204,11 +206,22 @@ async def _apply(
             # latter expecting the series as it was when the named instance's revision was checked).
             if isinstance(scoped, splits.WholeSeries):
                 expected_revision = scoped.expected_revision
+            # ALL keeps every date: the named occurrence's times say the series' time of day. THIS_AND_
+            # FOLLOWING from the first occurrence changes the series from its first start, as given.
+            named = parsed[1] if scope is EditScope.ALL else None
             return await _apply(
-                services, parsed[0], patch, notification, change_kind, expected_revision, policy=policy
+                services,
+                parsed[0],
+                patch,
+                notification,
+                change_kind,
+                expected_revision,
+                policy=policy,
+                through=named,
             )
     # (A write refusing double bookings reads first: the check needs the session it leaves.)
-    if parsed is None and notification is None and expected_revision is None and not policy.refuses:
+    fast = notification is None and expected_revision is None and through is None and not policy.refuses
+    if parsed is None and fast:
         # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
         with fields_of("session_info"):
             blind = blind_patch(patch, business_zone=zone)
@@ -235,7 +248,7 @@ async def _apply(
             before = stored.as_session()
             check_revision(before, expected_revision)
             with fields_of("session_info"):
-                planned = plan_series_update(stored, patch, business_zone=zone, now=now)
+                planned = plan_series_update(stored, patch, business_zone=zone, now=now, through=through)
             if planned is not None and seats_may_change(stored, planned):
                 overrides = await store.series_overrides(session_id)
                 with fields_of("session_info"):
@@ -294,10 +307,8 @@ async def _apply(
         if planned is None and not outbox:
             return before
         # Only a notification to record: it rides on the exception document, made now if there is none.
-        base = existing or InstanceOverride(
-            series_id=series_id, occurrence_date=occurrence_date, created_date=now, revision=before.revision
-        )
-        to_save = planned or base.model_copy(update={"revision": base.revision + 1, "updated_date": now})
+        base = existing or InstanceOverride(series_id=series_id, occurrence_date=occurrence_date)
+        to_save = planned or restamped(base, series, now)
         saved_instance = instance_session(series, occurrence_date, to_save)
         assert saved_instance is not None
         change = change_of(

@@ -3,7 +3,9 @@
 Kept apart from `sessions.py`. What is recorded per affected series rides in that series' write:
 participant notifications (the outbox) and one change event (docs/design.md §9) — UPDATED for the
 original (its new UNTIL, in the commit write), CREATED for the new series (in its pending insert,
-published only once the split is committed). Live `sessionUpdated` events follow from the change log.
+published only once the split is committed), both saying where the occurrences went; and a CREATED
+for each moved exception, recorded once the split is committed. Live `sessionUpdated` events follow
+from the change log.
 
 `expectedRevision` is checked against the instance the client named, as `session(id)` shows it, in
 each attempt before anything is written. A retry of a split that was already committed is not checked:
@@ -15,14 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from ..domain.changes import Change
+from ..domain.changes import Change, of_split
 from ..domain.commands import NotificationRequest, SessionPatch
 from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.model import Session
 from ..domain.notifications import Notification, outbox_entries
 from ..domain.recurrence import instance_id as occurrence_id
 from ..domain.series import Series, find_occurrence, instance_session
-from ..domain.series_split import end_before, has_occurrence_before, plan_split, split_date, split_id
+from ..domain.series_split import (
+    SplitPlan,
+    end_before,
+    has_occurrence_before,
+    plan_split,
+    split_date,
+    split_id,
+)
 from ..storage import splits
 from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
@@ -57,6 +66,23 @@ def _ended(before: Session, ended: Series, now: datetime) -> Change:
     """The original series' event: UPDATED, its recurrence now ending before the split date."""
     after = ended.as_session()
     return change_of(before, changed_fields(before, after), revision=ended.revision, now=now, after=after)
+
+
+def _split_events(plan: SplitPlan, series: Series, now: datetime) -> tuple[Change, Change, list[Change]]:
+    """The original's UPDATED, the new series' CREATED and each moved exception's CREATED, each saying
+    where the occurrences from the split date on went (docs/recurring.md, splitting)."""
+    day, tail = plan.day, plan.tail.as_session()
+    ended = of_split(_ended(series.as_session(), plan.original, now), day, split_into=tail.id)
+    created = of_split(creation_of(tail, now), day, split_from=series.id)
+    moved = [
+        of_split(
+            creation_of(tail.model_copy(update={"id": override.id}), now),
+            day,
+            split_from=occurrence_id(series.id, override.occurrence_date),
+        )
+        for override in plan.moved
+    ]
+    return ended, created, moved
 
 
 async def _resumed(services: AppServices, series: Series, occurrence_date: date) -> Session | None:
@@ -131,19 +157,20 @@ async def split_series(
             )
             assert after is not None
             original_before, original_after = series.as_session(), plan.original.as_session()
-            tail = plan.tail.as_session()
+            ended, created, moved = _split_events(plan, series, now)
             await splits.put_pending(
                 store,
                 plan.tail,
                 series_id,
                 plan.moved,
                 _notify(before, after, notification, "UPDATED", now),
-                change=creation_of(tail, now),
+                change=created,
+                moved_changes=moved,
             )
             committed = await store.replace_series(
                 plan.original,
                 series.revision,
-                change=_ended(original_before, plan.original, now),
+                change=ended,
                 outbox=_notify(original_before, original_after, notification, "UPDATED", now),
                 split_into=plan.tail.id,
             )

@@ -8,7 +8,7 @@ as their values). Adding a field to the table therefore needs nothing here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -153,6 +153,9 @@ def change_to_doc(change: Change) -> Document:
         "scheduleId": change.schedule_id,
         "previousScheduleId": change.previous_schedule_id,
         "revision": change.revision,
+        "splitFrom": change.split_from,
+        "splitInto": change.split_into,
+        "splitDate": None if change.split_date is None else change.split_date.isoformat(),
     }
     doc.update({key: value for key, value in optional.items() if value is not None})
     if change.sequence is not None:
@@ -160,16 +163,18 @@ def change_to_doc(change: Change) -> Document:
     return doc
 
 
-def log_entry_to_doc(change: Change, *, schedule_on_document: bool = True) -> Document:
+def log_entry_to_doc(change: Change, *, on_exception: bool = False) -> Document:
     """A change event as a session document's `changeLog` entry: without what the sequencer derives
     from the document it is on (docs/design.md §9) — the session (its `_id`), the revision (its
-    position) and, where the document has one, the schedule (walking back from it). Every write to a
-    document makes it longer for a while, and on FerretDB every lookup by `_id` reads the whole table.
+    position) and the schedule (walking back from it). Every write to a document makes it longer for
+    a while, and on FerretDB every lookup by `_id` reads the whole table. An instance's exception
+    document has no schedule, and its revision jumps by the series writes between its own (§1), so
+    its entries keep both.
     """
     doc = change_to_doc(change)
     del doc["sessionId"]
-    doc.pop("revision", None)
-    if schedule_on_document:
+    if not on_exception:
+        doc.pop("revision", None)
         doc.pop("scheduleId", None)
     return doc
 
@@ -185,6 +190,9 @@ def change_from_doc(doc: Document) -> Change:
         changed_fields=tuple(snake(name) for name in doc.get("changedFields", ())),
         at=as_utc(doc["at"]),
         sequence=doc.get("_id") if isinstance(doc.get("_id"), int) else None,
+        split_from=doc.get("splitFrom"),
+        split_into=doc.get("splitInto"),
+        split_date=date.fromisoformat(doc["splitDate"]) if doc.get("splitDate") else None,
     )
 
 

@@ -39,17 +39,23 @@ class Spool:
     field: str  # the array on a session document
     hints: str  # the collection of `{_id: sessionId}` hints
     marks: str  # the collection of `{_id: sessionId, revision: highest copied}`
-    # The change log has exactly one entry per revision, so an entry's revision is its position
-    # (the write shortcut cannot stamp it, §4); outbox entries carry theirs.
+    # The change log has exactly one entry per revision, so an unstamped entry's revision is its
+    # position (the write shortcut cannot stamp it, §4): one below the next entry's, the last one the
+    # document's. Entries on an exception are stamped (its revision jumps, §1); outbox entries carry theirs.
     positional: bool
 
     def revisions(self, doc: Document) -> list[int | None]:
         """The revision of each entry on `doc`, in order (None: an unstamped outbox entry)."""
         entries: list[Document] = doc.get(self.field) or []
-        if self.positional:
-            newest = int(doc.get("revision", 0))
-            return [newest - (len(entries) - 1 - index) for index in range(len(entries))]
-        return [entry.get("revision") for entry in entries]
+        if not self.positional:
+            return [entry.get("revision") for entry in entries]
+        found: list[int | None] = []
+        following = int(doc.get("revision", 0)) + 1
+        for entry in reversed(entries):
+            stamped = entry.get("revision")
+            following = int(stamped) if stamped is not None else following - 1
+            found.append(following)
+        return found[::-1]
 
     def uncopied(self, doc: Document, mark: int) -> list[Document]:
         """The entries above the mover's mark (an unstamped entry counts as not copied)."""

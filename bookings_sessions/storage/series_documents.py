@@ -106,6 +106,7 @@ def override_to_doc(override: InstanceOverride) -> Document:
         "occurrenceDate": date_to_doc(override.occurrence_date),
         "startMode": override.start_mode.value,
         "revision": override.revision,
+        "seriesRevision": override.series_revision,
         "createdDate": override.created_date,
         "updatedDate": override.updated_date,
     }
@@ -129,6 +130,8 @@ def override_from_doc(doc: Document) -> InstanceOverride:
         duration_minutes=doc.get("durationMinutes"),
         values=values_from_doc(doc.get("overrides", {}), INSTANCE_FIELDS),
         revision=doc.get("revision", 0),
+        # Absent on exceptions written before it was kept: every series write counts on top (§1).
+        series_revision=doc.get("seriesRevision", 0),
         created_date=None if doc.get("createdDate") is None else as_utc(doc["createdDate"]),
         updated_date=None if doc.get("updatedDate") is None else as_utc(doc["updatedDate"]),
     )

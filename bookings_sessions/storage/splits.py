@@ -7,8 +7,9 @@
 2. `SessionStore.replace_series(..., split_into=id)`: the original, ended before the split date, its
    UPDATED change event and `splitInto: [id]` in one guarded single-document write: the commit
    point. From here the new series (and its CREATED event) is visible, even while still marked pending.
-3. `finish`: the pending mark is removed and the new series' notification moved into its `outbox`
-   (so the dispatcher never sees a notification of a split that was not committed).
+3. `finish`: each moved exception's CREATED event is put on it (once), then the pending mark is removed
+   and the new series' notification moved into its `outbox` (so the dispatcher never sees a
+   notification of a split that was not committed).
 
 A crash before 2 leaves the old state (an invisible pending series, removed by `sweep`); a crash after
 2 the new one (`sweep`, or a retry of the same request, runs step 3 exactly once).
@@ -16,6 +17,7 @@ A crash before 2 leaves the old state (an invisible pending series, removed by `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +27,11 @@ from ..domain.notifications import Notification
 from ..domain.series import InstanceOverride, Series
 from ..domain.timezones import as_utc
 from .capabilities import Condition
-from .documents import Document, outbox_entry_to_doc
-from .pending import OUTBOX
+from .documents import Document, change_from_doc, change_to_doc, outbox_entry_to_doc
+from .pending import CHANGE_LOG, OUTBOX
 from .series_documents import override_to_doc, series_to_doc
 from .store import SessionStore, database_errors, entries_of, new_document
-from .write_lock import MAX_WRITE_ATTEMPTS
+from .write_lock import MAX_WRITE_ATTEMPTS, session_lock
 
 PENDING: Document = {"pending": {"$exists": True}}
 # Checked like every conditional write (`SessionStore._write_filter`): in the filter on MongoDB, on the
@@ -44,13 +46,19 @@ async def put_pending(
     moved: list[InstanceOverride],
     outbox: list[Notification],
     change: Change,
+    moved_changes: Sequence[Change] = (),
 ) -> None:
     """Step 1. `change` is the new series' CREATED event: it rides in this insert, and the sequencer
     moves it only once the split is committed (`committed_docs`), so it is published exactly when the
-    series becomes visible."""
+    series becomes visible. `moved_changes`, the moved exceptions' CREATED events, wait in `pending`
+    until step 3 puts each on its exception (`finish`)."""
     entries = entries_of(None, change, revision=tail.revision)
     doc = new_document(series_to_doc(tail), entries)
-    doc["pending"] = {"origin": origin_id, "outbox": [outbox_entry_to_doc(entry) for entry in outbox]}
+    doc["pending"] = {
+        "origin": origin_id,
+        "outbox": [outbox_entry_to_doc(entry) for entry in outbox],
+        "changes": [change_to_doc(entry) for entry in moved_changes],
+    }
     with database_errors():
         # Only ever replaces a pending doc: a committed series with this id is a CONFLICT, never
         # overwritten.
@@ -86,6 +94,34 @@ def _pending_at(revision: Any) -> Condition:
     return Condition({**PENDING, "revision": revision}, holds, ("pending", "revision"))
 
 
+# A moved exception as `put_pending` wrote it: nothing recorded on it yet.
+UNRECORDED = Condition(
+    {"revision": 1, CHANGE_LOG.field: {"$exists": False}},
+    lambda doc: doc.get("revision") == 1 and CHANGE_LOG.field not in doc,
+    ("revision", CHANGE_LOG.field),
+)
+
+
+async def _record_moved(store: SessionStore, changes: list[Any]) -> None:
+    """Each moved exception's CREATED event onto its document, once: a retried step 3 finds it there,
+    and an exception written since the commit records its own events instead."""
+    for entry in changes:
+        if not isinstance(entry, dict):
+            continue
+        change = change_from_doc(entry)
+        entries = entries_of(None, change, revision=change.revision, on_exception=True)
+        async with session_lock(change.session_id):
+            where = await store._write_filter(change.session_id, UNRECORDED)
+            if where is None:
+                continue
+            with database_errors():
+                result = await store.sessions.update_one(
+                    where, {"$push": {CHANGE_LOG.field: {"$each": entries[CHANGE_LOG]}}}
+                )
+                if result.modified_count:
+                    await store._leave_hints(change.session_id, entries)
+
+
 async def finish(store: SessionStore, tail_id: str) -> bool:
     """Step 3 for a committed split: True if this call removed the pending mark."""
     for _ in range(MAX_WRITE_ATTEMPTS):
@@ -95,6 +131,8 @@ async def finish(store: SessionStore, tail_id: str) -> bool:
             return False
         update: dict[str, Any] = {"$unset": {"pending": ""}}
         pending, revision = doc["pending"], doc.get("revision")
+        if isinstance(pending, dict):
+            await _record_moved(store, pending.get("changes") or [])
         entries = (pending.get("outbox") if isinstance(pending, dict) else None) or []
         # Stamped with the revision they are released at, as every write stamps its outbox entries, so
         # the dispatcher's mark and the writers' trimming cover them (storage/pending.py); guarded by

@@ -132,14 +132,15 @@ def entries_of(
     change: Change | None,
     *,
     revision: int | None,
-    schedule_on_document: bool = True,
+    on_exception: bool = False,
 ) -> Entries:
     """What rides in a write: its change event (§9) and notifications (§5), by spool; outbox entries
-    carry the revision the write gives the document, so the dispatcher can keep a mark. An instance's
-    exception document has no `scheduleId` (`schedule_on_document=False`): its event keeps its own."""
+    carry the revision the write gives the document, so the dispatcher can keep a mark. On an
+    instance's exception document (`on_exception`) the event keeps its schedule and revision
+    (`log_entry_to_doc`)."""
     entries: Entries = {}
     if change is not None:
-        entries[CHANGE_LOG] = [log_entry_to_doc(change, schedule_on_document=schedule_on_document)]
+        entries[CHANGE_LOG] = [log_entry_to_doc(change, on_exception=on_exception)]
     if outbox:
         entries[OUTBOX] = [outbox_entry_to_doc(entry) | {"revision": revision} for entry in outbox]
     return entries
@@ -377,7 +378,7 @@ class SessionStore:
     ) -> bool:
         """Insert a first exception, or replace one guarded by `revision`; False if someone was first."""
         doc = override_to_doc(override)
-        entries = entries_of(outbox, change, revision=override.revision, schedule_on_document=False)
+        entries = entries_of(outbox, change, revision=override.revision, on_exception=True)
         if expected_revision is None:
             inserted = new_document(doc, entries)
             try:
