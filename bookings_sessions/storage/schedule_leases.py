@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import random
 import uuid
-import weakref
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from ..domain.errors import Conflict, Unavailable
 from ..domain.timezones import as_utc
 from .clock import utc_now
 from .store import database_errors
+from .write_lock import KeyedLocks
 
 COLLECTION = "schedule_leases"
 # Longer than any check-and-write takes; a lease left by a process that died frees itself after this.
@@ -31,14 +31,8 @@ LEASE = timedelta(seconds=10)
 # How long a writer waits for another process's lease before it answers UNAVAILABLE.
 WAIT = timedelta(seconds=15)
 
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-def _lock(schedule_id: str) -> asyncio.Lock:
-    lock = _locks.get(schedule_id)
-    if lock is None:
-        lock = _locks[schedule_id] = asyncio.Lock()
-    return lock
+# Writers of this process queue here before the lease, so they do not poll one another.
+_lock = KeyedLocks()
 
 
 class ScheduleLeases:

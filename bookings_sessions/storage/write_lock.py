@@ -15,11 +15,17 @@ import weakref
 # How often a writer re-reads and re-plans after losing a compare-and-swap before it answers CONFLICT.
 MAX_WRITE_ATTEMPTS = 8
 
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+class KeyedLocks:
+    """One `asyncio.Lock` per key, kept only while someone holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def __call__(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
 
 
-def session_lock(session_id: str) -> asyncio.Lock:
-    lock = _locks.get(session_id)
-    if lock is None:
-        lock = _locks[session_id] = asyncio.Lock()
-    return lock
+session_lock = KeyedLocks()
