@@ -36,16 +36,23 @@ async def subscribe_and_wait_until_live(socket: ClientConnection, server: LiveSe
             {"id": "1", "type": "subscribe", "payload": {"query": SESSION_UPDATED, "variables": variables}}
         )
     )
+    probes: list[str] = []
     for _attempt in range(50):
-        await server.data_async(CREATE, {"info": single_session_info(scheduleId=schedule, notes="probe")})
+        created = await server.data_async(
+            CREATE, {"info": single_session_info(scheduleId=schedule, notes="probe")}
+        )
+        probes.append(created["createSession"]["_id"])
         try:
             message = await receive(socket, wait=0.2)
         except TimeoutError:
             continue
         assert message["type"] == "next", message
-        while True:  # drain probes that were already on their way
-            try:
-                await receive(socket, wait=0.3)
-            except TimeoutError:
-                return
+        # The feed keeps write order, so what may still come is exactly the probes written after the
+        # first one delivered: wait for those (however slow the feed is), then nothing else is pending.
+        first = message["payload"]["data"]["sessionUpdated"]["_id"]
+        pending = set(probes[probes.index(first) + 1 :])
+        while pending:
+            late = await receive(socket, wait=10)
+            pending.discard(late["payload"]["data"]["sessionUpdated"]["_id"])
+        return
     raise AssertionError("the subscription never delivered a probe")
