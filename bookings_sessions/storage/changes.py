@@ -46,6 +46,10 @@ MARKS_KEPT = 100_000
 # holds; the unique (sessionId, revision) skips them); so a round with nothing to move stores some. What
 # it saves: mark writes under load, each an update of its own (FerretDB 1.24 stalls on a bulk update).
 STORED_EVERY = ROOM // 2
+# FerretDB 1.24 runs an ordered `insert_many` in batches of this many documents and, after a duplicate
+# key in one batch, still inserts the next ones: a round's events past a re-copy would take numbers
+# ahead of the entries before them. So a round inserts at most this many at a time.
+INSERT_BATCH = 100
 
 
 class LostLease(RuntimeError):
@@ -162,6 +166,9 @@ class ChangeLogStore:
                     async for doc in self.pending.scan()
                     if CHANGE_LOG.behind(doc, self._marks.get(doc["_id"], 0))
                 ]
+                for doc in found:  # every stored mark was just read: a session without one has none
+                    self._marks.setdefault(doc["_id"], 0)
+                    self._stored.setdefault(doc["_id"], 0)
                 elsewhere = {doc["_id"] for doc in found}  # written by whichever process
             else:
                 found, elsewhere = await self._hinted(handed, limit)
@@ -260,42 +267,65 @@ class ChangeLogStore:
         self._ahead.clear()
 
     async def _insert_all(self, pending: list[Change], next_number: int) -> list[Change]:
-        """Numbers `pending` from `next_number` and inserts them in order, in one round trip; an entry
-        already in `changes` (a re-copy) is skipped and takes no number. Returns the events numbered."""
-        numbered = [_numbered(entry, number) for number, entry in enumerate(pending, start=next_number)]
-        if not numbered:
-            return []
+        """Numbers `pending` from `next_number` and inserts them in order; an entry already in
+        `changes` (a re-copy) is skipped and takes no number. Returns the events numbered.
+
+        Each session's entries are numbered in revision order: the inserts are ordered, in chunks of
+        `INSERT_BATCH`, and stop at a duplicate, so what is in `changes` after any failure is a prefix
+        of `pending` (without its re-copies) — never a later revision without an earlier one.
+        """
+        moved: list[Change] = []
+        number, rest = next_number, pending
+        recopies_checked = False
+        while rest:
+            chunk = [_numbered(entry, at) for at, entry in enumerate(rest[:INSERT_BATCH], start=number)]
+            inserted = await self._insert_ordered(chunk)
+            moved += chunk[:inserted]
+            number, rest = number + inserted, rest[inserted:]
+            if not rest or inserted == len(chunk):
+                continue
+            if await self._numbered_now(_numbered(rest[0], number)):
+                moved.append(_numbered(rest[0], number))
+                number += 1
+            rest = rest[1:]
+            if not recopies_checked:
+                # Marks behind (a holder that died before storing them): usually more re-copies follow,
+                # each a failed insert; one read of what is in `changes` drops them all.
+                recopies_checked = True
+                rest = await self._not_copied(rest)
+        return moved
+
+    async def _insert_ordered(self, chunk: list[Change]) -> int:
+        """Inserts `chunk` in order, one round trip; how many went in before a duplicate key."""
         try:
-            await self.changes.insert_many([change_to_doc(change) for change in numbered], ordered=True)
-            return numbered
+            await self.changes.insert_many([change_to_doc(change) for change in chunk], ordered=True)
         except BulkWriteError as error:
             errors = error.details.get("writeErrors") or [{}]
             if errors[0].get("code") != DUPLICATE_KEY:
                 raise
-            failed = int(errors[0]["index"])
-        # The ones before the duplicate are in; the rest one at a time, so a skip takes no number.
-        moved = numbered[:failed]
-        number = next_number + failed
-        for entry in pending[failed:]:
-            candidate = _numbered(entry, number)
-            if await self._insert(candidate):
-                moved.append(candidate)
-                number += 1
-        return moved
+            return int(errors[0]["index"])
+        return len(chunk)
 
-    async def _insert(self, change: Change) -> bool:
-        """True when numbered now; False when this (session, revision) was already moved."""
-        try:
-            await self.changes.insert_one(change_to_doc(change))
-        except DuplicateKeyError:
-            # Which key: the number (by `_id`, the one filter FerretDB pushes down to SQLite) or the
-            # (sessionId, revision) of an entry already moved.
-            taken = await self.changes.find_one({"_id": change.sequence}, {"sessionId": 1, "revision": 1})
-            if taken is None:
-                return False
-            if (taken.get("sessionId"), taken.get("revision")) != (change.session_id, change.revision):
-                raise LostLease(f"sequence number {change.sequence} is taken") from None
+    async def _numbered_now(self, change: Change) -> bool:
+        """After its insert found a duplicate key: True when `change` is in `changes` under its number
+        (an insert retried), False when this (session, revision) was moved before; `LostLease` when
+        another event holds its number. By `_id`: the one filter FerretDB pushes down to SQLite."""
+        taken = await self.changes.find_one({"_id": change.sequence}, {"sessionId": 1, "revision": 1})
+        if taken is None:
+            return False
+        if (taken.get("sessionId"), taken.get("revision")) != (change.session_id, change.revision):
+            raise LostLease(f"sequence number {change.sequence} is taken")
         return True
+
+    async def _not_copied(self, pending: list[Change]) -> list[Change]:
+        """`pending` without the entries already in `changes` (one query; on FerretDB it decodes the
+        collection, cheaper than a failed insert and a read per re-copy)."""
+        sessions = sorted({entry.session_id for entry in pending})
+        if not sessions:
+            return pending
+        found = self.changes.find({"sessionId": {"$in": sessions}}, {"sessionId": 1, "revision": 1, "_id": 0})
+        copied = {(doc["sessionId"], doc["revision"]) async for doc in found}
+        return [entry for entry in pending if (entry.session_id, entry.revision) not in copied]
 
     async def last_number(self) -> int:
         """The highest number used: the newest event, or the committed mark if retention removed it.
