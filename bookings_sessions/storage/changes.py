@@ -19,6 +19,7 @@ a reader has seen can never be followed by a smaller one appearing (see §9 for 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -139,7 +140,13 @@ class ChangeLogStore:
     # --- moving: session change logs → changes ------------------------------------------------
 
     async def move(
-        self, next_number: int, *, limit: int, scan: bool = False, handoff: Handoff | None = None
+        self,
+        next_number: int,
+        *,
+        limit: int,
+        scan: bool = False,
+        handoff: Handoff | None = None,
+        keep_lease: Callable[[], Awaitable[None]] | None = None,
     ) -> list[Change]:
         """Numbers and copies the new entries of up to `limit` hinted sessions (every session: `scan`).
 
@@ -149,7 +156,9 @@ class ChangeLogStore:
         is skipped. Session documents are only read (storage/pending.py).
         `next_number` is the first number to give (the holder keeps count: `last_number() + 1` when it
         took the lease). `handoff`: this process's writers' hints (storage/pending.py), taken with the
-        stored ones. Returns the events newly numbered, in order.
+        stored ones. `keep_lease` runs before each insert and raises `LostLease` when the lease is no
+        longer held (a round, such as a first scan, that outlasted it). Returns the events newly
+        numbered, in order.
         """
         handed = {} if handoff is None else handoff.take(None if scan else limit)
         self.backlog = False
@@ -199,7 +208,13 @@ class ChangeLogStore:
                     pending += entries
                     assert entries[-1].revision is not None
                     revisions[doc["_id"]] = entries[-1].revision
-            moved = await self._insert_all(pending, next_number)
+            try:
+                moved = await self._insert_all(pending, next_number, keep_lease)
+            except LostLease:
+                # The next holder's first scan may have come before these writes: their hints go back.
+                for doc in docs:
+                    await self.pending.leave(doc["_id"])
+                raise
             # Committed as soon as the numbers exist, before the marks: a holder stopped while raising
             # them (cancelled, or dead) leaves its events readable, and a mark left behind costs the
             # next holder only a copy the unique (sessionId, revision) skips.
@@ -266,7 +281,9 @@ class ChangeLogStore:
         self._stored.clear()
         self._ahead.clear()
 
-    async def _insert_all(self, pending: list[Change], next_number: int) -> list[Change]:
+    async def _insert_all(
+        self, pending: list[Change], next_number: int, keep_lease: Callable[[], Awaitable[None]] | None
+    ) -> list[Change]:
         """Numbers `pending` from `next_number` and inserts them in order; an entry already in
         `changes` (a re-copy) is skipped and takes no number. Returns the events numbered.
 
@@ -278,6 +295,8 @@ class ChangeLogStore:
         number, rest = next_number, pending
         recopies_checked = False
         while rest:
+            if keep_lease is not None:
+                await keep_lease()
             chunk = [_numbered(entry, at) for at, entry in enumerate(rest[:INSERT_BATCH], start=number)]
             inserted = await self._insert_ordered(chunk)
             moved += chunk[:inserted]

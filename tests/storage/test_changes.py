@@ -524,3 +524,30 @@ async def test_a_holder_taking_over_from_a_dead_one_numbers_each_session_in_orde
     for event in events:
         by_session[event.session_id].append(event.revision)
     assert all(revisions == list(range(1, 8)) for revisions in by_session.values()), by_session
+
+
+async def test_a_round_that_outlasts_its_lease_numbers_nothing_once_another_holds_it(
+    store: SessionStore, log: ChangeLogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first scan of many sessions can take longer than the lease: two holders numbering at once
+    could number one session's events out of order, so the slow one checks its lease before inserting."""
+    clock = [utc_now()]
+    monkeypatch.setattr(sequencer_module, "utc_now", lambda: clock[0])
+    await create(store, "s1")
+    slow = Sequencer(log, CONFIG, owner="slow")
+    assert await slow.step()
+    await blind_update(store, "s1", "during the slow round")
+    took = log.pending.take
+
+    async def take_slowly(limit: int) -> list[dict[str, Any]]:
+        taken = await took(limit)
+        clock[0] += CONFIG.lease + timedelta(seconds=1)  # the lease ran out meanwhile…
+        assert await log.acquire("other", now=clock[0], lease=CONFIG.lease)  # …and another took it
+        return taken
+
+    monkeypatch.setattr(log.pending, "take", take_slowly)
+    with pytest.raises(LostLease):
+        await slow.step()
+
+    assert await log.changes.count_documents({}) == 1 and await log.committed() == 1
+    assert await log.pending.hints.count_documents({"_id": "s1"}) == 1  # left for the new holder
