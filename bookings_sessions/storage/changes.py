@@ -303,8 +303,9 @@ class ChangeLogStore:
             number, rest = number + inserted, rest[inserted:]
             if not rest or inserted == len(chunk):
                 continue
-            if await self._numbered_now(_numbered(rest[0], number)):
-                moved.append(_numbered(rest[0], number))
+            candidate = _numbered(rest[0], number)
+            if await self._numbered_now(candidate):
+                moved.append(candidate)
                 number += 1
             rest = rest[1:]
             if not recopies_checked:
