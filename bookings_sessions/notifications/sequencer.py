@@ -124,7 +124,11 @@ class Sequencer:
         now = utc_now()
         scan = self._scanned_at is None or now - self._scanned_at >= self.config.scan_every
         moved = await self.store.move(
-            self._next_number, limit=self.config.batch, scan=scan, handoff=self.handoff
+            self._next_number,
+            limit=self.config.batch,
+            scan=scan,
+            handoff=self.handoff,
+            keep_lease=self._keep_lease,
         )
         if scan:
             self._scanned_at = now
@@ -153,12 +157,9 @@ class Sequencer:
                 await self.store.pending.drain(self.handoff)
 
     async def _hold_lease(self) -> bool:
+        if self.held is not None and await self._renewed():
+            return True
         now = utc_now()
-        if self.held is not None and self._renew_at is not None and now < self._renew_at:
-            return True
-        if self.held is not None and await self.store.renew(self.held, now=now, lease=self.config.lease):
-            self._renew_at = now + self.config.lease / 3
-            return True
         self.held = await self.store.acquire(self.owner, now=now, lease=self.config.lease)
         if self.held is None:
             return False
@@ -172,6 +173,24 @@ class Sequencer:
         self._renew_at = now + self.config.lease / 3
         log.info("change sequencer %s holds the lease (generation %d)", self.owner, self.held.generation)
         return True
+
+    async def _renewed(self) -> bool:
+        """The held lease, renewed once a third of it has passed; False when another took it over."""
+        assert self.held is not None
+        now = utc_now()
+        if self._renew_at is not None and now < self._renew_at:
+            return True
+        if not await self.store.renew(self.held, now=now, lease=self.config.lease):
+            return False
+        self._renew_at = now + self.config.lease / 3
+        return True
+
+    async def _keep_lease(self) -> None:
+        """Before each insert of a round: a round that outlasted its lease (a first scan of many
+        sessions) numbers nothing once another sequencer has taken the lease, or two would number at
+        once and could number one session's events out of order."""
+        if self.held is None or not await self._renewed():
+            raise LostLease("another sequencer took the lease during this round")
 
     async def _prune_if_due(self) -> None:
         now = utc_now()

@@ -19,6 +19,7 @@ a reader has seen can never be followed by a smaller one appearing (see §9 for 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -46,6 +47,10 @@ MARKS_KEPT = 100_000
 # holds; the unique (sessionId, revision) skips them); so a round with nothing to move stores some. What
 # it saves: mark writes under load, each an update of its own (FerretDB 1.24 stalls on a bulk update).
 STORED_EVERY = ROOM // 2
+# FerretDB 1.24 runs an ordered `insert_many` in batches of this many documents and, after a duplicate
+# key in one batch, still inserts the next ones: a round's events past a re-copy would take numbers
+# ahead of the entries before them. So a round inserts at most this many at a time.
+INSERT_BATCH = 100
 
 
 class LostLease(RuntimeError):
@@ -136,7 +141,13 @@ class ChangeLogStore:
     # --- moving: session change logs → changes ------------------------------------------------
 
     async def move(
-        self, next_number: int, *, limit: int, scan: bool = False, handoff: Handoff | None = None
+        self,
+        next_number: int,
+        *,
+        limit: int,
+        scan: bool = False,
+        handoff: Handoff | None = None,
+        keep_lease: Callable[[], Awaitable[None]] | None = None,
     ) -> list[Change]:
         """Numbers and copies the new entries of up to `limit` hinted sessions (every session: `scan`).
 
@@ -146,7 +157,9 @@ class ChangeLogStore:
         is skipped. Session documents are only read (storage/pending.py).
         `next_number` is the first number to give (the holder keeps count: `last_number() + 1` when it
         took the lease). `handoff`: this process's writers' hints (storage/pending.py), taken with the
-        stored ones. Returns the events newly numbered, in order.
+        stored ones. `keep_lease` runs before each insert and raises `LostLease` when the lease is no
+        longer held (a round, such as a first scan, that outlasted it). Returns the events newly
+        numbered, in order.
         """
         handed = {} if handoff is None else handoff.take(None if scan else limit)
         self.backlog = False
@@ -163,6 +176,9 @@ class ChangeLogStore:
                     async for doc in self.pending.scan()
                     if CHANGE_LOG.behind(doc, self._marks.get(doc["_id"], 0))
                 ]
+                for doc in found:  # every stored mark was just read: a session without one has none
+                    self._marks.setdefault(doc["_id"], 0)
+                    self._stored.setdefault(doc["_id"], 0)
                 elsewhere = {doc["_id"] for doc in found}  # written by whichever process
             else:
                 found, elsewhere = await self._hinted(handed, limit)
@@ -193,7 +209,13 @@ class ChangeLogStore:
                     pending += entries
                     assert entries[-1].revision is not None
                     revisions[doc["_id"]] = entries[-1].revision
-            moved = await self._insert_all(pending, next_number)
+            try:
+                moved = await self._insert_all(pending, next_number, keep_lease)
+            except LostLease:
+                # The next holder's first scan may have come before these writes: their hints go back.
+                for doc in docs:
+                    await self.pending.leave(doc["_id"])
+                raise
             # Committed as soon as the numbers exist, before the marks: a holder stopped while raising
             # them (cancelled, or dead) leaves its events readable, and a mark left behind costs the
             # next holder only a copy the unique (sessionId, revision) skips.
@@ -260,43 +282,71 @@ class ChangeLogStore:
         self._stored.clear()
         self._ahead.clear()
 
-    async def _insert_all(self, pending: list[Change], next_number: int) -> list[Change]:
-        """Numbers `pending` from `next_number` and inserts them in order, in one round trip; an entry
-        already in `changes` (a re-copy) is skipped and takes no number. Returns the events numbered."""
-        numbered = [_numbered(entry, number) for number, entry in enumerate(pending, start=next_number)]
-        if not numbered:
-            return []
+    async def _insert_all(
+        self, pending: list[Change], next_number: int, keep_lease: Callable[[], Awaitable[None]] | None
+    ) -> list[Change]:
+        """Numbers `pending` from `next_number` and inserts them in order; an entry already in
+        `changes` (a re-copy) is skipped and takes no number. Returns the events numbered.
+
+        Each session's entries are numbered in revision order: the inserts are ordered, in chunks of
+        `INSERT_BATCH`, and stop at a duplicate, so what is in `changes` after any failure is a prefix
+        of `pending` (without its re-copies) — never a later revision without an earlier one.
+        """
+        moved: list[Change] = []
+        number, rest = next_number, pending
+        recopies_checked = False
+        while rest:
+            if keep_lease is not None:
+                await keep_lease()
+            chunk = [_numbered(entry, at) for at, entry in enumerate(rest[:INSERT_BATCH], start=number)]
+            inserted = await self._insert_ordered(chunk)
+            moved += chunk[:inserted]
+            number, rest = number + inserted, rest[inserted:]
+            if not rest or inserted == len(chunk):
+                continue
+            candidate = _numbered(rest[0], number)
+            if await self._numbered_now(candidate):
+                moved.append(candidate)
+                number += 1
+            rest = rest[1:]
+            if not recopies_checked:
+                # Marks behind (a holder that died before storing them): usually more re-copies follow,
+                # each a failed insert; one read of what is in `changes` drops them all.
+                recopies_checked = True
+                rest = await self._not_copied(rest)
+        return moved
+
+    async def _insert_ordered(self, chunk: list[Change]) -> int:
+        """Inserts `chunk` in order, one round trip; how many went in before a duplicate key."""
         try:
-            await self.changes.insert_many([change_to_doc(change) for change in numbered], ordered=True)
-            return numbered
+            await self.changes.insert_many([change_to_doc(change) for change in chunk], ordered=True)
         except BulkWriteError as error:
             errors = error.details.get("writeErrors") or [{}]
             if errors[0].get("code") != DUPLICATE_KEY:
                 raise
-            failed = int(errors[0]["index"])
-        # The ones before the duplicate are in; the rest one at a time, so a skip takes no number.
-        moved = numbered[:failed]
-        number = next_number + failed
-        for entry in pending[failed:]:
-            candidate = _numbered(entry, number)
-            if await self._insert(candidate):
-                moved.append(candidate)
-                number += 1
-        return moved
+            return int(errors[0]["index"])
+        return len(chunk)
 
-    async def _insert(self, change: Change) -> bool:
-        """True when numbered now; False when this (session, revision) was already moved."""
-        try:
-            await self.changes.insert_one(change_to_doc(change))
-        except DuplicateKeyError:
-            # Which key: the number (by `_id`, the one filter FerretDB pushes down to SQLite) or the
-            # (sessionId, revision) of an entry already moved.
-            taken = await self.changes.find_one({"_id": change.sequence}, {"sessionId": 1, "revision": 1})
-            if taken is None:
-                return False
-            if (taken.get("sessionId"), taken.get("revision")) != (change.session_id, change.revision):
-                raise LostLease(f"sequence number {change.sequence} is taken") from None
+    async def _numbered_now(self, change: Change) -> bool:
+        """After its insert found a duplicate key: True when `change` is in `changes` under its number
+        (an insert retried), False when this (session, revision) was moved before; `LostLease` when
+        another event holds its number. By `_id`: the one filter FerretDB pushes down to SQLite."""
+        taken = await self.changes.find_one({"_id": change.sequence}, {"sessionId": 1, "revision": 1})
+        if taken is None:
+            return False
+        if (taken.get("sessionId"), taken.get("revision")) != (change.session_id, change.revision):
+            raise LostLease(f"sequence number {change.sequence} is taken")
         return True
+
+    async def _not_copied(self, pending: list[Change]) -> list[Change]:
+        """`pending` without the entries already in `changes` (one query; on FerretDB it decodes the
+        collection, cheaper than a failed insert and a read per re-copy)."""
+        sessions = sorted({entry.session_id for entry in pending})
+        if not sessions:
+            return pending
+        found = self.changes.find({"sessionId": {"$in": sessions}}, {"sessionId": 1, "revision": 1, "_id": 0})
+        copied = {(doc["sessionId"], doc["revision"]) async for doc in found}
+        return [entry for entry in pending if (entry.session_id, entry.revision) not in copied]
 
     async def last_number(self) -> int:
         """The highest number used: the newest event, or the committed mark if retention removed it.

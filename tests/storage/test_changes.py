@@ -485,3 +485,69 @@ async def test_retention_prunes_at_most_hourly(
     monkeypatch.setattr(sequencer_module, "utc_now", lambda: started + timedelta(minutes=61))
     await sequencer.step()
     assert await log.changes.count_documents({}) == 0
+
+
+async def test_a_holder_taking_over_from_a_dead_one_numbers_each_session_in_order_once(
+    store: SessionStore, log: ChangeLogStore
+) -> None:
+    """The dead holder's marks were never stored, so the new one's first round copies again what it
+    numbered, ahead of what it did not: more than FerretDB 1.24 inserts in one batch (it goes on with
+    the next batch of an ordered insert after a duplicate in the first)."""
+    sessions = [f"s{number:02}" for number in range(30)]
+    for session_id in sessions:
+        await create(store, session_id)
+    dead = Sequencer(log, CONFIG, owner="dead")
+    for number in range(2):
+        for session_id in sessions:
+            await blind_update(store, session_id, f"numbered {number}")
+        assert await dead.step()
+    assert await log.pending.all_marks() == {}  # fewer than STORED_EVERY revisions ahead: not stored
+    for number in range(3):
+        for session_id in sessions:
+            await blind_update(store, session_id, f"pending {number}")
+    assert dead.held is not None
+    await log.release(dead.held, now=utc_now())  # as its lease runs out
+
+    heir = Sequencer(ChangeLogStore(store.db), CONFIG, owner="heir")
+    while await heir.step():
+        pass
+    for session_id in sessions:
+        await blind_update(store, session_id, "after")
+    while await heir.step():
+        pass
+
+    assert heir.held is not None and heir.held.generation == dead.held.generation + 1  # never lost
+    events, _, committed = await log.page(after=None, first=1000)
+    assert [event.sequence for event in events] == list(range(1, len(sessions) * 7 + 1))
+    assert committed == len(events)
+    by_session: dict[str, list[int | None]] = {session_id: [] for session_id in sessions}
+    for event in events:
+        by_session[event.session_id].append(event.revision)
+    assert all(revisions == list(range(1, 8)) for revisions in by_session.values()), by_session
+
+
+async def test_a_round_that_outlasts_its_lease_numbers_nothing_once_another_holds_it(
+    store: SessionStore, log: ChangeLogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first scan of many sessions can take longer than the lease: two holders numbering at once
+    could number one session's events out of order, so the slow one checks its lease before inserting."""
+    clock = [utc_now()]
+    monkeypatch.setattr(sequencer_module, "utc_now", lambda: clock[0])
+    await create(store, "s1")
+    slow = Sequencer(log, CONFIG, owner="slow")
+    assert await slow.step()
+    await blind_update(store, "s1", "during the slow round")
+    took = log.pending.take
+
+    async def take_slowly(limit: int) -> list[dict[str, Any]]:
+        taken = await took(limit)
+        clock[0] += CONFIG.lease + timedelta(seconds=1)  # the lease ran out meanwhile…
+        assert await log.acquire("other", now=clock[0], lease=CONFIG.lease)  # …and another took it
+        return taken
+
+    monkeypatch.setattr(log.pending, "take", take_slowly)
+    with pytest.raises(LostLease):
+        await slow.step()
+
+    assert await log.changes.count_documents({}) == 1 and await log.committed() == 1
+    assert await log.pending.hints.count_documents({"_id": "s1"}) == 1  # left for the new holder
