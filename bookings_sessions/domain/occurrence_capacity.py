@@ -20,8 +20,10 @@ from .series import InstanceOverride, Series, instance_session
 
 # How many overflowing occurrences an error's message names (the error's list names every one).
 NAMED_IN_MESSAGE = 5
+# Which of an occurrence's own fields decide its seats.
+_OWN_SEAT_FIELDS = frozenset({"capacity", "participants", "status"})
 # Which series fields decide what an occurrence shows for its seats (or whether it is one at all).
-_SEAT_FIELDS = ("capacity", "participants", "status", "recurrence", "start")
+_SEAT_FIELDS = (*sorted(_OWN_SEAT_FIELDS), "recurrence", "start")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,12 @@ def seats_may_change(before: Series, after: Series) -> bool:
     """Whether the write changes what an occurrence with an exception may show for its seats."""
     old, new = before.current, after.current
     return any(getattr(old, name) != getattr(new, name) for name in _SEAT_FIELDS)
+
+
+def books_seats(given: Iterable[str]) -> bool:
+    """Whether an occurrence's write giving these fields may change its seats (its series' capacity
+    check must then see it: docs/design.md §4, "Capacity spans two documents")."""
+    return not _OWN_SEAT_FIELDS.isdisjoint(given)
 
 
 def _already_over(before: Session | None, after: Session) -> bool:

@@ -1,7 +1,7 @@
 """Refusing double bookings on writes: the busy-time check and the write, with no other such write between.
 
 `refusing` wraps a write. With `REFUSE` it holds the leases of every schedule the written session blocks
-(storage/schedule_leases.py), reads their busy time as `availability` does, and raises SCHEDULE_CONFLICT
+(storage/leases.py), reads their busy time as `availability` does, and raises SCHEDULE_CONFLICT
 before the write when the session (or an occurrence of the series) would overlap it. Two refusing writes
 blocking a common schedule therefore run one after the other, in any process: the later one sees the
 earlier one's session. Writes with `ALLOW` take no lease.
@@ -19,7 +19,7 @@ from ..domain.conflicts import ConflictPolicy, ScheduleConflict, checked_span, c
 from ..domain.listing import Window
 from ..domain.model import Session
 from ..domain.series import Series
-from ..storage.schedule_leases import ScheduleLeases
+from ..storage.leases import SCHEDULES, Leases
 from .availability import blocking_sessions
 from .listing import expanded
 from .services import AppServices
@@ -57,7 +57,7 @@ async def refusing(
         return
     schedules = sorted({item.schedule_id for item in wanted})
     reach = Window(start=min(item.start for item in wanted), end=max(item.end for item in wanted))
-    async with ScheduleLeases(services.store.db).held(schedules):
+    async with Leases(services.store.db, SCHEDULES).held(schedules):
         existing = await blocking_sessions(services, schedules, reach)
         found = conflicts_of(sessions, existing, written_id)
         if found:

@@ -2,7 +2,9 @@
 
 Every write is a compare-and-swap on `revision`: read, plan against what was read, write only if no one
 wrote in between, else re-read and re-plan (bounded). A per-process lock per id keeps concurrent requests
-in this process from spinning against each other; the CAS covers other processes.
+in this process from spinning against each other; the CAS covers other processes. Writes that may change
+an occurrence's seats also hold its series' lease (service/seat_leases.py): the capacity rule spans two
+documents, which no one CAS covers.
 
 Input errors name their field under the use case's own input (`session_info.end`); the API maps those
 names to its arguments.
@@ -11,9 +13,11 @@ names to its arguments.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -24,7 +28,7 @@ from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.idempotency import KeyRecord, checked_key, fingerprint, key_id
 from ..domain.model import Session
 from ..domain.notifications import outbox_entries
-from ..domain.occurrence_capacity import check_occurrences, seats_may_change
+from ..domain.occurrence_capacity import books_seats, check_occurrences, seats_may_change
 from ..domain.patch import apply_changes, blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
 from ..domain.series import InstanceOverride, Series, instance_session, restamped
@@ -36,6 +40,7 @@ from . import conflicts, splits
 from .change_events import change_of, changed_fields, creation_of
 from .lookups import not_found, series_of
 from .revisions import check_revision
+from .seat_leases import seats_held
 from .services import AppServices
 
 # A write step: given the time, read + plan + write; returns the new session, or None if it lost a race.
@@ -165,12 +170,15 @@ async def create_session(
         return await load_session(services, holder.session_id)
 
 
-async def _with_retries(session_id: str, step: WriteStep) -> Session:
-    """The write under its lock. An instance's exception is written under its series' lock: the two
-    documents together decide an occurrence's seats, so a series write and an exception's write never
-    plan against each other's old state in this process (the capacity rule, docs/design.md §4)."""
+async def _with_retries(
+    session_id: str, step: WriteStep, held: AbstractAsyncContextManager[None] | None = None
+) -> Session:
+    """The write under its lock, then `held` (a lease). An instance's exception is written under its
+    series' lock: the two documents together decide an occurrence's seats, so a series write and an
+    exception's write never plan against each other's old state in this process; the series' lease does
+    the same across processes (the capacity rule, docs/design.md §4)."""
     parsed = parse_instance_id(session_id)
-    async with session_lock(session_id if parsed is None else parsed[0]):
+    async with session_lock(session_id if parsed is None else parsed[0]), held or contextlib.nullcontext():
         for attempt in range(MAX_WRITE_ATTEMPTS):
             result = await step(utc_now())
             if result is not None:
@@ -249,10 +257,6 @@ async def _apply(
             check_revision(before, expected_revision)
             with fields_of("session_info"):
                 planned = plan_series_update(stored, patch, business_zone=zone, now=now, through=through)
-            if planned is not None and seats_may_change(stored, planned):
-                overrides = await store.series_overrides(session_id)
-                with fields_of("session_info"):
-                    check_occurrences(stored, planned, overrides, patch.given)
             # Without a plan the series is only re-stamped (to carry a notification): no field changes.
             next_state = planned or stored.model_copy(
                 update={"revision": stored.revision + 1, "updated_date": now}
@@ -263,10 +267,17 @@ async def _apply(
             if planned is None and not outbox:
                 return before
             change = change_of(before, changed, revision=next_state.revision, now=now, after=after)
-            async with conflicts.refusing(services, policy, session_id, next_state, now, changed):
-                written = await store.replace_series(
-                    next_state, stored.revision, change=change, outbox=outbox
-                )
+            # The occurrences' check and the write under the series' lease: no booking lands in between.
+            seats = planned is not None and seats_may_change(stored, planned)
+            async with seats_held(services, session_id, seats):
+                if planned is not None and seats:
+                    overrides = await store.series_overrides(session_id)
+                    with fields_of("session_info"):
+                        check_occurrences(stored, planned, overrides, patch.given)
+                async with conflicts.refusing(services, policy, session_id, next_state, now, changed):
+                    written = await store.replace_series(
+                        next_state, stored.revision, change=change, outbox=outbox
+                    )
             return after if written else None
         check_revision(stored, expected_revision)
         with fields_of("session_info"):
@@ -326,7 +337,12 @@ async def _apply(
             )
         return saved_instance if saved else None
 
-    return await _with_retries(session_id, single_or_series if parsed is None else instance)
+    if parsed is None:
+        return await _with_retries(session_id, single_or_series)
+    # A booking reads its series and writes its exception under the series' lease (service/seat_leases.py).
+    return await _with_retries(
+        session_id, instance, seats_held(services, parsed[0], books_seats(patch.given))
+    )
 
 
 async def _scoped(

@@ -38,6 +38,7 @@ from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from .change_events import change_of, changed_fields, creation_of
 from .lookups import not_found, series_of
 from .revisions import check_revision
+from .seat_leases import seats_held
 from .services import AppServices
 
 # An uncommitted split older than this is rolled back by the sweep (younger ones may be in flight).
@@ -126,7 +127,8 @@ async def split_series(
     """The change applied from this occurrence on, as a new series; the original ends before it.
     WholeSeries when nothing would be left before it: the caller updates the whole series instead."""
     store = services.store
-    async with session_lock(series_id):
+    # It moves the exceptions it takes (their seats): no booking of one may land in between, in any process.
+    async with session_lock(series_id), seats_held(services, series_id, True):
         for _ in range(MAX_WRITE_ATTEMPTS):
             now = utc_now()
             series = await series_of(services, series_id, instance_id)

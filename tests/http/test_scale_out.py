@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,18 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from bookings_sessions.domain.recurrence import instance_id
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-from tests.support.graphql import CREATE, UPDATE, changes_query, single_session_info
+from tests.support.graphql import (
+    CREATE,
+    INSTANCE_DAY,
+    UPDATE,
+    changes_query,
+    session_query,
+    single_session_info,
+    update_mutation,
+    weekly_series_info,
+)
 from tests.support.live_server import LiveServer, running_server
 from tests.support.tokens import Tokens
 from tests.support.websocket import open_connection, receive, subscribe_and_wait_until_live
@@ -146,3 +157,98 @@ async def test_concurrent_writers_on_both_processes_reach_a_consumer_exactly_onc
     for session_id, revision in consumer_seen:
         by_session[session_id].append(revision)
     assert all(revisions == sorted(revisions) for revisions in by_session.values()), by_session
+
+
+CAPACITY_PAIRS = 20
+CAPACITY_FIELDS = "_id remainingCapacity"
+
+
+async def answer(
+    client: httpx.AsyncClient,
+    server: LiveServer,
+    session_id: str,
+    info: dict[str, Any],
+    scope: str | None = None,
+) -> Any:
+    """The whole body of an update through `server` (errors included)."""
+    variables = {"id": session_id, "info": info, "options": {"scope": scope} if scope else None}
+    response = await client.post(
+        server.graphql_url,
+        json={"query": update_mutation(CAPACITY_FIELDS), "variables": variables},
+        headers={"Authorization": f"Bearer {server.tokens.admin}"},
+    )
+    return response.json()
+
+
+async def test_a_capacity_cut_on_one_process_racing_a_booking_on_the_other_never_overbooks(
+    two_servers: list[LiveServer],
+) -> None:
+    """Issue 26, 4 across processes: the cut writes the series, the booking the occurrence's exception;
+    whichever lands second must see the first and be refused, whichever process took it."""
+    a, b = two_servers
+    async with httpx.AsyncClient(timeout=60) as client:
+        created = await asyncio.gather(
+            *(
+                post(client, a, CREATE, {"info": weekly_series_info(capacity=10, scheduleId=f"seats-{n}")})
+                for n in range(CAPACITY_PAIRS)
+            )
+        )
+        series_ids = [body["createSession"]["_id"] for body in created]
+        occurrences = [instance_id(series_id, INSTANCE_DAY) for series_id in series_ids]
+        booking = {"participants": [{"name": "a party", "partySize": 8}]}
+        answers = await asyncio.gather(
+            *(
+                pair
+                for series_id, occurrence in zip(series_ids, occurrences, strict=True)
+                for pair in (
+                    answer(client, a, series_id, {"capacity": 2}),
+                    answer(client, b, occurrence, booking),
+                )
+            )
+        )
+        shown = await asyncio.gather(
+            *(post(client, b, session_query(CAPACITY_FIELDS), {"id": o}) for o in occurrences)
+        )
+    remaining = [found["session"]["remainingCapacity"] for found in shown]
+    assert min(remaining) >= 0, remaining
+    refusals = [
+        [body["errors"][0]["extensions"]["code"] for body in (cut, booked) if body.get("errors")]
+        for cut, booked in zip(answers[::2], answers[1::2], strict=True)
+    ]
+    assert refusals == [["BAD_USER_INPUT"]] * CAPACITY_PAIRS, refusals
+
+
+async def test_a_split_on_one_process_racing_a_booking_on_the_other_neither_overbooks_nor_drops_it(
+    two_servers: list[LiveServer],
+) -> None:
+    """A split moves the exceptions it takes to its new series: a booking landing in between would be
+    left behind on the old series (acknowledged, then gone) or overbook the new one's capacity."""
+    a, b = two_servers
+    later = INSTANCE_DAY + timedelta(days=7)
+    async with httpx.AsyncClient(timeout=60) as client:
+        created = await asyncio.gather(
+            *(
+                post(client, a, CREATE, {"info": weekly_series_info(capacity=10, scheduleId=f"split-{n}")})
+                for n in range(CAPACITY_PAIRS)
+            )
+        )
+        series_ids = [body["createSession"]["_id"] for body in created]
+        booking = {"participants": [{"name": "a party", "partySize": 8}]}
+        split = {"capacity": 2}
+        answers = await asyncio.gather(
+            *(
+                pair
+                for series_id in series_ids
+                for pair in (
+                    answer(client, a, instance_id(series_id, INSTANCE_DAY), split, "THIS_AND_FOLLOWING"),
+                    answer(client, b, instance_id(series_id, later), booking),
+                )
+            )
+        )
+    outcomes = [
+        [body["errors"][0]["extensions"]["code"] if body.get("errors") else "OK" for body in pair]
+        for pair in zip(answers[::2], answers[1::2], strict=True)
+    ]
+    # The booking first: the split takes it and is refused. The split first: the booked date is no
+    # longer the old series' occurrence.
+    assert all(found in (["BAD_USER_INPUT", "OK"], ["OK", "NOT_FOUND"]) for found in outcomes), outcomes

@@ -1,4 +1,4 @@
-"""Schedule leases serialise writers across processes: only the insert of a unique `_id` decides."""
+"""Leases serialise writers across processes: only the insert of a unique `_id` decides."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import asyncio
 from datetime import timedelta
 
 from bookings_sessions.storage.clock import utc_now
-from bookings_sessions.storage.schedule_leases import ScheduleLeases
+from bookings_sessions.storage.leases import SCHEDULES, SERIES, Leases
 from bookings_sessions.storage.store import SessionStore
 
 
 async def test_lease_holders_never_overlap_without_the_process_lock(store: SessionStore) -> None:
     # `lease` alone is what another process meets: no asyncio lock of this process in between.
-    leases = ScheduleLeases(store.db)
+    leases = Leases(store.db, SCHEDULES)
     inside = 0
     most = 0
     entered = 0
@@ -32,7 +32,7 @@ async def test_lease_holders_never_overlap_without_the_process_lock(store: Sessi
 
 
 async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(store: SessionStore) -> None:
-    leases = ScheduleLeases(store.db)
+    leases = Leases(store.db, SCHEDULES)
     await leases.leases.insert_one(
         {"_id": "room-1", "owner": "dead", "until": utc_now() - timedelta(seconds=1)}
     )
@@ -48,3 +48,13 @@ async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(store: Sessi
     await leases.leases.delete_one({"_id": "room-2", "owner": "alive"})
     await asyncio.wait_for(waiting, 5)
     assert (await leases.leases.find_one({"_id": "room-2"}) or {}).get("owner") == "me"
+
+
+async def test_a_schedule_and_a_series_with_one_id_hold_separate_leases(store: SessionStore) -> None:
+    async with (
+        Leases(store.db, SCHEDULES).held(["shared-id"]),
+        asyncio.timeout(2),
+        Leases(store.db, SERIES).held(["shared-id"]),
+    ):
+        assert await store.db[SERIES.collection].count_documents({"_id": "shared-id"}) == 1
+    assert await store.db[SCHEDULES.collection].count_documents({}) == 0

@@ -1,0 +1,21 @@
+"""The series' lease around writes that may change its occurrences' seats, in every process.
+
+An occurrence's seats come from two documents, its series' and its exception's, so a series' capacity cut
+and an occurrence's booking pass different revision guards. Both hold the series' lease (storage/leases.py)
+around their read, check and write: whichever comes second, in any process, reads what the first wrote and
+is refused if it would overbook (docs/design.md §4, "Capacity spans two documents"). Writes that change no
+seats take no lease.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+
+from ..storage.leases import SERIES, Leases
+from .services import AppServices
+
+
+def seats_held(services: AppServices, series_id: str, seats: bool) -> AbstractAsyncContextManager[None]:
+    """The series' lease if `seats` (the write may change them), else nothing to hold. Taken under the
+    series' in-process lock (storage/write_lock.py), and before any schedule's lease."""
+    return Leases(services.store.db, SERIES).held([series_id] if seats else [])
