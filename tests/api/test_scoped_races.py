@@ -6,13 +6,15 @@ its answer was lost answers what the first did."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bookings_sessions.domain.recurrence import instance_id
 from tests.support.api import Api
-from tests.support.graphql import DELETE, UPDATE
+from tests.support.graphql import DELETE, SERIES_ZONE, UPDATE
 from tests.support.scopes import LIST_EXPANDED, MARCH_5, TUESDAY, day_of, local
 
 WINDOW = {"from": "2029-12-01T00:00:00Z", "to": "2030-06-01T00:00:00Z"}
@@ -172,6 +174,7 @@ async def test_another_editors_split_after_a_split_is_not_taken_for_a_retry(api:
     stale = (await send(api, UPDATE, split(march, "a", 1, minute=45), "editor-b"))["errors"][0]
     assert stale["extensions"]["code"] == "CONFLICT"
     assert stale["extensions"]["currentRevision"] > 1
+    assert stale["extensions"]["movedTo"] == first["_id"]  # where to re-read it
     assert (await occurrence_now(api, schedule))["tags"] == ["a"]
     later = (await send(api, UPDATE, split(march, "b", None, minute=45), "editor-b"))["data"]
     assert later["updateSession"]["tags"] == ["b"]
@@ -190,3 +193,29 @@ async def test_a_retried_end_answers_what_the_first_did(api: Api) -> None:
         assert "errors" not in again, again
         assert again["data"]["deleteSession"] == first
         assert first["_id"] == series["_id"] and "UNTIL=" in first["recurrence"]
+        # Another editor's end of the same occurrence is stale (nothing to move to), not a retry.
+        other = (await send(api, DELETE, request, "editor-b"))["errors"][0]
+        assert other["extensions"]["code"] == ("NOT_FOUND" if expected is None else "CONFLICT")
+        assert "movedTo" not in other["extensions"]
+
+
+async def test_a_retried_split_of_a_started_occurrence_answers_what_the_first_did(api: Api) -> None:
+    """Named a past occurrence, the split happened at the first that had not started: the retry
+    still finds it, though the named occurrence stayed in the original (whose revision moved)."""
+    today = datetime.now(ZoneInfo(SERIES_ZONE)).date()
+    for expected in (1, None):
+        series = await api.create_series(
+            rule="FREQ=DAILY", first=today - timedelta(weeks=1), hours=(0, 1), scheduleId=f"daily-{expected}"
+        )
+        past = instance_id(series["_id"], today - timedelta(days=3))
+        request = {
+            "id": past,
+            "info": {"tags": ["later"]},
+            "options": options("THIS_AND_FOLLOWING", expected),
+        }
+        first = await send(api, UPDATE, request, "editor-a")
+        assert "errors" not in first, first
+        assert first["data"]["updateSession"]["recurringSessionId"] != series["_id"]
+        again = await send(api, UPDATE, request, "editor-a")
+        assert "errors" not in again, again
+        assert again["data"]["updateSession"] == first["data"]["updateSession"]
