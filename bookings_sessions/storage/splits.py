@@ -1,6 +1,6 @@
 """The writes of a series split, made crash-safe without transactions (docs/design.md §2).
 
-1. `put_pending`: the new series (id derived from the original's id and the split date) is written
+1. `put_pending`: the new series (id derived from the original's id and the request) is written
    with `pending: {origin, outbox}` and its CREATED change event, and the moved exceptions under its
    id. Readers and the change-log sequencer skip a pending series until its split is committed
    (`committed_docs`), so nothing is visible yet; writing again replaces the same docs.
