@@ -112,6 +112,19 @@ def end_before(series: Series, day: date, now: datetime) -> Series:
     return prune(ended)
 
 
+def ended_before(series: Series, day: date) -> bool:
+    """Whether `day` is no occurrence only because the series now ends before it: one of its last
+    rule's without the bound that `end_before` gives it (a split or an end of the series)."""
+    if find_occurrence(series, day) is not None:
+        return False
+    last = series.history[-1]
+    unbounded = last.snapshot.model_copy(
+        update={"recurrence": last.snapshot.rule.bounded_by(None).to_rrule()}
+    )
+    history = (*series.history[:-1], last.model_copy(update={"snapshot": unbounded}))
+    return find_occurrence(series.model_copy(update={"history": history}), day) is not None
+
+
 def tail_from(series: Series, day: date, new_id: str, now: datetime) -> Series:
     """A new series of the occurrences on local dates from `day` (an occurrence) on, unchanged."""
     found = find_occurrence(series, day)

@@ -30,6 +30,7 @@ from ..domain.series import Series, find_occurrence, instance_session
 from ..domain.series_split import (
     SplitPlan,
     end_before,
+    ended_before,
     first_date,
     has_occurrence_before,
     plan_split,
@@ -138,6 +139,10 @@ async def _elsewhere(
     `expectedRevision` that is a stale edit: CONFLICT with the revision the instance would show now
     (above the one read) and, if split off, its id now. Without one the request follows it there."""
     moved = await _moved_to(services, series.id, occurrence_date)
+    if moved is None and not (
+        ended_before(series, occurrence_date) and any(await splits.recorded(services.store, series.id))
+    ):
+        raise not_found(instance_id)  # never an occurrence: no edit to be stale
     if expected is not None:
         what = "was split off into another series" if moved else "was ended (the series stops before it)"
         raise Conflict(

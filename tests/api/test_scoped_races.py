@@ -219,3 +219,16 @@ async def test_a_retried_split_of_a_started_occurrence_answers_what_the_first_di
         again = await send(api, UPDATE, request, "editor-a")
         assert "errors" not in again, again
         assert again["data"]["updateSession"] == first["data"]["updateSession"]
+
+
+async def test_a_date_that_never_was_an_occurrence_stays_not_found(api: Api) -> None:
+    """Only an occurrence another edit took out of its series is a stale edit; a made-up id is not."""
+    series = await tuesday_class(api)
+    wednesday = instance_id(series["_id"], MARCH_5 + timedelta(days=8))
+    march = instance_id(series["_id"], MARCH_5)
+    await send(api, UPDATE, split(march, "a", 1), "editor-a")
+    following = options("THIS_AND_FOLLOWING", 1)
+    update = {"id": wednesday, "info": {"tags": ["b"]}, "options": following}
+    for query, variables in ((UPDATE, update), (DELETE, {"id": wednesday, "options": following})):
+        error = (await send(api, query, variables, "editor-b"))["errors"][0]
+        assert error["extensions"]["code"] == "NOT_FOUND", error
