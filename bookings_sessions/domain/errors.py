@@ -50,14 +50,18 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     """A compare-and-swap lost too many times in a row, or the client edited a stale revision.
 
-    `current_revision`, when known, is the revision the client should re-read and compare against.
+    `current_revision`, when known, is the revision the client should re-read and compare against;
+    `moved_to`, the id an occurrence has now, when another write split it off into a new series.
     """
 
     code = "CONFLICT"
 
-    def __init__(self, message: str, *, current_revision: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, current_revision: int | None = None, moved_to: str | None = None
+    ) -> None:
         super().__init__(message)
         self.current_revision = current_revision
+        self.moved_to = moved_to
 
 
 class Unavailable(DomainError):

@@ -2,7 +2,7 @@
 
 Pure planning (docs/design.md §2, "Splitting"): the original series keeps the dates before the split
 date (its governing rule gets an UNTIL just before that date's local midnight); a new series, with an
-id derived from (original id, split date), takes the dates from it on — history entries, and the
+id derived from (original id, request), takes the dates from it on — history entries, and the
 stored exceptions moved under the new id with their overrides — and then gets the change applied as a
 series update would. Past occurrences never change: the split date is never before the first
 occurrence that has not started yet.
@@ -14,7 +14,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from .commands import SessionPatch
+from .commands import NotificationRequest, SessionPatch
+from .idempotency import fingerprint
 from .occurrence_capacity import check_occurrences
 from .recurrence import local_last
 from .series import (
@@ -31,13 +32,43 @@ from .series import (
 from .series_patch import first_unstarted_date, plan_series_update, prune
 from .timezones import DATE_SLACK, to_utc
 
-# Split ids are uuid5 in a namespace of their own: the same (series, date) always gives the same id,
-# so a retried or resumed split writes the same documents again instead of new ones.
+# Split ids are uuid5 in a namespace of their own, of the series and the request: the same request
+# always gives the same id, so a retried or resumed split writes (and finds) the same documents again
+# instead of new ones, and another request never does, so it is never taken for a retry of this one.
 _SPLIT_NAMESPACE = uuid.UUID("6f1d7a52-38c4-4c55-9a52-1f2f0c0f5b11")
 
 
-def split_id(series_id: str, split_date: date) -> str:
-    return uuid.uuid5(_SPLIT_NAMESPACE, f"{series_id}|{split_date.isoformat()}").hex
+def scoped_request(
+    caller: str | None,
+    instance_id: str,
+    kind: str,
+    patch: SessionPatch,
+    notification: NotificationRequest | None,
+    expected_revision: int | None,
+) -> str:
+    """What makes a THIS_AND_FOLLOWING request the same request again (a retry): the same caller
+    sending the same change (or delete) of the same occurrence, with the same notification and the
+    same expected revision. Two editors never send the same request: their callers differ."""
+    return fingerprint(
+        {
+            "caller": caller or "",
+            "instance": instance_id,
+            "kind": kind,
+            "patch": patch.model_dump(mode="json", exclude_unset=True),
+            "notification": None if notification is None else notification.model_dump(mode="json"),
+            "expected": expected_revision,
+        }
+    )
+
+
+def split_id(series_id: str, request: str) -> str:
+    """The new series a request's split makes (or, for an end, the mark its write leaves)."""
+    return uuid.uuid5(_SPLIT_NAMESPACE, f"{series_id}|{request}").hex
+
+
+def first_date(series: Series) -> date | None:
+    first = next(nominal_occurrences(series, FAR_PAST, FAR_FUTURE), None)
+    return None if first is None else first[1].date()
 
 
 def split_date(series: Series, occurrence_date: date, now: datetime) -> date | None:
@@ -55,8 +86,8 @@ def split_date(series: Series, occurrence_date: date, now: datetime) -> date | N
 
 
 def has_occurrence_before(series: Series, day: date) -> bool:
-    first = next(nominal_occurrences(series, FAR_PAST, FAR_FUTURE), None)
-    return first is not None and first[1].date() < day
+    first = first_date(series)
+    return first is not None and first < day
 
 
 def end_before(series: Series, day: date, now: datetime) -> Series:
@@ -79,6 +110,19 @@ def end_before(series: Series, day: date, now: datetime) -> Series:
         update={"history": tuple(kept), "revision": series.revision + 1, "updated_date": now}
     )
     return prune(ended)
+
+
+def ended_before(series: Series, day: date) -> bool:
+    """Whether `day` is no occurrence only because the series now ends before it: one of its last
+    rule's without the bound that `end_before` gives it (a split or an end of the series)."""
+    if find_occurrence(series, day) is not None:
+        return False
+    last = series.history[-1]
+    unbounded = last.snapshot.model_copy(
+        update={"recurrence": last.snapshot.rule.bounded_by(None).to_rrule()}
+    )
+    history = (*series.history[:-1], last.model_copy(update={"snapshot": unbounded}))
+    return find_occurrence(series.model_copy(update={"history": history}), day) is not None
 
 
 def tail_from(series: Series, day: date, new_id: str, now: datetime) -> Series:
@@ -136,12 +180,13 @@ def plan_split(
     overrides: list[InstanceOverride],
     patch: SessionPatch,
     *,
+    request: str,
     business_zone: str,
     now: datetime,
 ) -> SplitPlan | None:
-    """The split at `day` (from `split_date`) for an update with scope THIS_AND_FOLLOWING; None when
-    the change changes nothing."""
-    new_id = split_id(series.id, day)
+    """The split at `day` (from `split_date`) for an update with scope THIS_AND_FOLLOWING (`request`,
+    from `scoped_request`); None when the change changes nothing."""
+    new_id = split_id(series.id, request)
     tail = tail_from(series, day, new_id, now)
     changed = plan_series_update(tail, patch, business_zone=business_zone, now=now)
     if changed is None:

@@ -92,13 +92,14 @@ def _details(error: DomainError) -> dict[str, object]:
             for item in error.conflicts
         ]
         return {"conflicts": conflicts}
+    if isinstance(error, Conflict):
+        said = (("currentRevision", error.current_revision), ("movedTo", error.moved_to))
+        return {name: value for name, value in said if value is not None}
     return {}
 
 
 def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    if isinstance(original, Conflict) and original.current_revision is not None:
-        return _with_code(error, original.code, currentRevision=original.current_revision)
     if isinstance(original, DomainError):
         if not original.field:
             return _with_code(error, original.code, details=_details(original))

@@ -93,7 +93,11 @@ class Mutation:
         options: UpdateSessionOptions | None = None,
     ) -> Session:
         updated = await sessions.update_session(
-            info.context.services, str(session_id), given_fields(session_info), given_fields(options)
+            info.context.services,
+            str(session_id),
+            given_fields(session_info),
+            given_fields(options),
+            caller=info.context.caller.subject,
         )
         return Session.from_domain(updated)
 
@@ -104,5 +108,7 @@ class Mutation:
     async def delete_session(
         self, info: Info[Any, Any], session_id: strawberry.ID, options: DeleteSessionOptions | None = None
     ) -> Session:
-        deleted = await sessions.delete_session(info.context.services, str(session_id), given_fields(options))
+        deleted = await sessions.delete_session(
+            info.context.services, str(session_id), given_fields(options), caller=info.context.caller.subject
+        )
         return Session.from_domain(deleted)

@@ -18,6 +18,7 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -33,13 +34,14 @@ from ..domain.patch import apply_changes, blind_patch, new_single_session, plan_
 from ..domain.recurrence import parse_instance_id
 from ..domain.series import InstanceOverride, Series, instance_session, restamped
 from ..domain.series_patch import new_series, plan_instance_update, plan_series_update
+from ..domain.series_split import scoped_request
 from ..domain.values import EditScope, SessionStatus
 from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from . import conflicts, splits
 from .change_events import change_of, changed_fields, creation_of
 from .lookups import not_found, series_of
-from .revisions import check_revision
+from .revisions import check_revision, instance_revision
 from .seat_leases import seats_held
 from .services import AppServices
 
@@ -198,25 +200,38 @@ async def _apply(
     scope: EditScope | None = None,
     policy: ConflictPolicy = ConflictPolicy.ALLOW,
     through: date | None = None,
+    named: date | None = None,
+    caller: str | None = None,
 ) -> Session:
-    """`through`: the occurrence date a scope ALL update named (its times are that occurrence's)."""
+    """`through`: the occurrence date a scope ALL update named (its times are that occurrence's);
+    `named`: the date of the instance a write to its whole series was asked through, whose revision
+    (as it showed it) `expected_revision` is compared with; `caller`: the token's subject."""
     zone = services.business_zone
     store = services.store
     parsed = parse_instance_id(session_id)
     if scope is not None:
-        scoped = await _scoped(
-            services, session_id, parsed, patch, notification, change_kind, scope, expected_revision
-        )
+        request = ScopedRequest(patch, notification, change_kind, scope, expected_revision, caller)
+        scoped = await _scoped(services, session_id, parsed, request)
         if isinstance(scoped, Session):
             return scoped
+        if isinstance(scoped, splits.Moved):
+            # Split off by another request (this one expects no revision): follow it there.
+            return await _apply(
+                services,
+                scoped.instance_id,
+                patch,
+                notification,
+                change_kind,
+                expected_revision,
+                scope,
+                policy,
+                caller=caller,
+            )
         if parsed is not None and scope is not EditScope.THIS:
-            # ALL, or THIS_AND_FOLLOWING from the first occurrence: the whole series, by its id (the
-            # latter expecting the series as it was when the named instance's revision was checked).
-            if isinstance(scoped, splits.WholeSeries):
-                expected_revision = scoped.expected_revision
-            # ALL keeps every date: the named occurrence's times say the series' time of day. THIS_AND_
-            # FOLLOWING from the first occurrence changes the series from its first start, as given.
-            named = parsed[1] if scope is EditScope.ALL else None
+            # ALL, or THIS_AND_FOLLOWING from the first occurrence: the whole series, by its id, the
+            # expected revision compared with the named instance's in each attempt. ALL keeps every
+            # date: the named occurrence's times say the series' time of day. THIS_AND_FOLLOWING from
+            # the first occurrence changes the series from its first start, as given.
             return await _apply(
                 services,
                 parsed[0],
@@ -225,7 +240,8 @@ async def _apply(
                 change_kind,
                 expected_revision,
                 policy=policy,
-                through=named,
+                through=parsed[1] if scope is EditScope.ALL else None,
+                named=parsed[1],
             )
     # (A write refusing double bookings reads first: the check needs the session it leaves.)
     fast = notification is None and expected_revision is None and through is None and not policy.refuses
@@ -254,7 +270,10 @@ async def _apply(
             raise not_found(session_id)
         if isinstance(stored, Series):
             before = stored.as_session()
-            check_revision(before, expected_revision)
+            if named is not None and expected_revision is not None:
+                check_revision(await instance_revision(services, stored, named), expected_revision)
+            else:
+                check_revision(before, expected_revision)
             with fields_of("session_info"):
                 planned = plan_series_update(stored, patch, business_zone=zone, now=now, through=through)
             # Without a plan the series is only re-stamped (to carry a notification): no field changes.
@@ -345,17 +364,23 @@ async def _apply(
     )
 
 
+@dataclass(frozen=True)
+class ScopedRequest:
+    """A write with a scope, as `_scoped` needs it: what it changes and who sends it."""
+
+    patch: SessionPatch
+    notification: NotificationRequest | None
+    change_kind: str
+    scope: EditScope
+    expected_revision: int | None
+    caller: str | None
+
+
 async def _scoped(
-    services: AppServices,
-    session_id: str,
-    parsed: tuple[str, date] | None,
-    patch: SessionPatch,
-    notification: NotificationRequest | None,
-    change_kind: str,
-    scope: EditScope,
-    expected_revision: int | None,
-) -> Session | splits.WholeSeries | None:
+    services: AppServices, session_id: str, parsed: tuple[str, date] | None, request: ScopedRequest
+) -> Session | splits.WholeSeries | splits.Moved | None:
     """The session written for a scope other than the default path's, or None to go on with that."""
+    scope = request.scope
     if parsed is None:
         if scope is not EditScope.ALL and isinstance(await services.store.load(session_id), Series):
             raise BadUserInput(
@@ -363,23 +388,37 @@ async def _scoped(
                 field="options.scope",
             )
         return None  # a single session is its only occurrence: every scope is the session itself
-    series_id, occurrence_date = parsed
-    if scope is EditScope.ALL:
-        if expected_revision is None:
-            return None
-        # The client read the instance it named, whose revision is its exception's once it has one: check
-        # that, then write the series expecting the revision it had when read together with it.
-        series, _, named = await _load_instance(services, session_id, series_id, occurrence_date)
-        check_revision(named, expected_revision)
-        return splits.WholeSeries(series.revision)
     if scope is not EditScope.THIS_AND_FOLLOWING:
         return None
-    if change_kind == "CANCELLED":
+    series_id, occurrence_date = parsed
+    # What makes the same request again a retry, which a split or an end recognises by (§2).
+    digest = scoped_request(
+        request.caller,
+        session_id,
+        request.change_kind,
+        request.patch,
+        request.notification,
+        request.expected_revision,
+    )
+    if request.change_kind == "CANCELLED":
         return await splits.end_series(
-            services, session_id, series_id, occurrence_date, notification, expected_revision
+            services,
+            session_id,
+            series_id,
+            occurrence_date,
+            request.notification,
+            request.expected_revision,
+            digest,
         )
     return await splits.split_series(
-        services, session_id, series_id, occurrence_date, patch, notification, expected_revision
+        services,
+        session_id,
+        series_id,
+        occurrence_date,
+        request.patch,
+        request.notification,
+        request.expected_revision,
+        digest,
     )
 
 
@@ -406,7 +445,10 @@ async def update_session(
     session_id: str,
     session_info: dict[str, Any],
     options: dict[str, Any] | None = None,
+    *,
+    caller: str | None = None,
 ) -> Session:
+    """`caller`: the token's subject (a retried THIS_AND_FOLLOWING request is the same caller's)."""
     with fields_of("session_info"):
         patch = validated(SessionPatch.from_given, session_info)
     return await _apply(
@@ -418,11 +460,16 @@ async def update_session(
         expected_revision(options),
         edit_scope(options),
         conflicts.conflict_policy(services, options),
+        caller=caller,
     )
 
 
 async def delete_session(
-    services: AppServices, session_id: str, options: dict[str, Any] | None = None
+    services: AppServices,
+    session_id: str,
+    options: dict[str, Any] | None = None,
+    *,
+    caller: str | None = None,
 ) -> Session:
     """Soft delete: single → CANCELLED; instance → its exception CANCELLED; series → from now on."""
     patch = SessionPatch(values={"status": SessionStatus.CANCELLED})
@@ -434,4 +481,5 @@ async def delete_session(
         "CANCELLED",
         expected_revision(options),
         edit_scope(options),
+        caller=caller,
     )

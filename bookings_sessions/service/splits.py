@@ -8,8 +8,11 @@ for each moved exception, recorded once the split is committed. Live `sessionUpd
 from the change log.
 
 `expectedRevision` is checked against the instance the client named, as `session(id)` shows it, in
-each attempt before anything is written. A retry of a split that was already committed is not checked:
-that instance is no longer the original's, and the request's own first attempt checked it.
+each attempt before anything is written. A retry is the same request again (`scoped_request`: same
+caller, occurrence, change, notification and expected revision): its split's id, or its end's mark, is
+derived from it, so a retry of a committed one finds it and answers what the first attempt did, and no
+other request is ever taken for it. Any other request finding the occurrence gone from the series is
+stale with `expectedRevision`, and without one follows the occurrence to the series it went to.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from ..domain.series import Series, find_occurrence, instance_session
 from ..domain.series_split import (
     SplitPlan,
     end_before,
+    ended_before,
+    first_date,
     has_occurrence_before,
     plan_split,
     split_date,
@@ -37,7 +42,7 @@ from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from .change_events import change_of, changed_fields, creation_of
 from .lookups import not_found, series_of
-from .revisions import check_revision
+from .revisions import check_revision, instance_revision
 from .seat_leases import seats_held
 from .services import AppServices
 
@@ -45,16 +50,22 @@ from .services import AppServices
 SWEEP_AFTER = timedelta(minutes=5)
 
 
+# How many splits deep an occurrence is followed (each split of a split is one more).
+MAX_HOPS = 8
+
+
 @dataclass(frozen=True)
 class WholeSeries:
-    """Nothing precedes the split point: the caller changes the whole series instead, expecting it
-    at this revision if the client gave one (the one read when the named instance was checked)."""
-
-    expected_revision: int | None
+    """Nothing precedes the split point: the caller changes the whole series instead (comparing an
+    `expectedRevision` with the instance the client named, in each attempt of that write)."""
 
 
-def _whole_series(series: Series, expected_revision: int | None) -> WholeSeries:
-    return WholeSeries(None if expected_revision is None else series.revision)
+@dataclass(frozen=True)
+class Moved:
+    """Another request split the named occurrence off into a new series: the caller applies this
+    request (which has no `expectedRevision`) to the occurrence there, `instance_id`."""
+
+    instance_id: str
 
 
 def _notify(
@@ -86,17 +97,63 @@ def _split_events(plan: SplitPlan, series: Series, now: datetime) -> tuple[Chang
     return ended, created, moved
 
 
-async def _resumed(services: AppServices, series: Series, occurrence_date: date) -> Session | None:
-    """A retry of a split that was already committed: finish it and answer its new instance."""
-    tail_id = split_id(series.id, occurrence_date)
+async def _split_before(services: AppServices, series: Series, request: str) -> Session | None:
+    """This request's split, if an attempt of it committed (its answer lost): finish it, and answer
+    its first instance, as the first attempt did."""
+    tail_id = split_id(series.id, request)
     if tail_id not in await splits.committed_splits(services.store, series.id):
         return None
     async with session_lock(tail_id):
         await splits.finish(services.store, tail_id)
     tail = await services.store.load(tail_id)
-    if not isinstance(tail, Series):
-        return None
-    return instance_session(tail, occurrence_date, await services.store.get_override(tail_id))
+    day = first_date(tail) if isinstance(tail, Series) else None
+    return None if day is None or not isinstance(tail, Series) else await _named(services, tail, day)
+
+
+async def _abandon(services: AppServices, series_id: str, tail_id: str | None) -> None:
+    """This request's pending split, which can no longer commit: removed now rather than by the
+    sweep (a committed one, however unfinished, is never touched)."""
+    if tail_id is not None and tail_id not in await splits.committed_splits(services.store, series_id):
+        await splits.roll_back(services.store, tail_id)
+
+
+async def _moved_to(services: AppServices, series_id: str, day: date, hops: int = MAX_HOPS) -> Session | None:
+    """The occurrence on `day` in the series a split of this one took it to, if one did."""
+    tails = await services.store.get_many(await splits.committed_splits(services.store, series_id))
+    for tail in tails.values():
+        if not isinstance(tail, Series):
+            continue
+        if find_occurrence(tail, day) is not None:
+            return await _named(services, tail, day)
+        first = first_date(tail)
+        if hops and first is not None and first <= day:
+            found = await _moved_to(services, tail.id, day, hops - 1)
+            if found is not None:
+                return found
+    return None
+
+
+async def _elsewhere(
+    services: AppServices, series: Series, instance_id: str, occurrence_date: date, expected: int | None
+) -> Moved:
+    """The named occurrence left the series through another request (a split or an end). With an
+    `expectedRevision` that is a stale edit: CONFLICT with the revision the instance would show now
+    (above the one read) and, if split off, its id now. Without one the request follows it there."""
+    moved = await _moved_to(services, series.id, occurrence_date)
+    if moved is None and not (
+        ended_before(series, occurrence_date) and any(await splits.recorded(services.store, series.id))
+    ):
+        raise not_found(instance_id)  # never an occurrence: no edit to be stale
+    if expected is not None:
+        what = "was split off into another series" if moved else "was ended (the series stops before it)"
+        raise Conflict(
+            f"the occurrence {what} by another write since revision {expected}: re-read it and retry",
+            current_revision=await instance_revision(services, series, occurrence_date),
+            moved_to=None if moved is None else moved.id,
+        )
+    if moved is None:
+        raise not_found(instance_id)
+    return Moved(moved.id)
 
 
 def _first_day_to_change(series: Series, occurrence_date: date, now: datetime) -> date:
@@ -123,34 +180,46 @@ async def split_series(
     patch: SessionPatch,
     notification: NotificationRequest | None,
     expected_revision: int | None,
-) -> Session | WholeSeries:
+    request: str,
+) -> Session | WholeSeries | Moved:
     """The change applied from this occurrence on, as a new series; the original ends before it.
-    WholeSeries when nothing would be left before it: the caller updates the whole series instead."""
+    WholeSeries when nothing would be left before it: the caller updates the whole series instead.
+    `request`: `scoped_request` of this request, which names the new series."""
     store = services.store
+    written: str | None = None  # this request's pending split, once put
     # It moves the exceptions it takes (their seats): no booking of one may land in between, in any process.
     async with session_lock(series_id), seats_held(services, series_id, True):
         for _ in range(MAX_WRITE_ATTEMPTS):
             now = utc_now()
             series = await series_of(services, series_id, instance_id)
+            done = await _split_before(services, series, request)
+            if done is not None:
+                return done
             if find_occurrence(series, occurrence_date) is None:
-                resumed = await _resumed(services, series, occurrence_date)
-                if resumed is not None:
-                    return resumed
-                raise not_found(instance_id)
+                await _abandon(services, series_id, written)
+                return await _elsewhere(services, series, instance_id, occurrence_date, expected_revision)
             named = await _named(services, series, occurrence_date)
-            check_revision(named, expected_revision)
+            if expected_revision is not None and named.revision != expected_revision:
+                await _abandon(services, series_id, written)
+                check_revision(named, expected_revision)
             day = _first_day_to_change(series, occurrence_date, now)
             # The named occurrence may have started: the split then starts at the next one.
             before = named if day == occurrence_date else await _named(services, series, day)
             if not has_occurrence_before(series, day):
                 # Nothing before it: "this and following" is the whole series (ALL).
-                return _whole_series(series, expected_revision)
+                return WholeSeries()
             overrides = await store.find_overrides(
                 [series_id], day, date.max, datetime.max.replace(tzinfo=UTC), now
             )
             with fields_of("session_info"):
                 plan = plan_split(
-                    series, day, overrides, patch, business_zone=services.business_zone, now=now
+                    series,
+                    day,
+                    overrides,
+                    patch,
+                    request=request,
+                    business_zone=services.business_zone,
+                    now=now,
                 )
             if plan is None:
                 return before
@@ -169,6 +238,7 @@ async def split_series(
                 change=created,
                 moved_changes=moved,
             )
+            written = plan.tail.id
             committed = await store.replace_series(
                 plan.original,
                 series.revision,
@@ -184,6 +254,12 @@ async def split_series(
     raise Conflict("the recurring session kept changing while we tried to update it; try again")
 
 
+async def _ended_before(services: AppServices, series: Series, request: str) -> Session | None:
+    """The series this request ended, if an attempt of it did (its answer lost), as it is now."""
+    _, endings = await splits.recorded(services.store, series.id)
+    return series.as_session() if split_id(series.id, request) in endings else None
+
+
 async def end_series(
     services: AppServices,
     instance_id: str,
@@ -191,27 +267,34 @@ async def end_series(
     occurrence_date: date,
     notification: NotificationRequest | None,
     expected_revision: int | None,
-) -> Session | WholeSeries:
+    request: str,
+) -> Session | WholeSeries | Moved:
     """Delete with THIS_AND_FOLLOWING: the series ends before this occurrence (or the first one that
     has not started). WholeSeries when nothing would be left before it: the caller cancels the whole
-    series."""
+    series. The write leaves the mark of `request` (`scoped_request`), which a retry finds."""
     store = services.store
     async with session_lock(series_id):
         for _ in range(MAX_WRITE_ATTEMPTS):
             now = utc_now()
             series = await series_of(services, series_id, instance_id)
+            done = await _ended_before(services, series, request)
+            if done is not None:
+                return done
             if find_occurrence(series, occurrence_date) is None:
-                raise not_found(instance_id)
+                return await _elsewhere(services, series, instance_id, occurrence_date, expected_revision)
             if expected_revision is not None:
                 check_revision(await _named(services, series, occurrence_date), expected_revision)
             day = _first_day_to_change(series, occurrence_date, now)
             if not has_occurrence_before(series, day):
-                return _whole_series(series, expected_revision)
+                return WholeSeries()
             ended = end_before(series, day, now)
             before, after = series.as_session(), ended.as_session()
             outbox = _notify(before, after, notification, "CANCELLED", now)
             change = _ended(before, ended, now)
-            if await store.replace_series(ended, series.revision, change=change, outbox=outbox):
+            mark = split_id(series_id, request)
+            if await store.replace_series(
+                ended, series.revision, change=change, outbox=outbox, ended_by=mark
+            ):
                 return after
     raise Conflict("the recurring session kept changing while we tried to update it; try again")
 

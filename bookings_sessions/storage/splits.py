@@ -1,6 +1,6 @@
 """The writes of a series split, made crash-safe without transactions (docs/design.md §2).
 
-1. `put_pending`: the new series (id derived from the original's id and the split date) is written
+1. `put_pending`: the new series (id derived from the original's id and the request) is written
    with `pending: {origin, outbox}` and its CREATED change event, and the moved exceptions under its
    id. Readers and the change-log sequencer skip a pending series until its split is committed
    (`committed_docs`), so nothing is visible yet; writing again replaces the same docs.
@@ -80,9 +80,17 @@ async def put_pending(
 
 
 async def committed_splits(store: SessionStore, series_id: str) -> list[str]:
+    return (await recorded(store, series_id))[0]
+
+
+async def recorded(store: SessionStore, series_id: str) -> tuple[list[str], list[str]]:
+    """The series' committed splits (`splitInto`) and the marks of the requests that ended it
+    (`endedBy`): what a retry of a THIS_AND_FOLLOWING request looks for."""
     with database_errors():
-        doc = await store.sessions.find_one({"_id": series_id}, {"splitInto": 1})
-    return [] if doc is None else list(doc.get("splitInto") or ())
+        doc = await store.sessions.find_one({"_id": series_id}, {"splitInto": 1, "endedBy": 1})
+    if doc is None:
+        return [], []
+    return list(doc.get("splitInto") or ()), list(doc.get("endedBy") or ())
 
 
 def _pending_at(revision: Any) -> Condition:
@@ -168,13 +176,20 @@ async def sweep(store: SessionStore, *, older_than: datetime) -> tuple[list[str]
         created = doc.get("createdDate")
         if isinstance(created, datetime) and as_utc(created) >= older_than:
             continue
-        where = await store._write_filter(doc["_id"], IS_PENDING)
-        if where is None:
-            continue
-        with database_errors():
-            # Never visible, so removing it (its change event and notifications with it) changes
-            # nothing anyone has read or been sent.
-            await store.sessions.delete_many({"kind": "instance", "recurringSessionId": doc["_id"]})
-            await store.sessions.delete_one(where)
-        rolled_back.append(doc["_id"])
+        if await roll_back(store, doc["_id"]):
+            rolled_back.append(doc["_id"])
     return finished, rolled_back
+
+
+async def roll_back(store: SessionStore, tail_id: str) -> bool:
+    """Removes a split that was never committed (and never will be): its pending series and moved
+    exceptions. False if it is not pending (gone, or committed and finished)."""
+    where = await store._write_filter(tail_id, IS_PENDING)
+    if where is None:
+        return False
+    with database_errors():
+        # Never visible, so removing it (its change event and notifications with it) changes nothing
+        # anyone has read or been sent.
+        await store.sessions.delete_many({"kind": "instance", "recurringSessionId": tail_id})
+        await store.sessions.delete_one(where)
+    return True

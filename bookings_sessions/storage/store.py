@@ -342,14 +342,17 @@ class SessionStore:
         change: Change | None = None,
         outbox: list[Notification] | None = None,
         split_into: str | None = None,
+        ended_by: str | None = None,
     ) -> bool:
         """The whole new state in one write, guarded by `revision` (compare-and-swap); `split_into`
-        records a split's new series in the same write, which commits the split."""
+        records a split's new series in the same write, which commits the split; `ended_by` the mark
+        of the request that ended it there, so a retry of that request finds it done."""
         doc = series_to_doc(series)
         del doc["_id"]
         update: Document = {"$set": doc}
-        if split_into is not None:
-            update["$addToSet"] = {"splitInto": split_into}
+        marks = {key: mark for key, mark in (("splitInto", split_into), ("endedBy", ended_by)) if mark}
+        if marks:
+            update["$addToSet"] = marks
         if "scheduleOwnerId" not in doc:
             update["$unset"] = {"scheduleOwnerId": ""}
         entries = entries_of(outbox, change, revision=series.revision)

@@ -70,7 +70,9 @@ class Calendar:
         if find_occurrence(self.series, day) is None or not has_occurrence_before(self.series, day):
             return  # the use case answers NOT_FOUND, or updates the whole series (a series write)
         patch = SessionPatch.from_given(given)
-        plan = plan_split(self.series, day, list(self.overrides.values()), patch, business_zone=ZONE, now=NOW)
+        overrides = list(self.overrides.values())
+        request = f"split-{day}"  # each split its own request (`scoped_request`)
+        plan = plan_split(self.series, day, overrides, patch, request=request, business_zone=ZONE, now=NOW)
         if plan is None:
             return
         # The rest of the sequence goes on with the new series (it holds the dates the test edits next).
