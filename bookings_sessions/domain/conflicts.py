@@ -8,7 +8,7 @@ not counted against it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -69,10 +69,13 @@ def checked_span(first_start: datetime, now: datetime) -> Window:
     return Window(start=start, end=start + MAX_WINDOW)
 
 
-def is_own(session: Session, written_id: str) -> bool:
-    """Whether a stored session is (an occurrence of) the one being written, so it never conflicts."""
-    return session.id == written_id or session.recurring_session_id == written_id
+def is_own(session: Session, own: Collection[str]) -> bool:
+    """Whether a stored session is (an occurrence of) one being written, so it never conflicts: the
+    session itself, or for a split both the series it ends and the one it starts."""
+    return session.id in own or session.recurring_session_id in own
 
 
-def conflicts_of(wanted: Iterable[Session], existing: Iterable[Session], written_id: str) -> list[Occupation]:
-    return overlapping(occupations(wanted), occupations(s for s in existing if not is_own(s, written_id)))
+def conflicts_of(
+    wanted: Iterable[Session], existing: Iterable[Session], own: Collection[str]
+) -> list[Occupation]:
+    return overlapping(occupations(wanted), occupations(s for s in existing if not is_own(s, own)))

@@ -46,9 +46,12 @@ async def refusing(
     written: Session | Series,
     now: datetime,
     changed: Iterable[str] | None = None,
+    *,
+    replaces: str | None = None,
 ) -> AsyncIterator[None]:
     """Runs the wrapped write only if what it leaves double-books nothing (with REFUSE, under the leases).
-    `changed`: the fields an update changes (None for a create)."""
+    `changed`: the fields an update changes (None for a create); `replaces`: the series a split's new
+    series takes occurrences from (they are the same occurrences, so never a conflict)."""
     checked = policy.refuses and moves_busy_time(changed)
     sessions = await left_by(services, written, now) if checked else []
     wanted = occupations(sessions)
@@ -59,7 +62,7 @@ async def refusing(
     reach = Window(start=min(item.start for item in wanted), end=max(item.end for item in wanted))
     async with Leases(services.store.db, SCHEDULES).held(schedules):
         existing = await blocking_sessions(services, schedules, reach)
-        found = conflicts_of(sessions, existing, written_id)
+        found = conflicts_of(sessions, existing, {written_id} | ({replaces} if replaces else set()))
         if found:
             raise ScheduleConflict(found)
         yield

@@ -210,7 +210,7 @@ async def _apply(
     store = services.store
     parsed = parse_instance_id(session_id)
     if scope is not None:
-        request = ScopedRequest(patch, notification, change_kind, scope, expected_revision, caller)
+        request = ScopedRequest(patch, notification, change_kind, scope, expected_revision, caller, policy)
         scoped = await _scoped(services, session_id, parsed, request)
         if isinstance(scoped, Session):
             return scoped
@@ -374,6 +374,7 @@ class ScopedRequest:
     scope: EditScope
     expected_revision: int | None
     caller: str | None
+    policy: ConflictPolicy = ConflictPolicy.ALLOW
 
 
 async def _scoped(
@@ -419,6 +420,7 @@ async def _scoped(
         request.notification,
         request.expected_revision,
         digest,
+        request.policy,
     )
 
 

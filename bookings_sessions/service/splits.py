@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from ..domain.changes import Change, of_split
 from ..domain.commands import NotificationRequest, SessionPatch
+from ..domain.conflicts import ConflictPolicy
 from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.model import Session
 from ..domain.notifications import Notification, outbox_entries
@@ -40,6 +41,7 @@ from ..domain.series_split import (
 from ..storage import splits
 from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
+from . import conflicts
 from .change_events import change_of, changed_fields, creation_of
 from .lookups import not_found, series_of
 from .revisions import check_revision, instance_revision
@@ -181,10 +183,12 @@ async def split_series(
     notification: NotificationRequest | None,
     expected_revision: int | None,
     request: str,
+    policy: ConflictPolicy = ConflictPolicy.ALLOW,
 ) -> Session | WholeSeries | Moved:
     """The change applied from this occurrence on, as a new series; the original ends before it.
     WholeSeries when nothing would be left before it: the caller updates the whole series instead.
-    `request`: `scoped_request` of this request, which names the new series."""
+    `request`: `scoped_request` of this request, which names the new series; `policy`: whether the new
+    series may double-book (checked, like an update, only when the change moves busy time)."""
     store = services.store
     written: str | None = None  # this request's pending split, once put
     # It moves the exceptions it takes (their seats): no booking of one may land in between, in any process.
@@ -229,23 +233,26 @@ async def split_series(
             assert after is not None
             original_before, original_after = series.as_session(), plan.original.as_session()
             ended, created, moved = _split_events(plan, series, now)
-            await splits.put_pending(
-                store,
-                plan.tail,
-                series_id,
-                plan.moved,
-                _notify(before, after, notification, "UPDATED", now),
-                change=created,
-                moved_changes=moved,
-            )
-            written = plan.tail.id
-            committed = await store.replace_series(
-                plan.original,
-                series.revision,
-                change=ended,
-                outbox=_notify(original_before, original_after, notification, "UPDATED", now),
-                split_into=plan.tail.id,
-            )
+            async with conflicts.refusing(
+                services, policy, plan.tail.id, plan.tail, now, patch.given, replaces=series_id
+            ):
+                await splits.put_pending(
+                    store,
+                    plan.tail,
+                    series_id,
+                    plan.moved,
+                    _notify(before, after, notification, "UPDATED", now),
+                    change=created,
+                    moved_changes=moved,
+                )
+                written = plan.tail.id
+                committed = await store.replace_series(
+                    plan.original,
+                    series.revision,
+                    change=ended,
+                    outbox=_notify(original_before, original_after, notification, "UPDATED", now),
+                    split_into=plan.tail.id,
+                )
             if not committed:
                 continue  # someone wrote the original meanwhile: plan again (same ids, same docs)
             async with session_lock(plan.tail.id):

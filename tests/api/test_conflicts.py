@@ -231,3 +231,34 @@ class TestTheDeploymentDefault:
         await created(
             api, {"conflicts": "ALLOW"}, schedule_id="room-6", start=utc(MONDAY, 10), end=utc(MONDAY, 11)
         )
+
+
+async def test_a_split_is_refused_for_any_occurrence_it_moves_onto_busy_time(api: Api) -> None:
+    """A `THIS_AND_FOLLOWING` edit makes a new series: with REFUSE its occurrences are checked like a
+    create's, but never against the occurrences it takes over from the original."""
+    series = {
+        "scheduleId": "room-8",
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+        "start": wall_time(MONDAY, 10, zone="UTC"),
+        "end": wall_time(MONDAY, 11, zone="UTC"),
+    }
+    series_id = (await api.data(CREATE, {"info": series}))["createSession"]["_id"]
+    fourth = date(2030, 1, 28)
+    single = await created(api, schedule_id="room-8", start=utc(fourth, 11, 30), end=utc(fourth, 12, 30))
+    third = instance_id(series_id, date(2030, 1, 21))
+    following = {"scope": "THIS_AND_FOLLOWING", **REFUSE}
+    later = {
+        "start": wall_time(date(2030, 1, 21), 11, zone="UTC"),
+        "end": wall_time(date(2030, 1, 21), 12, zone="UTC"),
+    }
+    body = await api.post(UPDATE, {"id": third, "info": later, "options": following}, api.tokens.admin)
+    assert [item["sessionId"] for item in conflict_of(body)["extensions"]["conflicts"]] == [single]
+    assert (await api.session(third))["start"]["timestamp"].startswith("2030-01-21T10:00")  # nothing split
+    assert third in await listed(api, "room-8")
+    # Overlapping only the occurrences it replaces is no conflict.
+    shifted = {
+        "start": wall_time(date(2030, 1, 21), 10, 30, zone="UTC"),
+        "end": wall_time(date(2030, 1, 21), 11, 15, zone="UTC"),
+    }
+    done = await api.data(UPDATE, {"id": third, "info": shifted, "options": following})
+    assert done["updateSession"]["start"]["timestamp"].startswith("2030-01-21T10:30")
