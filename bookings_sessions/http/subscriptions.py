@@ -8,6 +8,8 @@
   moment the HTTP path would start refusing that token (its `exp` plus the verification leeway), its
   operations cancelled first so nothing more is delivered. graphql-ws retries a 4403 close, calling
   `connectionParams` again: a client that returns its current token there re-subscribes seamlessly.
+- A connection without a token that runs no operation for `idle_seconds` is closed (1000 "idle"): it
+  only holds a place (http/client_shares.py). One with a token ends with its token, as above.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Mapping
-from typing import Final
+from typing import ClassVar, Final
 
 import jwt
 from starlette.websockets import WebSocketDisconnect
@@ -26,7 +28,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.types.execution import PreExecutionError
 
 from ..auth import LEEWAY_SECONDS
@@ -35,6 +40,8 @@ from ..schema.errors import classify
 
 TOKEN_EXPIRED_CODE: Final = 4403
 TOKEN_EXPIRED_REASON: Final = "Forbidden: token expired"
+IDLE_CODE: Final = 1000
+IDLE_REASON: Final = "idle: no token and no operation"
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -60,7 +67,13 @@ def token_accepted_until(authorization: str | None) -> float | None:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    idle_seconds: ClassVar[float] = 60.0
     _expiry: asyncio.Task[None] | None = None
+    _last_active = 0.0
+
+    @classmethod
+    def closing_idle_after(cls, seconds: float) -> type[TransportWSHandler]:
+        return type(cls.__name__, (cls,), {"idle_seconds": seconds})
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
@@ -69,6 +82,33 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         deadline = token_accepted_until(self.context.authorization)
         if deadline is not None:
             self._expiry = asyncio.create_task(self._close_at(deadline))
+        else:
+            self._active()
+            self._expiry = asyncio.create_task(self._close_when_idle())
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        self._active()
+        await super().handle_subscribe(message)
+
+    def forget_id(self, id: str) -> None:
+        self._active()
+        super().forget_id(id)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        self._active()
+        await super().cleanup_operation(operation_id)
+
+    def _active(self) -> None:
+        self._last_active = time.monotonic()
+
+    async def _close_when_idle(self) -> None:
+        while True:
+            await asyncio.sleep(max(0.0, self._last_active + self.idle_seconds - time.monotonic()))
+            if self.operations:
+                self._active()  # quiet, at the earliest, a whole period after it was last seen busy
+            elif time.monotonic() >= self._last_active + self.idle_seconds:
+                await self.websocket.close(code=IDLE_CODE, reason=IDLE_REASON)
+                return
 
     async def _close_at(self, deadline: float) -> None:
         await asyncio.sleep(max(0.0, deadline - time.time()))
