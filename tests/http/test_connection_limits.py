@@ -98,6 +98,19 @@ def test_oversized_headers_are_refused_with_431(limited_server: LiveServer) -> N
     assert answer.startswith(b"HTTP/1.1 431 "), answer
 
 
+def test_oversized_headers_in_one_packet_are_refused_with_431(limited_server: LiveServer) -> None:
+    # Several times the limit, all in one write: the server reads it at once, and the read completes
+    # the headers.
+    padding = b"".join(
+        b"X-Big-%d: %s\r\n" % (line, b"a" * 1000) for line in range(8 * MAX_HEADER_BYTES // 1000)
+    )
+    with open_socket(limited_server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + padding + b"\r\n")
+        answer = read_until_closed(sock, reset_ends=True)
+
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:300]
+
+
 def test_headers_just_under_the_limit_and_a_body_in_the_same_packet_are_served(
     limited_server: LiveServer,
 ) -> None:
