@@ -3,7 +3,9 @@
 - Every message goes out as a *text* frame: the protocol says so, and graphql-ws (the reference client)
   rejects binary frames ("Message is missing the 'type' property"). Strawberry sends bytes as binary,
   and our `encode_json` returns orjson's bytes.
-- A subscription refused before its first event gets its `extensions.code` like any other error.
+- Every error sent gets its `extensions.code`, as over HTTP: a subscription refused before its first
+  event, and a field refused in an operation's result (`ErrorCodes` sees a streamed result only after
+  it has been sent).
 - A connection authenticated by a bearer token is closed with 4403 "Forbidden: token expired" at the
   moment the HTTP path would start refusing that token (its `exp` plus the verification leeway), its
   operations cancelled first so nothing more is delivered. graphql-ws retries a 4403 close, calling
@@ -24,6 +26,7 @@ import jwt
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -32,7 +35,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     SubscribeMessage,
 )
-from strawberry.types.execution import PreExecutionError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from ..auth import LEEWAY_SECONDS
 from ..schema.context import Context
@@ -123,6 +126,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self._expiry
         await super().shutdown()
 
+    async def _send_result_stream(
+        self, operation: Operation[Context, None], result_source: StreamResult
+    ) -> None:
+        await super()._send_result_stream(operation, _with_codes(result_source))
+
     async def _handle_pre_execution_error(
         self, operation: Operation[Context, None], result: PreExecutionError
     ) -> None:
@@ -130,3 +138,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         # after the operation hooks ran, so ErrorCodes never saw it: give it its code here.
         result.errors = [classify(error) for error in result.errors or ()]
         await super()._handle_pre_execution_error(operation, result)
+
+
+async def _with_codes(results: StreamResult) -> StreamResult:
+    async for result in results:
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = [classify(error) for error in result.errors]
+        yield result
