@@ -93,3 +93,28 @@ async def test_a_refused_field_over_websocket_carries_the_same_code_as_over_http
     assert http_error["extensions"]["code"] == "FORBIDDEN"
     assert ws_error["extensions"] == http_error["extensions"]
     assert ws_error["message"] == http_error["message"]
+
+
+async def test_a_token_with_a_role_the_server_does_not_know_closes_the_connection_with_4403(
+    live_server: LiveServer,
+) -> None:
+    # As docs/permissions.md says: refused like any invalid token (over HTTP: UNAUTHENTICATED).
+    socket = await open_connection(live_server, live_server.tokens.make("BOOKINGS_STAFF", "SUPERUSER"))
+    with pytest.raises(ConnectionClosed) as closed:
+        await receive(socket)
+
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "Forbidden")
+
+
+async def test_a_token_with_no_roles_is_a_caller_without_roles(live_server: LiveServer) -> None:
+    socket = await open_connection(live_server, live_server.tokens.make())
+    try:
+        assert (await receive(socket))["type"] == "connection_ack"
+        await socket.send(json.dumps({"id": "a", "type": "subscribe", "payload": {"query": SESSION_UPDATED}}))
+        message = await receive(socket)
+    finally:
+        await socket.close()
+
+    assert message["type"] == "error", message
+    assert message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
