@@ -239,6 +239,7 @@ def test_dst_gap_hour_keeps_wall_time_and_resolves_as_fold_0() -> None:
         ("FREQ=MONTHLY;BYDAY=6MO", "6MO"),
         ("FREQ=DAILY;BYDAY=1MO", "1MO"),
         ("FREQ=YEARLY;BYDAY=54MO", "54MO"),
+        ("FREQ=YEARLY;BYMONTH=8;BYDAY=6FR", "6FR"),  # within a month: dateutil failed with IndexError
         ("FREQ=YEARLY;BYMONTH=13", "BYMONTH"),
         ("FREQ=YEARLY;BYMONTH=-1", "BYMONTH"),
         ("FREQ=MONTHLY;BYSETPOS=1", "BYSETPOS"),
