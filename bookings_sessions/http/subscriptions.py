@@ -71,7 +71,7 @@ def token_accepted_until(authorization: str | None) -> float | None:
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     idle_seconds: ClassVar[float] = 60.0
-    _expiry: asyncio.Task[None] | None = None
+    _closer: asyncio.Task[None] | None = None  # closes the connection: at token expiry, or when idle
     _last_active = 0.0
 
     @classmethod
@@ -80,14 +80,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
-        if not self.connection_acknowledged or self._expiry is not None:
+        if not self.connection_acknowledged or self._closer is not None:
             return
         deadline = token_accepted_until(self.context.authorization)
         if deadline is not None:
-            self._expiry = asyncio.create_task(self._close_at(deadline))
+            self._closer = asyncio.create_task(self._close_at(deadline))
         else:
             self._active()
-            self._expiry = asyncio.create_task(self._close_when_idle())
+            self._closer = asyncio.create_task(self._close_when_idle())
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         self._active()
@@ -120,10 +120,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await self.websocket.close(code=TOKEN_EXPIRED_CODE, reason=TOKEN_EXPIRED_REASON)
 
     async def shutdown(self) -> None:
-        if self._expiry is not None:
-            self._expiry.cancel()
+        if self._closer is not None:
+            self._closer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._expiry
+                await self._closer
         await super().shutdown()
 
     async def _send_result_stream(
