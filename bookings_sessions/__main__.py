@@ -15,7 +15,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app
-    from .http.connections import HeaderLimitsProtocol, uvicorn_limit_concurrency
+    from .http.connections import CountedWebSocketProtocol, HeaderLimitsProtocol, connection_limits
     from .observability import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
@@ -33,10 +33,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # WebSocket messages are bounded like request bodies; uvicorn refuses bigger frames (close 1009)
         # before buffering them. The app checks again for servers started otherwise.
         ws_max_size=settings.max_request_bytes,
-        http=HeaderLimitsProtocol.configured(
-            settings.header_timeout_seconds, settings.max_header_bytes, app.state.wrap_transport
-        ),
-        limit_concurrency=uvicorn_limit_concurrency(settings.max_connections),
+        # Header and body timeouts, and the caps and per-client shares of connections and WebSockets,
+        # counted apart (http/connections.py), in place of uvicorn's `limit_concurrency`.
+        http=HeaderLimitsProtocol.configured(connection_limits(settings), app.state.wrap_transport),
+        ws=CountedWebSocketProtocol,
+        # The client address in logs is the one the fair shares count: X-Forwarded-For only from
+        # TRUSTED_PROXIES (uvicorn would trust 127.0.0.1 by default).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies,
     )
     return 0
 

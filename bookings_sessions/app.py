@@ -240,6 +240,7 @@ def create_app(settings: Settings | None = None) -> SessionsApp:
         allowed_origins=settings.cors_allow_origins,
         # A WebSocket must say who it is as promptly as an HTTP request must send its headers.
         connection_init_wait_timeout=timedelta(seconds=settings.header_timeout_seconds),
+        websocket_idle_seconds=settings.websocket_idle_seconds,
     )
 
     async def healthz(_: Request) -> Response:

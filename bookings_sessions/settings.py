@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -68,12 +69,23 @@ class Settings(BaseSettings):
     # (the NOTIFICATION_* attempt, lease, timeout and backoff settings). Unset: none are sent.
     change_webhook_url: str | None = None
     change_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
-    # Connections (docs/operations.md): a client has this long to finish its request headers
-    # (and a WebSocket to send connection_init), at most this many header bytes; beyond MAX_CONNECTIONS
-    # open connections, requests get 503.
+    # Connections (docs/production.md): a client has this long to finish its request headers
+    # (and a WebSocket to send connection_init), at most this many header bytes, and this long for a
+    # request body once its headers are in. Beyond MAX_CONNECTIONS open HTTP connections requests get
+    # 503, beyond MAX_WEBSOCKETS upgrades do: each kind has its own cap, so neither starves the other.
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_header_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
+    max_websockets: int = Field(default=1000, ge=1, le=1_000_000)
+    # A fair share per client address (429 beyond it): its open HTTP connections and its WebSockets.
+    max_connections_per_client: int = Field(default=64, ge=1, le=1_000_000)
+    max_websockets_per_client: int = Field(default=32, ge=1, le=1_000_000)
+    # A WebSocket with no token and no operation running is closed after this long (1000 "idle").
+    websocket_idle_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    # Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For / Forwarded name the client;
+    # from any other peer those headers are ignored and the socket's address is the client's.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Double bookings (docs/api.md, Finding free time): what a write without `options.conflicts` does.
     conflict_policy: Literal["ALLOW", "REFUSE"] = "ALLOW"
     # Writes of session documents on their way to a FerretDB store at a time; 0: no limit.
@@ -136,9 +148,9 @@ class Settings(BaseSettings):
         check_uri(value)
         return value
 
-    @field_validator("cors_allow_origins", mode="before")
+    @field_validator("cors_allow_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _origins(cls, value: object) -> object:
+    def _list(cls, value: object) -> object:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -155,6 +167,16 @@ class Settings(BaseSettings):
             if origin != "*" and bad:
                 raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
         return [origin.rstrip("/") for origin in value]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or network like 10.0.0.0/8") from None
+        return value
 
     @model_validator(mode="after")
     def _no_wildcard_with_credentials(self) -> Settings:

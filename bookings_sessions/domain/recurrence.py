@@ -48,6 +48,12 @@ _URL_SAFE_RE = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_INSTANCE_ID_LENGTH = 1024
 
 
+def _ordinal_limit(freq: str, by_month: bool) -> int:
+    """Largest |n| of a BYDAY entry `nMO`: with BYMONTH a YEARLY ordinal counts within the month (RFC
+    5545), and dateutil fails on one past the month's fifth week."""
+    return _MAX_ORDINAL["MONTHLY"] if freq == "YEARLY" and by_month else _MAX_ORDINAL.get(freq, 0)
+
+
 def _split_day(entry: str) -> tuple[int | None, str]:
     match = _BYDAY_RE.fullmatch(entry)
     if match is None:
@@ -97,9 +103,11 @@ class RecurrenceRule:
         )
         if self.freq == "WEEKLY" and not days:
             raise ValueError("a WEEKLY rule needs by_day")
-        limit = _MAX_ORDINAL.get(self.freq, 0)
+        limit = _ordinal_limit(self.freq, bool(self.by_month))
         if any(n is not None and not (n and abs(n) <= limit) for n, _ in days):
-            raise ValueError("by_day ordinals are allowed only in MONTHLY (±5) and YEARLY (±53) rules")
+            raise ValueError(
+                "by_day ordinals are allowed only in MONTHLY (±5) and YEARLY (±53; ±5 with by_month)"
+            )
         object.__setattr__(self, "by_day", tuple(_day_text(n, d) for n, d in days))
         checks = (("by_month_day", 31), ("by_month", 12), ("by_set_pos", 366))
         for name, bound in checks:
@@ -233,7 +241,7 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
 
     days: list[str] = []
     if "BYDAY" in values:
-        limit = _MAX_ORDINAL.get(freq, 0)
+        limit = _ordinal_limit(freq, "BYMONTH" in values)
         for day in values["BYDAY"].split(","):
             match = _BYDAY_RE.fullmatch(day.strip())
             ordinal = None if match is None or match.group(1) is None else int(match.group(1))
@@ -466,14 +474,87 @@ def last_start(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> d
     return to_utc(last, zone)
 
 
+class _HorizonReached(Exception):
+    pass
+
+
+class _HorizonSearch(rrule):
+    """dateutil's rrule, giving up after `periods` periods without an occurrence.
+
+    dateutil looks for a next occurrence until year 9999: for a rule with none, seconds of CPU
+    (issue 26). It builds its calendar masks once per period (per month for DAILY and WEEKLY), reading
+    `_byeaster` once each time; that read is counted here.
+    """
+
+    def __init__(self, periods: int, **arguments: Any) -> None:
+        self._periods_left = periods
+        super().__init__(**arguments)
+
+    @property
+    def _byeaster(self) -> Any:
+        self._periods_left -= 1
+        if self._periods_left < 0:
+            raise _HorizonReached
+        return self._easter
+
+    @_byeaster.setter
+    def _byeaster(self, value: Any) -> None:
+        self._easter = value
+
+
+def _first_within_horizon(rule: RecurrenceRule, first_start: datetime) -> datetime | None:
+    """The pattern's first start (UNTIL and COUNT aside) within NO_OCCURRENCE_HORIZON_YEARS, naive
+    local, in bounded time: however sparse or empty the rule, at most a few thousand periods are built."""
+    arguments = _rrule_arguments(rule, first_start)
+    if not (arguments["byweekday"] or arguments["bymonthday"] or arguments["bymonth"]):
+        return first_start  # a DAILY rule without BY parts: every day of its grid
+    if rule.freq == "DAILY" and rule.by_set_pos and not {1, -1} & set(rule.by_set_pos):
+        return None  # a day is a DAILY period's only candidate
+    # Every start is a day matching the BY parts: searched year by year (a hundred periods, not up to
+    # 36,500 days), with MONTHLY ordinals (2MO) kept to their month. When no day matches, the rule has
+    # no start; for DAILY and WEEKLY rules without INTERVAL or BYSETPOS, the first day is the first start.
+    months = arguments["bymonth"] or (list(range(1, 13)) if rule.freq == "MONTHLY" else None)
+    # Without a day part dateutil's YEARLY would take the start's day of the month: any day, then.
+    days = arguments["byweekday"] or (None if arguments["bymonthday"] else list(range(7)))
+    any_day = {
+        **arguments,
+        "freq": YEARLY,
+        "interval": 1,
+        "bysetpos": None,
+        "bymonth": months,
+        "byweekday": days,
+    }
+    found = _search_within_horizon(first_start, any_day)
+    every_day = rule.freq == "DAILY" or (rule.freq == "WEEKLY" and not rule.by_set_pos)
+    if found is None or (every_day and rule.interval == 1):
+        return found
+    return _search_within_horizon(first_start, arguments)
+
+
+def _search_within_horizon(first_start: datetime, arguments: dict[str, Any]) -> datetime | None:
+    years = NO_OCCURRENCE_HORIZON_YEARS
+    # _HorizonSearch counts periods, or months for DAILY and WEEKLY rules.
+    months = {YEARLY: 12 * arguments["interval"], MONTHLY: arguments["interval"]}.get(arguments["freq"], 1)
+    search = _HorizonSearch(12 * years // months + 2, dtstart=first_start, **arguments)
+    try:
+        found = next(iter(search), None)
+    except _HorizonReached:
+        return None
+    if found is None or found - first_start >= timedelta(days=365 * years):
+        return None
+    return found
+
+
 def first_occurrence(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> datetime | None:
     """The first occurrence within NO_OCCURRENCE_HORIZON_YEARS of the first start (naive local)."""
     first_start = _normalise_start(first_start)
+    found = _first_within_horizon(rule, first_start)
+    if found is None or rule.until is None:
+        return found
     try:
-        horizon = to_utc(first_start, zone) + timedelta(days=365 * NO_OCCURRENCE_HORIZON_YEARS)
-    except OverflowError:
-        horizon = datetime.max.replace(tzinfo=UTC)
-    return next(occurrences(rule, first_start, zone, datetime.min.replace(tzinfo=UTC), horizon), None)
+        return found if to_utc(found, zone) <= rule.until else None
+    except OverflowError:  # beyond year 9999 in UTC, so after any UNTIL
+        return None
 
 
 def check_has_occurrence(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> None:

@@ -9,17 +9,30 @@ made, or previous response sent); then it closes the connection, answering 408 i
 Nor does its httptools parser bound the size of the headers (16 MB of them were read into memory):
 more than `max_header_bytes` of a request before the end of its headers is answered 431.
 
-`limit_concurrency` (MAX_CONNECTIONS) answers plain requests 503 but lets WebSocket upgrades through;
-here an upgrade beyond the cap gets the same 503.
+Nor does it bound the time a request *body* takes: once the headers are in, the rest of the request
+must arrive within `body_timeout` seconds (408 otherwise), so a client cannot hold a connection by
+sending a byte now and then.
+
+Connections are counted by kind and client (http/client_shares.py, http/client_address.py): a client
+beyond its share is answered 429 (at once, for a socket from an address that already holds its
+share), a request beyond MAX_CONNECTIONS or an upgrade beyond MAX_WEBSOCKETS 503. uvicorn's own
+`limit_concurrency` is not used: it counts WebSockets and requests together.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from ..settings import Settings
+from .client_address import TrustedProxies
+from .client_shares import ClientShares
 
 # A seam: what wraps each connection's transport (fast/coalesced_writes.py); none in the plain server.
 TransportWrapper = Callable[[asyncio.Transport, asyncio.AbstractEventLoop], asyncio.Transport]
@@ -32,18 +45,60 @@ def _closing_response(status: bytes, reason: bytes) -> bytes:
 
 
 REQUEST_TIMEOUT: Final = _closing_response(b"408", b"Request Timeout")
+TOO_MANY_REQUESTS: Final = _closing_response(b"429", b"Too Many Requests")
 HEADERS_TOO_LARGE: Final = _closing_response(b"431", b"Request Header Fields Too Large")
 SERVICE_UNAVAILABLE: Final = _closing_response(b"503", b"Service Unavailable")
 
 
-def uvicorn_limit_concurrency(max_connections: int) -> int:
-    """uvicorn answers 503 once open connections >= limit, the asking one included."""
-    return max_connections + 1
+@dataclass(frozen=True)
+class ConnectionLimits:
+    header_timeout: float = 10.0
+    max_header_bytes: int = 65536
+    body_timeout: float = 30.0
+    max_connections: int = 1000
+    max_websockets: int = 1000
+    max_connections_per_client: int = 64
+    max_websockets_per_client: int = 32
+    trusted_proxies: tuple[str, ...] = ()
+
+
+def connection_limits(settings: Settings) -> ConnectionLimits:
+    return ConnectionLimits(
+        header_timeout=settings.header_timeout_seconds,
+        max_header_bytes=settings.max_header_bytes,
+        body_timeout=settings.body_timeout_seconds,
+        max_connections=settings.max_connections,
+        max_websockets=settings.max_websockets,
+        max_connections_per_client=settings.max_connections_per_client,
+        max_websockets_per_client=settings.max_websockets_per_client,
+        trusted_proxies=tuple(settings.trusted_proxies),
+    )
+
+
+class _Refused(Exception):
+    """Raised from a parser callback to stop parsing; the protocol answers `response` and closes."""
+
+    def __init__(self, response: bytes) -> None:
+        super().__init__()
+        self.response = response
+
+
+class CountedWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, giving back its place in the WebSocket share when it closes."""
+
+    on_closed: Callable[[], None] | None = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.on_closed is not None:
+            self.on_closed()
+            self.on_closed = None
 
 
 class HeaderLimitsProtocol(HttpToolsProtocol):
-    header_timeout: ClassVar[float] = 10.0
-    max_header_bytes: ClassVar[int] = 65536
+    limits: ClassVar[ConnectionLimits] = ConnectionLimits()
+    shares: ClassVar[ClientShares] = ClientShares.of(1000, 1000, 64, 32)
+    proxies: ClassVar[TrustedProxies] = TrustedProxies(())
     wrap_transport: ClassVar[TransportWrapper | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -55,20 +110,48 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
         self._header_timer: asyncio.TimerHandle | None = None
         self._request_begun = False
         self._header_bytes = 0
+        self._parsed_header_bytes = 0
+        # Armed only when a request's body did not come with its headers.
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._counted = False  # in the HTTP share's total (until closed, or upgraded)
+        self._peer = ""
+        self._share_client: str | None = None  # the address this connection counts for, if any
 
     @classmethod
     def configured(
-        cls, header_timeout: float, max_header_bytes: int, wrap_transport: TransportWrapper | None = None
+        cls, limits: ConnectionLimits, wrap_transport: TransportWrapper | None = None
     ) -> type[HeaderLimitsProtocol]:
-        """uvicorn builds the protocol itself: the settings travel as class attributes."""
-        limits: dict[str, Any] = {"header_timeout": header_timeout, "max_header_bytes": max_header_bytes}
+        """uvicorn builds the protocol itself: the settings, and the counts every connection shares,
+        travel as class attributes."""
+        shares = ClientShares.of(
+            limits.max_connections,
+            limits.max_websockets,
+            limits.max_connections_per_client,
+            limits.max_websockets_per_client,
+        )
+        attributes: dict[str, Any] = {
+            "limits": limits,
+            "shares": shares,
+            "proxies": TrustedProxies(limits.trusted_proxies),
+        }
         if wrap_transport is not None:
-            limits["wrap_transport"] = staticmethod(wrap_transport)
-        return type(cls.__name__, (cls,), limits)
+            attributes["wrap_transport"] = staticmethod(wrap_transport)
+        return type(cls.__name__, (cls,), attributes)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         wrap = type(self).wrap_transport
         super().connection_made(transport if wrap is None else wrap(transport, self.loop))
+        self._peer = self.client[0] if self.client else ""
+        self.shares.http.total += 1
+        self._counted = True
+        # A proxy's connections carry many clients: they are counted per request, by forwarded address.
+        if not self.proxies.trusts(self._peer):
+            if not self.shares.http.join(self._peer):
+                self.shares.http.refused(self._peer, "client share")
+                self.transport.write(TOO_MANY_REQUESTS)
+                self.transport.close()
+                return
+            self._share_client = self._peer
         self._wait_for_headers()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -76,30 +159,72 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
+        self._stop_body_timer()
+        self._leave_http_share()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         awaiting_headers = self._headers_due is not None
-        super().data_received(data)
+        self._parse(data)
+        if self.transport.is_closing():
+            return
         # Bytes that did not complete the headers are all header bytes (a body only follows complete
-        # headers), so a body in the same read never counts. A read that completes the headers is not
-        # counted: at most one read (256 KiB) past the limit gets through, instead of no bound at all.
-        if awaiting_headers and self._headers_due is not None and not self.transport.is_closing():
+        # headers): this bounds what is buffered while they come. The read that completes them is
+        # checked by what the parser found (on_headers_complete).
+        if awaiting_headers and self._headers_due is not None:
             self._header_bytes += len(data)
-            if self._header_bytes > self.max_header_bytes:
+            if self._header_bytes > self.limits.max_header_bytes:
                 self._stop_waiting()
-                self.logger.warning("Request headers larger than %d bytes.", self.max_header_bytes)
-                self.transport.write(HEADERS_TOO_LARGE)
-                self.transport.close()
+                self._refuse(self._headers_too_large())
+            return
+        cycle = self.cycle
+        if self._body_timer is None and cycle is not None and cycle.more_body and not cycle.response_complete:
+            self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timed_out)
+
+    def _parse(self, data: bytes) -> None:
+        """uvicorn's `data_received`, which also answers a request a parser callback refused."""
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as error:
+            if isinstance(error.__context__, _Refused):
+                self._refuse(error.__context__.response)
+                return
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserError:
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
 
     def on_message_begin(self) -> None:
         self._request_begun = True
+        self._parsed_header_bytes = 0
         super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._parsed_header_bytes += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._parsed_header_bytes += len(name) + len(value) + 4  # ": " and CRLF
+        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self._stop_waiting()
         self._request_begun = False
+        refusal = self._admission()
+        if refusal is not None:
+            raise _Refused(refusal)
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._stop_body_timer()
+        super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -108,17 +233,86 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
             self._wait_for_headers()
 
     def handle_websocket_upgrade(self) -> None:
-        limit = self.limit_concurrency
-        if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
-            self.logger.warning("Exceeded concurrency limit.")
-            self.transport.write(SERVICE_UNAVAILABLE)
-            self.transport.close()
+        websockets = self.shares.websockets
+        client = self._share_client or self._peer
+        refusal = None
+        if websockets.full():
+            websockets.refused(client, "MAX_WEBSOCKETS")
+            refusal = SERVICE_UNAVAILABLE
+        elif not websockets.join(client):
+            websockets.refused(client, "client share")
+            refusal = TOO_MANY_REQUESTS
+        if refusal is not None:
+            self._refuse(refusal)
             return
+        websockets.total += 1
+        self._leave_http_share()  # from here on the connection is a WebSocket
         super().handle_websocket_upgrade()
+        protocol = self.transport.get_protocol()
+        if isinstance(protocol, CountedWebSocketProtocol):
+            protocol.on_closed = lambda: self._leave_websocket_share(client)
+        else:  # another WebSocket implementation: it cannot tell us when it closes
+            self._leave_websocket_share(client)
+
+    def _admission(self) -> bytes | None:
+        """Why the request whose headers just came is refused (its response), or None."""
+        if self._parsed_header_bytes > self.limits.max_header_bytes:
+            return self._headers_too_large()
+        http = self.shares.http
+        if self.proxies.trusts(self._peer):
+            client = self.proxies.client(self._peer, self.headers)
+            if client != self._share_client:
+                self._leave_client()
+                if not http.join(client):
+                    http.refused(client, "client share")
+                    return TOO_MANY_REQUESTS
+                self._share_client = client
+        upgrading = self.parser.should_upgrade() and self._should_upgrade()
+        if not upgrading and http.total > http.cap:  # this connection is one of them
+            http.refused(self._share_client or self._peer, "MAX_CONNECTIONS")
+            return SERVICE_UNAVAILABLE
+        return None
+
+    def _headers_too_large(self) -> bytes:
+        self.logger.warning("Request headers larger than %d bytes.", self.limits.max_header_bytes)
+        return HEADERS_TOO_LARGE
+
+    def _refuse(self, response: bytes) -> None:
+        self.transport.write(response)
+        self.transport.close()
+
+    def _leave_client(self) -> None:
+        if self._share_client is not None:
+            self.shares.http.leave(self._share_client)
+            self._share_client = None
+
+    def _leave_http_share(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.shares.http.total -= 1
+            self._leave_client()
+
+    def _leave_websocket_share(self, client: str) -> None:
+        self.shares.websockets.total -= 1
+        self.shares.websockets.leave(client)
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        cycle = self.cycle
+        if cycle is None or not cycle.more_body or cycle.response_complete or self.transport.is_closing():
+            return
+        if not cycle.response_started:
+            self.transport.write(REQUEST_TIMEOUT)
+        self.transport.close()
+
+    def _stop_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
 
     def _wait_for_headers(self) -> None:
         self._header_bytes = 0
-        self._headers_due = self.loop.time() + self.header_timeout
+        self._headers_due = self.loop.time() + self.limits.header_timeout
         if self._header_timer is None:
             self._header_timer = self.loop.call_at(self._headers_due, self._check_headers)
 

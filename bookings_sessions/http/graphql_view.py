@@ -28,7 +28,7 @@ from typing import Any, Final, cast
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -137,9 +137,13 @@ class GraphQLView(GraphQL[Context, None]):
         *,
         max_request_bytes: int,
         persisted_queries: PersistedQueries | None = None,
+        websocket_idle_seconds: float = TransportWSHandler.idle_seconds,
         **kwargs: Any,
     ) -> None:
         super().__init__(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **kwargs)
+        self.graphql_transport_ws_handler_class = TransportWSHandler.closing_idle_after(
+            websocket_idle_seconds
+        )
         self._services = services
         self.max_request_bytes = max_request_bytes
         # Without a store the protocol is off: hashes are answered PERSISTED_QUERY_NOT_SUPPORTED.
@@ -157,6 +161,12 @@ class GraphQLView(GraphQL[Context, None]):
             response = (shortcut and await shortcut(self, request)) or await self.run(request)
         except HTTPException as error:
             response = self._refusal_response(request, refusal(error))
+        except ClientDisconnect:
+            # The client left before its body was in, or the body timed out (http/connections.py has
+            # answered 408 and closed): this answer goes nowhere, but the access log and metrics say 408.
+            response = self._refusal_response(
+                request, RequestRefused(408, "The request body did not arrive.")
+            )
         await response(scope, receive, send)
 
     def _refusal_response(self, request: Request, error: RequestRefused) -> Response:

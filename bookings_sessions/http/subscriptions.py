@@ -3,11 +3,15 @@
 - Every message goes out as a *text* frame: the protocol says so, and graphql-ws (the reference client)
   rejects binary frames ("Message is missing the 'type' property"). Strawberry sends bytes as binary,
   and our `encode_json` returns orjson's bytes.
-- A subscription refused before its first event gets its `extensions.code` like any other error.
+- Every error sent gets its `extensions.code`, as over HTTP: a subscription refused before its first
+  event, and a field refused in an operation's result (`ErrorCodes` sees a streamed result only after
+  it has been sent).
 - A connection authenticated by a bearer token is closed with 4403 "Forbidden: token expired" at the
   moment the HTTP path would start refusing that token (its `exp` plus the verification leeway), its
   operations cancelled first so nothing more is delivered. graphql-ws retries a 4403 close, calling
   `connectionParams` again: a client that returns its current token there re-subscribes seamlessly.
+- A connection without a token that runs no operation for `idle_seconds` is closed (1000 "idle"): it
+  only holds a place (http/client_shares.py). One with a token ends with its token, as above.
 """
 
 from __future__ import annotations
@@ -16,18 +20,22 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Mapping
-from typing import Final
+from typing import ClassVar, Final
 
 import jwt
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
-from strawberry.types.execution import PreExecutionError
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from ..auth import LEEWAY_SECONDS
 from ..schema.context import Context
@@ -35,6 +43,8 @@ from ..schema.errors import classify
 
 TOKEN_EXPIRED_CODE: Final = 4403
 TOKEN_EXPIRED_REASON: Final = "Forbidden: token expired"
+IDLE_CODE: Final = 1000
+IDLE_REASON: Final = "idle: no token and no operation"
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -60,15 +70,48 @@ def token_accepted_until(authorization: str | None) -> float | None:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    _expiry: asyncio.Task[None] | None = None
+    idle_seconds: ClassVar[float] = 60.0
+    _closer: asyncio.Task[None] | None = None  # closes the connection: at token expiry, or when idle
+    _last_active = 0.0
+
+    @classmethod
+    def closing_idle_after(cls, seconds: float) -> type[TransportWSHandler]:
+        return type(cls.__name__, (cls,), {"idle_seconds": seconds})
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
-        if not self.connection_acknowledged or self._expiry is not None:
+        if not self.connection_acknowledged or self._closer is not None:
             return
         deadline = token_accepted_until(self.context.authorization)
         if deadline is not None:
-            self._expiry = asyncio.create_task(self._close_at(deadline))
+            self._closer = asyncio.create_task(self._close_at(deadline))
+        else:
+            self._active()
+            self._closer = asyncio.create_task(self._close_when_idle())
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        self._active()
+        await super().handle_subscribe(message)
+
+    def forget_id(self, id: str) -> None:
+        self._active()
+        super().forget_id(id)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        self._active()
+        await super().cleanup_operation(operation_id)
+
+    def _active(self) -> None:
+        self._last_active = time.monotonic()
+
+    async def _close_when_idle(self) -> None:
+        while True:
+            await asyncio.sleep(max(0.0, self._last_active + self.idle_seconds - time.monotonic()))
+            if self.operations:
+                self._active()  # quiet, at the earliest, a whole period after it was last seen busy
+            elif time.monotonic() >= self._last_active + self.idle_seconds:
+                await self.websocket.close(code=IDLE_CODE, reason=IDLE_REASON)
+                return
 
     async def _close_at(self, deadline: float) -> None:
         await asyncio.sleep(max(0.0, deadline - time.time()))
@@ -77,11 +120,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await self.websocket.close(code=TOKEN_EXPIRED_CODE, reason=TOKEN_EXPIRED_REASON)
 
     async def shutdown(self) -> None:
-        if self._expiry is not None:
-            self._expiry.cancel()
+        if self._closer is not None:
+            self._closer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._expiry
+                await self._closer
         await super().shutdown()
+
+    async def _send_result_stream(
+        self, operation: Operation[Context, None], result_source: StreamResult
+    ) -> None:
+        await super()._send_result_stream(operation, _with_codes(result_source))
 
     async def _handle_pre_execution_error(
         self, operation: Operation[Context, None], result: PreExecutionError
@@ -90,3 +138,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         # after the operation hooks ran, so ErrorCodes never saw it: give it its code here.
         result.errors = [classify(error) for error in result.errors or ()]
         await super()._handle_pre_execution_error(operation, result)
+
+
+async def _with_codes(results: StreamResult) -> StreamResult:
+    async for result in results:
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = [classify(error) for error in result.errors]
+        yield result

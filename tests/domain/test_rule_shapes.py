@@ -21,6 +21,7 @@ from bookings_sessions.domain.recurrence import (
     DAYS,
     RecurrenceRule,
     check_has_occurrence,
+    first_occurrence,
     is_occurrence,
     local_last,
     occurrences,
@@ -239,6 +240,7 @@ def test_dst_gap_hour_keeps_wall_time_and_resolves_as_fold_0() -> None:
         ("FREQ=MONTHLY;BYDAY=6MO", "6MO"),
         ("FREQ=DAILY;BYDAY=1MO", "1MO"),
         ("FREQ=YEARLY;BYDAY=54MO", "54MO"),
+        ("FREQ=YEARLY;BYMONTH=8;BYDAY=6FR", "6FR"),  # within a month: dateutil failed with IndexError
         ("FREQ=YEARLY;BYMONTH=13", "BYMONTH"),
         ("FREQ=YEARLY;BYMONTH=-1", "BYMONTH"),
         ("FREQ=MONTHLY;BYSETPOS=1", "BYSETPOS"),
@@ -269,6 +271,27 @@ def test_rules_without_occurrence_name_the_part(text: str, named: str) -> None:
     check_has_occurrence(
         parse_rrule("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"), datetime(2030, 1, 1, 9), ZoneInfo("UTC")
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        # The BY parts are searched year by year first: without a day part, any day of the month.
+        ("FREQ=DAILY;BYMONTH=2", datetime(2031, 2, 1, 9)),
+        ("FREQ=DAILY;INTERVAL=3;BYMONTH=2", datetime(2031, 2, 3, 9)),
+        ("FREQ=WEEKLY;BYDAY=MO;BYMONTH=3", datetime(2031, 3, 3, 9)),
+        ("FREQ=MONTHLY;BYDAY=5FR", datetime(2031, 1, 31, 9)),
+        ("FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=-1", datetime(2031, 2, 25, 9)),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", datetime(2044, 2, 29, 9)),
+        ("FREQ=DAILY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", datetime(2072, 2, 29, 9)),
+    ],
+)
+def test_the_first_occurrence_of_sparse_rules(text: str, first: datetime) -> None:
+    rule = parse_rrule(text)
+    start = datetime(2031, 1, 31, 9)
+    expected = next(iter(rrulestr(rule.to_rrule(), dtstart=start)))
+
+    assert first_occurrence(rule, start, ZoneInfo("Europe/London")) == expected == first
 
 
 def test_canonical_spelling() -> None:

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from uvicorn.server import ServerState
 
 from bookings_sessions.fast.coalesced_writes import CoalescedWrites
-from bookings_sessions.http.connections import HeaderLimitsProtocol
+from bookings_sessions.http.connections import ConnectionLimits, HeaderLimitsProtocol
 
 
 class SocketWrites(asyncio.Transport):
@@ -96,7 +96,7 @@ def hello_app() -> Starlette:
 
 
 async def test_uvicorns_protocol_sends_a_whole_response_in_one_write() -> None:
-    coalescing = HeaderLimitsProtocol.configured(10.0, 65536, CoalescedWrites)
+    coalescing = HeaderLimitsProtocol.configured(ConnectionLimits(), CoalescedWrites)
     config = uvicorn.Config(hello_app(), http=coalescing, lifespan="off", log_level="warning")
     config.load()
     protocol = coalescing(config=config, server_state=ServerState(), app_state={})

@@ -1,6 +1,8 @@
-"""Connections that never finish their request headers are closed; beyond MAX_CONNECTIONS a request gets 503.
+"""Connections that never finish their request headers are closed; beyond MAX_CONNECTIONS a request gets
+503, beyond MAX_WEBSOCKETS an upgrade does.
 
-A server of its own with a 1 s header timeout and room for two connections (tests/support/live_server.py).
+A server of its own with a 1 s header timeout and room for two connections and two WebSockets
+(tests/support/live_server.py). Per-client shares: tests/http/test_fair_share.py.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tests.support.tokens import Tokens
 
 HEADER_TIMEOUT = 1
 MAX_CONNECTIONS = 2
+MAX_WEBSOCKETS = 2
 MAX_HEADER_BYTES = 8192
 # How long a test waits for the server to act before calling it a failure; never a speed requirement.
 PATIENCE = 15.0
@@ -39,6 +42,7 @@ def limited_server(
         tokens,
         HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
         MAX_CONNECTIONS=str(MAX_CONNECTIONS),
+        MAX_WEBSOCKETS=str(MAX_WEBSOCKETS),
         MAX_HEADER_BYTES=str(MAX_HEADER_BYTES),
     ) as server:
         yield server
@@ -94,6 +98,19 @@ def test_oversized_headers_are_refused_with_431(limited_server: LiveServer) -> N
     assert answer.startswith(b"HTTP/1.1 431 "), answer
 
 
+def test_oversized_headers_in_one_packet_are_refused_with_431(limited_server: LiveServer) -> None:
+    # Several times the limit, all in one write: the server reads it at once, and the read completes
+    # the headers.
+    padding = b"".join(
+        b"X-Big-%d: %s\r\n" % (line, b"a" * 1000) for line in range(8 * MAX_HEADER_BYTES // 1000)
+    )
+    with open_socket(limited_server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + padding + b"\r\n")
+        answer = read_until_closed(sock, reset_ends=True)
+
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:300]
+
+
 def test_headers_just_under_the_limit_and_a_body_in_the_same_packet_are_served(
     limited_server: LiveServer,
 ) -> None:
@@ -144,17 +161,37 @@ async def status_of_a_new_request(server: LiveServer) -> int:
         return (await client.get(f"{server.url}/healthz", timeout=PATIENCE)).status_code
 
 
-async def test_beyond_max_connections_requests_and_upgrades_get_503(limited_server: LiveServer) -> None:
+async def test_beyond_max_websockets_upgrades_get_503_and_requests_are_still_served(
+    limited_server: LiveServer,
+) -> None:
     async with held_subscription_socket(limited_server), held_subscription_socket(limited_server):
-        async with httpx.AsyncClient() as client:
-            refused = await client.get(f"{limited_server.url}/healthz", timeout=PATIENCE)
+        served = await status_of_a_new_request(limited_server)
         with pytest.raises(InvalidStatus) as upgrade:
             await connect(limited_server.ws_url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
 
+    assert served == 200
+    assert upgrade.value.response.status_code == 503
+    # Room again once the held WebSockets are gone (the server learns of the closes shortly).
+    for _attempt in range(50):
+        with contextlib.suppress(InvalidStatus):
+            async with held_subscription_socket(limited_server):
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError("no WebSocket was accepted after the held ones closed")
+
+
+async def test_beyond_max_connections_requests_get_503_and_upgrades_are_still_accepted(
+    limited_server: LiveServer,
+) -> None:
+    with open_socket(limited_server), open_socket(limited_server):  # silent: open until their timeout
+        async with httpx.AsyncClient() as client:
+            refused = await client.get(f"{limited_server.url}/healthz", timeout=PATIENCE)
+        async with held_subscription_socket(limited_server):
+            pass
+
     assert refused.status_code == 503, refused.text
     assert refused.headers["connection"] == "close"
-    assert upgrade.value.response.status_code == 503
-    # Room again once the held connections are gone (the server learns of the closes shortly).
+    # Room again once the held connections are gone.
     statuses = []
     for _attempt in range(50):
         statuses.append(await status_of_a_new_request(limited_server))

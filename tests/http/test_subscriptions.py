@@ -8,7 +8,7 @@ import uuid
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.support.graphql import CREATE, DELETE, SESSION_UPDATED, UPDATE, single_session_info
+from tests.support.graphql import CREATE, DELETE, SESSION_UPDATED, UPDATE, session_query, single_session_info
 from tests.support.live_server import LiveServer
 from tests.support.websocket import open_connection, receive, subscribe_and_wait_until_live
 
@@ -92,3 +92,54 @@ async def test_a_bad_token_closes_the_connection_with_4403(live_server: LiveServ
         await receive(socket)
 
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_refused_field_over_websocket_carries_the_same_code_as_over_http(
+    live_server: LiveServer,
+) -> None:
+    created = live_server.data(CREATE, {"info": single_session_info()})["createSession"]
+    query = session_query("_id notes")
+    over_http = live_server.post(query, {"id": created["_id"]}, token=None)
+    socket = await open_connection(live_server, None)
+    try:
+        assert (await receive(socket))["type"] == "connection_ack"
+        payload = {"query": query, "variables": {"id": created["_id"]}}
+        await socket.send(json.dumps({"id": "q", "type": "subscribe", "payload": payload}))
+        message = await receive(socket)
+    finally:
+        await socket.close()
+
+    assert message["type"] == "next", message
+    assert (
+        message["payload"]["data"] == over_http["data"] == {"session": {"_id": created["_id"], "notes": None}}
+    )
+    [http_error] = over_http["errors"]
+    [ws_error] = message["payload"]["errors"]
+    assert http_error["extensions"]["code"] == "FORBIDDEN"
+    assert ws_error["extensions"] == http_error["extensions"]
+    assert ws_error["message"] == http_error["message"]
+
+
+async def test_a_token_with_a_role_the_server_does_not_know_closes_the_connection_with_4403(
+    live_server: LiveServer,
+) -> None:
+    # As docs/permissions.md says: refused like any invalid token (over HTTP: UNAUTHENTICATED).
+    socket = await open_connection(live_server, live_server.tokens.make("BOOKINGS_STAFF", "SUPERUSER"))
+    with pytest.raises(ConnectionClosed) as closed:
+        await receive(socket)
+
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "Forbidden")
+
+
+async def test_a_token_with_no_roles_is_a_caller_without_roles(live_server: LiveServer) -> None:
+    socket = await open_connection(live_server, live_server.tokens.make())
+    try:
+        assert (await receive(socket))["type"] == "connection_ack"
+        await socket.send(json.dumps({"id": "a", "type": "subscribe", "payload": {"query": SESSION_UPDATED}}))
+        message = await receive(socket)
+    finally:
+        await socket.close()
+
+    assert message["type"] == "error", message
+    assert message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
