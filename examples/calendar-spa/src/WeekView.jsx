@@ -191,6 +191,7 @@ function ScheduleLayer({ scheduleId, index, count, weekStart, days, free, select
             style={{
               top: (from / 60) * HOUR_HEIGHT,
               height: ((to - from) / 60) * HOUR_HEIGHT - 2,
+              '--card-height': `${((to - from) / 60) * HOUR_HEIGHT - 2}px`,
               // Clear of the working-hours strip, when there is one.
               ...columnBox(column, days.length, index, count, lane, lanes, hours.length ? 8 : 2),
             }}
