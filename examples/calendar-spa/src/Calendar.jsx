@@ -60,6 +60,10 @@ function CalendarPage({ token, socket, onSignOut }) {
         onSchedules={setSchedules}
         onWeek={setWeekStart}
         onDay={moveDay}
+        onToday={() => {
+          setWeekStart(new Date());
+          setDay((new Date().getDay() + 6) % 7);
+        }}
         onNew={() => setCreating({})}
         onSignOut={onSignOut}
       />

@@ -10,7 +10,7 @@ const SOCKET_LABELS = {
 };
 
 /** Schedules, "New session", and the week's navigation (a day's, when `day` is given: narrow screens). */
-export function Toolbar({ token, socket, schedules, weekStart, day, onSchedules, onWeek, onDay, onNew, onSignOut }) {
+export function Toolbar({ token, socket, schedules, weekStart, day, onSchedules, onWeek, onDay, onToday, onNew, onSignOut }) {
   const [text, setText] = useState(schedules.join(', '));
   const holder = describeToken(token);
   const byDay = day !== null;
@@ -47,7 +47,7 @@ export function Toolbar({ token, socket, schedules, weekStart, day, onSchedules,
         <button type="button" onClick={() => step(1)} aria-label={`Next ${unit}`}>
           ›
         </button>
-        <button type="button" onClick={() => onWeek(new Date())}>
+        <button type="button" onClick={onToday}>
           Today
         </button>
       </nav>
