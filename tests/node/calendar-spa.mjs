@@ -147,6 +147,10 @@ async function apq() {
     context.on('requestfinished', (request) => {
       const url = new URL(request.url());
       if (url.pathname !== '/graphql') return;
+      const body = request.postData() ? JSON.parse(request.postData()) : null;
+      // Only the week's query is looked at; the free time's, asked alongside, may still be read when the
+      // page reloads, and its body is gone then.
+      if ((body?.operationName ?? url.searchParams.get('operationName')) !== 'WeekSessions') return;
       exchanges.push(
         (async () => {
           const response = await request.response();
@@ -154,7 +158,7 @@ async function apq() {
             load: loadOf.get(request),
             method: request.method(),
             params: Object.fromEntries(url.searchParams),
-            body: request.postData() ? JSON.parse(request.postData()) : null,
+            body,
             status: response.status(),
             response: await response.json(),
           };
