@@ -125,7 +125,16 @@ def test_the_week_shows_the_sessions_the_api_returns(live_server: LiveServer, sp
     }
     series = live_server.data(CREATE, {"info": series_info})["createSession"]["_id"]
     create(live_server, first, "2030-01-15T09:00:00Z", "2030-01-15T10:00:00Z", "Next week")
-    create(live_server, second, "2030-01-09T16:00:00Z", "2030-01-09T17:00:00Z", "Coaching")
+    coaching = create(
+        live_server,
+        second,
+        "2030-01-09T16:00:00Z",
+        "2030-01-09T17:00:00Z",
+        "Coaching",
+        title="Coaching",
+        location={"type": "CUSTOM", "name": "Pitch 2"},
+        capacity=4,
+    )
     expected = week_ids(live_server, first) | week_ids(live_server, second)
     assert len(expected) == 6  # three singles, two instances of the series, one on the other schedule
 
@@ -144,6 +153,9 @@ def test_the_week_shows_the_sessions_the_api_returns(live_server: LiveServer, sp
     cut = [card for card in report["cards"] if card["timeCut"]]
     assert cut == [], [(card["text"], card["box"]) for card in cut]
     assert not cards[group]["contentCut"]
+    # The one-hour card: time, title, location and spots, nothing clipped.
+    assert cards[coaching]["text"].startswith(f"16:00{DASH}17:00\nCoaching\nPitch 2 · 4 spots left")
+    assert not cards[coaching]["contentCut"]
     # The two overlapping sessions sit side by side, the later one to the right.
     visit = next(card for card in report["cards"] if "Overlapping visit" in card["text"])
     assert cards[checkup]["box"]["right"] <= visit["box"]["left"] + 1
