@@ -164,7 +164,7 @@ export function SessionPanel({ sessionId, notice = null, onClose, onMoved }) {
       errorPolicy: 'all',
     });
     const current = data?.session;
-    if (!current) setProblem({ ...detail, code: 'NOT_FOUND' });
+    if (!current) setProblem({ ...detail, code: 'NOT_FOUND', message: 'This session no longer exists.' });
     else if (current.revision === currentDraft.revision) setProblem(detail); // contention, not a stale form
     else setConflict(true);
   }
