@@ -1,11 +1,18 @@
 import { useApolloClient, useFragment, useMutation } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
+import { ConflictList } from './ConflictList.jsx';
 import { explain, firstError } from './errors.js';
-import { SESSION, SESSION_FIELDS, UPDATE_SESSION } from './operations.js';
+import { DELETE_SESSION, SESSION, SESSION_FIELDS, UPDATE_SESSION } from './operations.js';
+import { SCOPE_WORDS, ScopeChoice } from './ScopeChoice.jsx';
 import { locationLabel, spotsLeft } from './session-text.js';
-import { fromInputValue, toInputValue } from './week.js';
+import { fromInputValue, toInputValue, wallTimeIn } from './week.js';
 
 const EDITABLE = ['title', 'notes', 'start', 'end'];
+// A week and its free time change with any write that may move or split occurrences.
+const REFETCH = { refetchQueries: ['WeekSessions', 'Availability'], awaitRefetchQueries: true };
+
+/** Occurrences and series take no notes (docs/recurring.md): the form does not offer them. */
+export const takesNotes = (session) => !session.recurringSessionId && !session.recurrence;
 
 /** The form's values for a session, and the revision they were read at (sent back as expectedRevision). */
 function draftOf(session) {
@@ -41,14 +48,16 @@ function changesOf(draft, session) {
   }
   for (const name of ['start', 'end']) {
     if (touched(draft, name)) {
-      // The session keeps its own time zone; the instant comes from the browser's wall time.
-      info[name] = { timestamp: fromInputValue(draft.values[name]), timeZone: session[name].timeZone };
+      // The instant comes from the browser's wall time; it is sent as the wall time in the session's own
+      // zone, which it keeps (a recurring session takes wall times only).
+      const instant = fromInputValue(draft.values[name]);
+      info[name] = instant ? wallTimeIn(instant, session[name].timeZone) : null; // null: the API says why
     }
   }
   return info;
 }
 
-export function SessionPanel({ sessionId, onClose }) {
+export function SessionPanel({ sessionId, notice = null, onClose, onMoved }) {
   const client = useApolloClient();
   const { data: session, complete } = useFragment({
     fragment: SESSION_FIELDS,
@@ -58,8 +67,11 @@ export function SessionPanel({ sessionId, onClose }) {
   const [draft, setDraft] = useState(() => (complete ? draftOf(session) : null));
   const [problem, setProblem] = useState(null);
   const [conflict, setConflict] = useState(false);
-  const [saved, setSaved] = useState(false);
-  const [updateSession, { loading: saving }] = useMutation(UPDATE_SESSION);
+  const [saved, setSaved] = useState(notice);
+  const [scope, setScope] = useState('THIS');
+  const [confirming, setConfirming] = useState(false);
+  const [updateSession, { loading: saving }] = useMutation(UPDATE_SESSION, REFETCH);
+  const [deleteSession, { loading: cancelling }] = useMutation(DELETE_SESSION, REFETCH);
 
   // A live update (someone else's save) arrives through the cache. With nothing typed the form simply
   // follows it; with unsaved edits the draft keeps the revision it was read at (never refreshed behind the
@@ -81,24 +93,64 @@ export function SessionPanel({ sessionId, onClose }) {
 
   const edit = (name) => (event) => {
     const value = event.target.value;
-    setSaved(false);
+    setSaved(null);
     setDraft((current) => ({ ...current, values: { ...current.values, [name]: value } }));
   };
 
-  async function save(currentDraft) {
+  const occurrence = Boolean(session.recurringSessionId);
+  // The revision the form was filled from (if anyone saved since, the server refuses with CONFLICT), and
+  // for an occurrence which ones the change is for.
+  const optionsFor = (revision) => ({ expectedRevision: revision, ...(occurrence ? { scope } : {}) });
+
+  /** After a write: stay on this session, or follow it where a split moved it, or close if it is gone. */
+  function landed(result, message) {
+    setConflict(false);
+    setConfirming(false);
+    if (result._id === sessionId) {
+      setDraft(draftOf(result));
+      setSaved(message);
+    } else if (result.recurringSessionId) {
+      onMoved(result._id, message); // "this and following": the new series' occurrence
+    } else {
+      // "all": the answer is the series; this occurrence, re-read with the week, stays selected.
+      const fresh = client.cache.readFragment({
+        fragment: SESSION_FIELDS,
+        fragmentName: 'CalendarSession',
+        id: client.cache.identify({ __typename: 'Session', _id: sessionId }),
+      });
+      if (!fresh) {
+        onClose();
+        return;
+      }
+      setDraft(draftOf(fresh));
+      setSaved(message);
+    }
+  }
+
+  async function save(currentDraft, info = changesOf(currentDraft, session), message = 'Saved') {
     setProblem(null);
-    const info = changesOf(currentDraft, session);
-    // The revision the form was filled from: if anyone saved since, the server refuses with CONFLICT.
-    const options = { expectedRevision: currentDraft.revision };
     try {
+      const options = optionsFor(currentDraft.revision);
       const { data } = await updateSession({ variables: { id: sessionId, info, options } });
-      setDraft(draftOf(data.updateSession));
-      setConflict(false);
-      setSaved(true);
+      landed(data.updateSession, message);
     } catch (error) {
       const detail = firstError(error);
       if (detail.code === 'CONFLICT') await showTheirs(currentDraft, detail);
       else setProblem(detail);
+    }
+  }
+
+  async function cancelSession() {
+    setProblem(null);
+    try {
+      const { data } = await deleteSession({ variables: { id: sessionId, options: optionsFor(draft.revision) } });
+      const result = data.deleteSession;
+      // "This and following" ends the series before this occurrence: it is gone from the week.
+      if (occurrence && scope === 'THIS_AND_FOLLOWING') onClose();
+      else landed(result, 'Cancelled');
+    } catch (error) {
+      setConfirming(false);
+      setProblem(firstError(error));
     }
   }
 
@@ -112,7 +164,7 @@ export function SessionPanel({ sessionId, onClose }) {
       errorPolicy: 'all',
     });
     const current = data?.session;
-    if (!current) setProblem({ ...detail, code: 'NOT_FOUND' });
+    if (!current) setProblem({ ...detail, code: 'NOT_FOUND', message: 'This session no longer exists.' });
     else if (current.revision === currentDraft.revision) setProblem(detail); // contention, not a stale form
     else setConflict(true);
   }
@@ -188,28 +240,65 @@ export function SessionPanel({ sessionId, onClose }) {
       >
         <label htmlFor="title">Title</label>
         <input id="title" type="text" maxLength={200} value={draft.values.title} onChange={edit('title')} />
-        <label htmlFor="notes">Notes</label>
-        <textarea id="notes" rows={4} value={draft.values.notes} onChange={edit('notes')} />
+        {takesNotes(session) && (
+          <>
+            <label htmlFor="notes">Notes</label>
+            <textarea id="notes" rows={4} value={draft.values.notes} onChange={edit('notes')} />
+          </>
+        )}
         <label htmlFor="start">Start</label>
         <input id="start" type="datetime-local" value={draft.values.start} onChange={edit('start')} />
         <label htmlFor="end">End</label>
         <input id="end" type="datetime-local" value={draft.values.end} onChange={edit('end')} />
+        {occurrence && <ScopeChoice scope={scope} onScope={setScope} />}
         <div className="actions">
           <button type="submit" disabled={!dirty || saving || changedElsewhere}>
             {saving ? 'Saving…' : 'Save'}
           </button>
           {saved && !dirty && (
             <span className="saved" role="status">
-              Saved
+              {saved}
             </span>
           )}
         </div>
-        {problem && (
+        {problem?.code === 'SCHEDULE_CONFLICT' && <ConflictList detail={problem} />}
+        {problem && problem.code !== 'SCHEDULE_CONFLICT' && (
           <p className="problem" role="alert" data-code={problem.code}>
             {explain(problem)}
           </p>
         )}
       </form>
+
+      <div className="lifecycle">
+        {session.status === 'CANCELLED' ? (
+          <>
+            <p data-testid="cancelled-note">This session is cancelled.</p>
+            <button
+              type="button"
+              disabled={saving || dirty}
+              onClick={() => save(draft, { status: 'CONFIRMED' }, 'Restored')}
+            >
+              Restore
+            </button>
+          </>
+        ) : confirming ? (
+          <div className="confirm" role="group" aria-label="Confirm cancelling" data-testid="confirm-cancel">
+            <p>
+              Cancel {occurrence ? SCOPE_WORDS[scope] : 'this session'}? It can be restored later.
+            </p>
+            <button type="button" className="danger" disabled={cancelling} onClick={cancelSession} autoFocus>
+              {cancelling ? 'Cancelling…' : 'Yes, cancel it'}
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </div>
+        ) : (
+          <button type="button" className="danger" disabled={dirty} onClick={() => setConfirming(true)}>
+            Cancel session…
+          </button>
+        )}
+      </div>
     </aside>
   );
 }

@@ -9,10 +9,13 @@ const SOCKET_LABELS = {
   refused: 'Live updates refused (token)',
 };
 
-export function Toolbar({ token, socket, schedules, weekStart, onSchedules, onWeek, onSignOut }) {
+/** Schedules, "New session", and the week's navigation (a day's, when `day` is given: narrow screens). */
+export function Toolbar({ token, socket, schedules, weekStart, day, onSchedules, onWeek, onDay, onToday, onNew, onSignOut }) {
   const [text, setText] = useState(schedules.join(', '));
   const holder = describeToken(token);
-  const weekEnd = addDays(weekStart, 6);
+  const byDay = day !== null;
+  const step = (delta) => (byDay ? onDay(delta) : onWeek(addDays(weekStart, 7 * delta)));
+  const unit = byDay ? 'day' : 'week';
   return (
     <header className="toolbar">
       <form
@@ -31,17 +34,20 @@ export function Toolbar({ token, socket, schedules, weekStart, onSchedules, onWe
         />
         <button type="submit">Show</button>
       </form>
-      <nav className="week-nav" aria-label="Week">
-        <button type="button" onClick={() => onWeek(addDays(weekStart, -7))} aria-label="Previous week">
+      <button type="button" className="primary" onClick={onNew}>
+        New session
+      </button>
+      <nav className="week-nav" aria-label={byDay ? 'Day' : 'Week'}>
+        <button type="button" onClick={() => step(-1)} aria-label={`Previous ${unit}`}>
           ‹
         </button>
         <span className="week-label" data-testid="week-label">
-          {formatDay(weekStart)} – {formatDay(weekEnd)}
+          {byDay ? formatDay(addDays(weekStart, day)) : `${formatDay(weekStart)} – ${formatDay(addDays(weekStart, 6))}`}
         </span>
-        <button type="button" onClick={() => onWeek(addDays(weekStart, 7))} aria-label="Next week">
+        <button type="button" onClick={() => step(1)} aria-label={`Next ${unit}`}>
           ›
         </button>
-        <button type="button" onClick={() => onWeek(new Date())}>
+        <button type="button" onClick={onToday}>
           Today
         </button>
       </nav>

@@ -84,3 +84,36 @@ export const UPDATE_SESSION = gql`
   }
   ${SESSION_FIELDS}
 `;
+
+// `conflicts: REFUSE` (the form's "Refuse double bookings") makes an overlap SCHEDULE_CONFLICT.
+export const CREATE_SESSION = gql`
+  mutation CreateSession($info: CreateSessionInfo!, $options: CreateSessionOptions) {
+    createSession(sessionInfo: $info, options: $options) {
+      ...CalendarSession
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
+// A soft delete (status CANCELLED); `updateSession` with status CONFIRMED restores it.
+export const DELETE_SESSION = gql`
+  mutation DeleteSession($id: ID!, $options: DeleteSessionOptions) {
+    deleteSession(sessionId: $id, options: $options) {
+      ...CalendarSession
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
+// The shown schedules' free time in the shown week, shaded behind their sessions.
+export const AVAILABILITY = gql`
+  query Availability($scheduleIds: [String!]!, $from: DateTime!, $to: DateTime!) {
+    availability(scheduleIds: $scheduleIds, window: { from: $from, to: $to }) {
+      scheduleId
+      free {
+        start
+        end
+      }
+    }
+  }
+`;

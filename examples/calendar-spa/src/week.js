@@ -81,3 +81,33 @@ export function layoutDay(placed) {
   closeGroup();
   return laidOut;
 }
+
+/**
+ * An instant as the API's wall time in `timeZone` ({ localDateTime, timeZone }): how every time is sent,
+ * since a recurring session's times must be wall times (docs/recurring.md) and a session keeps its zone.
+ */
+export function wallTimeIn(isoInstant, timeZone) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    })
+      .formatToParts(new Date(isoInstant))
+      .map((part) => [part.type, Number(part.value)]),
+  );
+  return {
+    localDateTime: {
+      year: parts.year,
+      monthOfYear: parts.month,
+      dayOfMonth: parts.day,
+      hourOfDay: parts.hour,
+      minutesOfHour: parts.minute,
+    },
+    timeZone,
+  };
+}
