@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, weekday
 
+from .bounded_rrule import HorizonReached, HorizonSearch
 from .errors import BadUserInput
 from .timezones import to_utc
 
@@ -474,34 +475,6 @@ def last_start(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> d
     return to_utc(last, zone)
 
 
-class _HorizonReached(Exception):
-    pass
-
-
-class _HorizonSearch(rrule):
-    """dateutil's rrule, giving up after `periods` periods without an occurrence.
-
-    dateutil looks for a next occurrence until year 9999: for a rule with none, seconds of CPU
-    (issue 26). It builds its calendar masks once per period (per month for DAILY and WEEKLY), reading
-    `_byeaster` once each time; that read is counted here.
-    """
-
-    def __init__(self, periods: int, **arguments: Any) -> None:
-        self._periods_left = periods
-        super().__init__(**arguments)
-
-    @property
-    def _byeaster(self) -> Any:
-        self._periods_left -= 1
-        if self._periods_left < 0:
-            raise _HorizonReached
-        return self._easter
-
-    @_byeaster.setter
-    def _byeaster(self, value: Any) -> None:
-        self._easter = value
-
-
 def _first_within_horizon(rule: RecurrenceRule, first_start: datetime) -> datetime | None:
     """The pattern's first start (UNTIL and COUNT aside) within NO_OCCURRENCE_HORIZON_YEARS, naive
     local, in bounded time: however sparse or empty the rule, at most a few thousand periods are built."""
@@ -533,12 +506,12 @@ def _first_within_horizon(rule: RecurrenceRule, first_start: datetime) -> dateti
 
 def _search_within_horizon(first_start: datetime, arguments: dict[str, Any]) -> datetime | None:
     years = NO_OCCURRENCE_HORIZON_YEARS
-    # _HorizonSearch counts periods, or months for DAILY and WEEKLY rules.
+    # HorizonSearch counts periods, or months for DAILY and WEEKLY rules.
     months = {YEARLY: 12 * arguments["interval"], MONTHLY: arguments["interval"]}.get(arguments["freq"], 1)
-    search = _HorizonSearch(12 * years // months + 2, dtstart=first_start, **arguments)
+    search = HorizonSearch(12 * years // months + 2, dtstart=first_start, **arguments)
     try:
         found = next(iter(search), None)
-    except _HorizonReached:
+    except HorizonReached:
         return None
     if found is None or found - first_start >= timedelta(days=365 * years):
         return None
