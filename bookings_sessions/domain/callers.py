@@ -28,7 +28,8 @@ class Caller:
 
 
 ANONYMOUS = Caller(subject=None, roles=frozenset())
-WRITERS = frozenset({Role.BOOKINGS_ADMIN})
+# Roles that write: admins, and trusted backends (with suppressAuth on updates and deletes).
+WRITERS = frozenset({Role.BOOKINGS_ADMIN, Role.SERVICE})
 SENSITIVE_READERS = frozenset({Role.BOOKINGS_ADMIN, Role.BOOKINGS_STAFF, Role.SERVICE})
 
 
