@@ -14,7 +14,7 @@ from typing import Any, Self
 import strawberry
 from strawberry.types import Info
 
-from ..domain.callers import WRITERS, Role, check_role
+from ..domain.callers import WRITE_CALLERS, WRITERS, Role, check_role
 from ..domain.model import Session as DomainSession
 from ..service import bulk, sessions
 from .directives import requires_role
@@ -70,7 +70,7 @@ class BulkDeleteItem:
 def _checked(info: Info[Any, Any], options: Any) -> None:
     """The single update's or delete's role check, for one item."""
     suppress = bool(getattr(options, "suppress_auth", False))
-    check_role(info.context.caller, frozenset({Role.BOOKINGS_ADMIN}), suppress_auth=suppress)
+    check_role(info.context.caller, WRITERS, suppress_auth=suppress)
 
 
 def _results(info: Info[Any, Any], outcomes: list[bulk.Outcome], ids: list[str | None]) -> list[BulkResult]:
@@ -113,7 +113,7 @@ class BulkMutation:
         return await _run(info, items, create, keyed=False)
 
     @strawberry.mutation(
-        extensions=[requires_role(*sorted(WRITERS))],
+        extensions=[requires_role(*sorted(WRITE_CALLERS))],
         description="Patches sessions as updateSession does; each item needs what updateSession needs "
         f"(an admin, or a SERVICE caller with the item's suppressAuth). {ITEMS}",
     )
@@ -131,7 +131,7 @@ class BulkMutation:
         return await _run(info, items, update, keyed=True)
 
     @strawberry.mutation(
-        extensions=[requires_role(*sorted(WRITERS))],
+        extensions=[requires_role(*sorted(WRITE_CALLERS))],
         description="Cancels sessions as deleteSession does; each item needs what deleteSession needs "
         f"(an admin, or a SERVICE caller with the item's suppressAuth). {ITEMS}",
     )

@@ -145,6 +145,10 @@ class Session:
         description="The series' RRULE when this session is an instance of it."
     )
     recurrence_type: RecurrenceTypeEnum  # type: ignore[valid-type]
+    all_day: bool = strawberry.field(
+        description="Whole days in the session's zone: start and end are midnights, end the day after the "
+        "last day."
+    )
     original_start: CalendarDateTime | None = strawberry.field(
         description="Instances: where the series puts this occurrence (even if it was moved)."
     )
@@ -174,6 +178,7 @@ class Session:
             affected_schedules=[LinkedSchedule.from_domain(item) for item in value.affected_schedules],
             time_reserved_after=value.time_reserved_after,
             recurrence_type=value.recurrence_type,
+            all_day=value.all_day,
             original_start=(
                 None if value.original_start is None else CalendarDateTime.from_domain(value.original_start)
             ),
