@@ -220,3 +220,21 @@ async def test_availability_blocks_the_whole_local_day(api: Api) -> None:
     slot_starts = {datetime.fromisoformat(item["start"]) for item in found["studio"]["slots"]}
     assert not any(studio_day[0] <= slot < studio_day[1] for slot in slot_starts)
     assert studio_day[1] in slot_starts and studio_day[0] - timedelta(hours=1) in slot_starts
+
+
+async def test_a_split_from_a_dst_sunday_keeps_whole_days_on_both_sides(api: Api) -> None:
+    first = date(2030, 10, 20)
+    info = all_day(first, 1, LONDON, recurrence="FREQ=WEEKLY;BYDAY=SU;COUNT=4", title="Closed")
+    series = await create(api, info)
+    sunday = instance_id(series["_id"], date(2030, 10, 27))
+
+    options = {"scope": "THIS_AND_FOLLOWING"}
+    await api.data(UPDATE, {"id": sunday, "info": {"title": "Inventory"}, "options": options})
+
+    start = datetime(2030, 10, 19, tzinfo=UTC)
+    found = await listed(api, start, start + timedelta(days=30), scheduleId="studio")
+    assert [(local_day(item["start"]), local_day(item["end"]), hours(item)) for item in found] == [
+        ((first + timedelta(weeks=week), 0, 0), (first + timedelta(weeks=week, days=1), 0, 0), length)
+        for week, length in enumerate([24, 25, 24, 24])
+    ]
+    assert {item["allDay"] for item in found} == {True}
