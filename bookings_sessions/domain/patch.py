@@ -92,8 +92,8 @@ def blind_patch(patch: SessionPatch, *, business_zone: str) -> Changes | None:
         return None
     if "capacity" in wanted or "participants" in wanted:
         return None  # the capacity rule needs the whole resulting session
-    if wanted.keys() & TIMING:
-        return None  # whether the times must be whole days depends on the stored `all_day`
+    if "all_day" in wanted:
+        return None  # whether the times are whole days needs them all
     if "start" in wanted:
         check_times(wanted["start"], wanted["end"])
     return wanted

@@ -139,6 +139,11 @@ async def test_an_update_turns_a_timed_session_all_day_only_with_whole_days(api:
     # While all-day, a time that is not midnight is refused; back to timed, any time goes.
     moved = await api.error(UPDATE, {"id": timed["_id"], "info": {"end": wall_time(day, 18, zone=NEW_YORK)}})
     assert moved["extensions"]["field"] == "sessionInfo.end"
+    # Both times given (the write shortcut's case, which does not read first): refused the same.
+    both = {"start": wall_time(day, 9, zone=NEW_YORK), "end": wall_time(day, 18, zone=NEW_YORK)}
+    shortcut = await api.error(UPDATE, {"id": timed["_id"], "info": both})
+    assert shortcut["extensions"]["field"] == "sessionInfo.start"
+    assert await api.session(timed["_id"], GET) == updated
     info = {"allDay": False, "end": wall_time(day, 18, zone=NEW_YORK)}
     back = (await api.data(UPDATE, {"id": timed["_id"], "info": info}))["updateSession"]
     assert back["allDay"] is False and local_day(back["end"]) == (day, 18, 0)
