@@ -29,6 +29,8 @@ class Caller:
 
 ANONYMOUS = Caller(subject=None, roles=frozenset())
 WRITERS = frozenset({Role.BOOKINGS_ADMIN})
+# Who may call a write at all: writers, and trusted backends (which write with suppressAuth).
+WRITE_CALLERS = WRITERS | {Role.SERVICE}
 SENSITIVE_READERS = frozenset({Role.BOOKINGS_ADMIN, Role.BOOKINGS_STAFF, Role.SERVICE})
 
 
@@ -42,7 +44,7 @@ def check_role(caller: Caller, any_of: frozenset[Role], *, suppress_auth: bool =
         return
     # Visitors may read sessions, so a field reserved for staff is FORBIDDEN to them like to any other
     # caller without the role; only writes, which no visitor may make, ask them to authenticate.
-    if caller.anonymous and any_of <= WRITERS:
+    if caller.anonymous and any_of <= WRITE_CALLERS:
         raise Unauthenticated("authentication required: send Authorization: Bearer <token>")
     wanted = ", ".join(sorted(any_of))
     raise Forbidden(f"this needs one of the roles: {wanted}")

@@ -61,6 +61,8 @@ class SessionValues(BaseModel):
     ] = None
     status: Annotated[SessionStatus, FieldRules(clearable=False)] = SessionStatus.CONFIRMED
     type: Annotated[SessionType, FieldRules(clearable=False)] = SessionType.EVENT
+    # Whole local days (domain/all_day.py); an instance follows its series'.
+    all_day: Annotated[bool, FieldRules(clearable=False, on_instance=False)] = False
     participants: Annotated[
         tuple[Participant, ...],
         Field(max_length=MAX_PARTICIPANTS),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .all_day import check_whole_days
 from .commands import NewSession, SessionPatch
 from .errors import BadUserInput
 from .fields import FIELD_RULES, VALUE_FIELDS, check_capacity
@@ -16,6 +17,8 @@ from .model import Session, SessionKind
 from .timezones import SessionTime, keep_length, resolve_time
 
 Changes = dict[str, Any]
+# The fields the all-day rule relates: a change to any of them is checked against the others.
+TIMING = frozenset({"start", "end", "all_day"})
 
 
 def check_times(start: SessionTime, end: SessionTime) -> None:
@@ -33,8 +36,12 @@ def reject_recurring_only_fields(given: dict[str, Any]) -> None:
 
 def new_single_session(command: NewSession, *, session_id: str, business_zone: str, now: datetime) -> Session:
     start = resolve_time(command.start, business_zone, "start")
-    end = keep_length(command.start, start, command.end, resolve_time(command.end, business_zone, "end"))
+    end = resolve_time(command.end, business_zone, "end")
+    if not command.all_day:  # whole days keep their first instants; other times their length
+        end = keep_length(command.start, start, command.end, end)
     check_times(start, end)
+    if command.all_day:
+        check_whole_days(start, end)
     session = Session(
         id=session_id,
         kind=SessionKind.SINGLE,
@@ -59,15 +66,16 @@ def checked_value(name: str, value: Any) -> Any:
     return value
 
 
-def requested_values(patch: SessionPatch, *, business_zone: str) -> Changes:
-    """The given fields as values to store, each checked on its own (no current session needed)."""
+def requested_values(patch: SessionPatch, *, business_zone: str, all_day: bool = False) -> Changes:
+    """The given fields as values to store, each checked on its own (no current session needed);
+    `all_day`: whether the result is all-day (its end then keeps its day's first instant)."""
     wanted: Changes = {name: checked_value(name, value) for name, value in sorted(patch.values.items())}
     for name in sorted(patch.given - set(patch.values)):
         value = patch.value(name)
         if value is None:
             raise BadUserInput("cannot be null", field=name)
         wanted[name] = resolve_time(value, business_zone, name) if name in ("start", "end") else value
-    if patch.start is not None and patch.end is not None:
+    if patch.start is not None and patch.end is not None and not all_day:
         wanted["end"] = keep_length(patch.start, wanted["start"], patch.end, wanted["end"])
     return wanted
 
@@ -84,6 +92,8 @@ def blind_patch(patch: SessionPatch, *, business_zone: str) -> Changes | None:
         return None
     if "capacity" in wanted or "participants" in wanted:
         return None  # the capacity rule needs the whole resulting session
+    if "all_day" in wanted:
+        return None  # whether the times are whole days needs them all
     if "start" in wanted:
         check_times(wanted["start"], wanted["end"])
     return wanted
@@ -94,7 +104,8 @@ def plan_patch(current: Session, patch: SessionPatch, *, business_zone: str) -> 
 
     Raises BadUserInput before anything is written, so a bad request never leaves a partial update.
     """
-    wanted = requested_values(patch, business_zone=business_zone)
+    all_day = patch.values.get("all_day", current.all_day)
+    wanted = requested_values(patch, business_zone=business_zone, all_day=bool(all_day))
     if "recurrence" in wanted and current.kind is not SessionKind.SERIES:
         raise BadUserInput(
             "a single session cannot become recurring; create a recurring session", field="recurrence"
@@ -102,7 +113,10 @@ def plan_patch(current: Session, patch: SessionPatch, *, business_zone: str) -> 
     if current.kind is not SessionKind.SINGLE:
         reject_recurring_only_fields(wanted)
     check_times(wanted.get("start", current.start), wanted.get("end", current.end))
-    check_capacity(current.model_copy(update=wanted), wanted)
+    resulting = current.model_copy(update=wanted)
+    if resulting.all_day and wanted.keys() & TIMING:
+        check_whole_days(resulting.start, resulting.end)
+    check_capacity(resulting, wanted)
     return {name: value for name, value in wanted.items() if getattr(current, name) != value}
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .all_day import length_in_days, whole_days
 from .fields import INSTANCE_FIELDS, SERIES_FIELDS, SessionValues
 from .model import Session, SessionKind
 from .recurrence import RecurrenceRule, instance_id, is_occurrence, last_start, occurrences, parse_rrule
@@ -175,7 +176,12 @@ def nominal_time(local: datetime, zone_name: str) -> SessionTime:
 def occurrence_times(snapshot: SeriesSnapshot, nominal_start: datetime) -> tuple[SessionTime, SessionTime]:
     """The start and end of the occurrence the rule puts at `nominal_start` (docs/recurring.md): a start
     in a spring-forward gap moves forward by the gap, and the occurrence lasts exactly as long as the
-    first one, whatever change of offset falls on its day."""
+    first one, whatever change of offset falls on its day. An all-day one lasts as many whole local
+    days instead, however long they are."""
+    if snapshot.all_day:
+        zone_or_error(snapshot.start.zone, "time_zone")
+        days = length_in_days(snapshot.start, snapshot.end)
+        return whole_days(nominal_start.date(), days, snapshot.start.zone)
     start = session_time(nominal_start, snapshot.start.zone)
     return start, at_instant(start.utc + snapshot.duration, snapshot.start.zone)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from .all_day import OCCURRENCE_DAYS, check_whole_days, day_start
 from .commands import NewSession, SessionPatch
 from .errors import BadUserInput, NotFound
 from .fields import FIELD_RULES, INSTANCE_FIELDS, SERIES_FIELDS, check_capacity
@@ -53,16 +54,23 @@ def _series_time(value: CalendarDateTimeIn, business_zone: str, field: str) -> S
 
 
 def _series_end(
-    start_in: CalendarDateTimeIn, start: SessionTime, end_in: CalendarDateTimeIn, business_zone: str
+    start_in: CalendarDateTimeIn,
+    start: SessionTime,
+    end_in: CalendarDateTimeIn,
+    business_zone: str,
+    all_day: bool,
 ) -> SessionTime:
-    """A series' end given with its start: it moves with a start in a gap (`keep_length`)."""
-    shown = session_time(start.local, start.zone)
-    return keep_length(start_in, shown, end_in, _series_time(end_in, business_zone, "end"))
+    """A series' end given with its start: it moves with a start in a gap (`keep_length`), unless they
+    are whole days (a day's first instant stays one)."""
+    end = _series_time(end_in, business_zone, "end")
+    return end if all_day else keep_length(start_in, session_time(start.local, start.zone), end_in, end)
 
 
-def _check_occurrence_times(start: SessionTime, end: SessionTime) -> None:
+def _check_occurrence_times(start: SessionTime, end: SessionTime, all_day: bool) -> None:
     check_times(start, end)
-    if end.utc - start.utc > MAX_OCCURRENCE_DURATION:
+    if all_day:
+        check_whole_days(start, end, max_days=OCCURRENCE_DAYS)
+    elif end.utc - start.utc > MAX_OCCURRENCE_DURATION:
         raise BadUserInput("an occurrence can last at most 24 hours", field="end")
 
 
@@ -76,7 +84,7 @@ def _checked_rule(rule: RecurrenceRule, start: SessionTime) -> str:
 
 
 def _on_first_occurrence(
-    rule: RecurrenceRule, start: SessionTime, end: SessionTime
+    rule: RecurrenceRule, start: SessionTime, end: SessionTime, all_day: bool
 ) -> tuple[SessionTime, SessionTime]:
     """A series' start is its first occurrence: a start its rule does not produce (a Wednesday with
     `BYDAY=MO`) moves to the rule's first occurrence from it, and the end with it, so the series, its
@@ -85,6 +93,8 @@ def _on_first_occurrence(
     if first is None or first == start.local:
         return start, end
     first_start = nominal_time(first, start.zone)
+    if all_day:  # whole days from the new date, whatever their length
+        return first_start, day_start(first.date() + (end.local.date() - start.local.date()), start.zone)
     return first_start, at_instant(first_start.utc + (end.utc - start.utc), start.zone)
 
 
@@ -93,12 +103,12 @@ def new_series(command: NewSession, *, session_id: str, business_zone: str, now:
     reject_recurring_only_fields({name: getattr(command, name) for name in FIELD_RULES})
     rule = parse_rrule(command.recurrence)  # the rule's own errors first, as before
     start = _series_time(command.start, business_zone, "start")
-    end = _series_end(command.start, start, command.end, business_zone)
+    end = _series_end(command.start, start, command.end, business_zone, command.all_day)
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
-    _check_occurrence_times(start, end)
+    _check_occurrence_times(start, end, command.all_day)
     recurrence = _checked_rule(rule, start)
-    start, end = _on_first_occurrence(rule, start, end)
+    start, end = _on_first_occurrence(rule, start, end, command.all_day)
     snapshot = SeriesSnapshot(
         **{name: getattr(command, name) for name in SERIES_FIELDS},
         recurrence=recurrence,
@@ -145,7 +155,8 @@ def _next_snapshot(
         else:
             times[name] = _series_time(value, business_zone, name)
     if patch.start is not None and patch.end is not None:
-        times["end"] = _series_end(patch.start, times["start"], patch.end, business_zone)
+        all_day = bool(updates.get("all_day", current.all_day))
+        times["end"] = _series_end(patch.start, times["start"], patch.end, business_zone, all_day)
     if through is not None:
         _onto_first_date(times, current, through)
     updates.update(times)
@@ -157,11 +168,12 @@ def _next_snapshot(
         end = session_time(current.end.local + (start.local.date() - current.start.local.date()), start.zone)
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
-    _check_occurrence_times(start, end)
+    all_day = updates.get("all_day", current.all_day)
+    _check_occurrence_times(start, end, all_day)
     if patch.given & {"recurrence", "start"}:
         rule = updates.get("recurrence", current.rule)
         updates["recurrence"] = _checked_rule(rule, start)
-        start, end = _on_first_occurrence(rule, start, end)
+        start, end = _on_first_occurrence(rule, start, end, all_day)
     updates["start"], updates["end"] = start, end
     snapshot = current.model_copy(update=updates)
     check_capacity(snapshot, patch.given)
@@ -317,6 +329,8 @@ def plan_instance_update(
     proposed = override.model_copy(update={**updates, "values": own})
     preview = materialize(series, entry, nominal, proposed)
     check_times(preview.start, preview.end)
+    if snapshot.all_day and patch.given & {"start", "end"}:
+        check_whole_days(preview.start, preview.end, max_days=OCCURRENCE_DAYS)
     check_capacity(preview, patch.given)
     if proposed == override:
         return None

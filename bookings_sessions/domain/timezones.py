@@ -154,6 +154,11 @@ def utc_to_local(instant: datetime, zone: ZoneInfo) -> datetime:
     return as_utc(instant).astimezone(zone).replace(tzinfo=None)
 
 
+def wall_time_in(instant: datetime, zone_name: str, field: str) -> datetime:
+    """The wall time an instant shows in a zone a client names (an answer in the viewer's zone)."""
+    return utc_to_local(instant, business_zone_or_error(zone_name, field))
+
+
 def at_instant(instant: datetime, zone_name: str) -> SessionTime:
     """A stored time for an instant: its wall time is the one that happens there."""
     return SessionTime(utc=instant, local=utc_to_local(instant, _zone(zone_name)), zone=zone_name)

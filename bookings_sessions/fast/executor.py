@@ -7,7 +7,9 @@ resolver, awaitable checks, `complete_value`'s type dispatch. Short paths skip t
 - a scalar or enum (or a list of them): the attribute, coerced by the field's type;
 - an object whose attribute is an instance of the type's own class: its selection, executed directly
   (or null, where the type allows it);
-- either of them behind `Guard` extensions (the role checks): the same, once the guards allow the request.
+- either of them behind `Guard` extensions (the role checks): the same, once the guards allow the request;
+- a field with arguments asked without any, whose definition names the attribute answering it then
+  (`ANSWER_WITHOUT_ARGUMENTS`: `localDateTime` without `timeZone`).
 Every other case (a null, a value of another kind, a coercion that fails, resolvers, abstract types,
 middleware) goes to graphql-core's own path, so results and errors stay graphql-core's; the error
 handling of a short-cut object is `execute_field`'s, called the same way.
@@ -44,6 +46,7 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from ..schema.types import ANSWER_WITHOUT_ARGUMENTS
 from .shared_selections import can_share, shared
 
 # What an attribute holds when it is an answer rather than something graphql-core treats specially (an
@@ -107,14 +110,24 @@ def _guards(definition: StrawberryField, resolve: Any) -> tuple[Guard, ...] | No
 
 
 def _plan(field: GraphQLField) -> _Plan | None:
-    """How to answer `field` directly, or None when it needs the general path."""
+    """How to answer `field` directly, or None when it needs the general path.
+
+    A field with arguments has a plan only when its definition names the attribute that answers it
+    without them (`ANSWER_WITHOUT_ARGUMENTS`); `execute_fields` uses it only where the query gives none.
+    """
     definition = field.extensions.get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or field.args:
+    if not isinstance(definition, StrawberryField):
         return None
+    if field.args:
+        attribute = definition.metadata.get(ANSWER_WITHOUT_ARGUMENTS) if not definition.extensions else None
+        return None if attribute is None else _plan_of(field, attribute, ())
     guards = _guards(definition, field.resolve)
     if guards is None:
         return None
-    attribute = definition.python_name
+    return _plan_of(field, definition.python_name, guards)
+
+
+def _plan_of(field: GraphQLField, attribute: str, guards: tuple[Guard, ...]) -> _Plan | None:
     named, nullable = _unwrap(field.type)
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return _leaf(attribute, named, nullable, guards=guards)

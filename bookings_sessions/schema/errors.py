@@ -98,15 +98,42 @@ def _details(error: DomainError) -> dict[str, object]:
     return {}
 
 
+def located_message(error: DomainError) -> tuple[str, str | None]:
+    """A domain error's message as clients read it, led by the input path it names (if any)."""
+    if not error.field:
+        return error.message, None
+    field = graphql_path(error.field)
+    message = graphql_message(error.message)
+    if not message.startswith(field):
+        message = f"{field}: {message}"
+    return message, field
+
+
+def logged_reference(error: BaseException | None, path: object) -> str:
+    """An unexpected error is logged once, under a reference the client also gets."""
+    reference = uuid.uuid4().hex[:12]
+    log.error("unexpected error (ref %s) at %s", reference, path, exc_info=error)
+    return reference
+
+
+def internal_message(reference: str) -> str:
+    return f"Internal error (reference {reference})."
+
+
+def code_and_message(error: Exception, path: object) -> tuple[str, str]:
+    """What a client is told of a use case's error outside a field of its own (one item of a bulk
+    write): the code and message `classify` would give it as the error of the single operation."""
+    if isinstance(error, DomainError):
+        return error.code, located_message(error)[0]
+    return "INTERNAL", internal_message(logged_reference(error, path))
+
+
 def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
         if not original.field:
             return _with_code(error, original.code, details=_details(original))
-        field = graphql_path(original.field)
-        message = graphql_message(original.message)
-        if not message.startswith(field):
-            message = f"{field}: {message}"
+        message, field = located_message(original)
         return _with_code(error, original.code, message=message, details=_details(original), field=field)
     if error.extensions and "code" in error.extensions:
         return error
@@ -119,10 +146,9 @@ def classify(error: GraphQLError) -> GraphQLError:
         # Variable coercion (missing, wrong type, unknown enum value or input field): graphql-core's own
         # complaint about the client's variables, raised before execution, so it has no path.
         return _with_code(error, "BAD_USER_INPUT")
-    reference = uuid.uuid4().hex[:12]
-    log.error("unexpected error (ref %s) at %s", reference, error.path, exc_info=original)
+    reference = logged_reference(original, error.path)
     return GraphQLError(
-        message=f"Internal error (reference {reference}).",
+        message=internal_message(reference),
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,

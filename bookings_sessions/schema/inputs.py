@@ -67,6 +67,12 @@ class LinkedScheduleInput:
     transparency: TransparencyEnum = Transparency.BUSY  # type: ignore[valid-type]
 
 
+ALL_DAY = (
+    "Whole days: start and end at midnight in the session's zone, end the day after the last day (at most "
+    "366 days; one day per occurrence of a recurring session). Default false."
+)
+
+
 @strawberry.input(description="A new session; with `recurrence` it is a recurring session (series).")
 class CreateSessionInfo:
     schedule_id: str
@@ -83,6 +89,7 @@ class CreateSessionInfo:
     capacity: int | None = strawberry.UNSET
     affected_schedules: list[LinkedScheduleInput] | None = strawberry.UNSET
     time_reserved_after: int | None = strawberry.UNSET
+    all_day: bool | None = strawberry.field(default=strawberry.UNSET, description=ALL_DAY)
 
 
 @strawberry.input(
@@ -104,6 +111,7 @@ class UpdateSessionInfo:
     capacity: int | None = strawberry.UNSET
     affected_schedules: list[LinkedScheduleInput] | None = strawberry.UNSET
     time_reserved_after: int | None = strawberry.UNSET
+    all_day: bool | None = strawberry.field(default=strawberry.UNSET, description=ALL_DAY)
 
 
 @strawberry.input

@@ -16,7 +16,7 @@ from strawberry.types import Info
 from ..domain.fields import PROTECTED_FIELDS
 from ..domain.model import Session as DomainSession
 from ..domain.paging import Page
-from ..domain.timezones import SessionTime
+from ..domain.timezones import SessionTime, wall_time_in
 from ..domain.values import LinkedSchedule as DomainLinkedSchedule
 from ..domain.values import Location as DomainLocation
 from ..domain.values import LocationType, RecurrenceType, SessionStatus, SessionType, Transparency
@@ -56,16 +56,33 @@ class LocalDateTime:
         )
 
 
-@strawberry.type(description="A session time: the UTC instant, and the wall time in the session's zone.")
+# Field metadata naming the attribute that answers a field when it is asked without arguments, so the
+# executor's short path (fast/executor.py) may read it like a plain field.
+ANSWER_WITHOUT_ARGUMENTS = "answer_without_arguments"
+
+
+@strawberry.type(description="A session time: the UTC instant, and its wall time (in the session's zone).")
 class CalendarDateTime:
     timestamp: datetime
-    local_date_time: LocalDateTime
-    time_zone: str
+    time_zone: str = strawberry.field(
+        description="The session's own zone, as stored; also when localDateTime is asked in another."
+    )
+    stored_local: strawberry.Private[LocalDateTime]
+
+    @strawberry.field(
+        description="The wall time in `timeZone` (an IANA zone, e.g. the viewer's); without it, in the "
+        "session's own zone. An unknown zone is BAD_USER_INPUT.",
+        metadata={ANSWER_WITHOUT_ARGUMENTS: "stored_local"},
+    )
+    def local_date_time(self, time_zone: str | None = None) -> LocalDateTime:
+        if time_zone is None:
+            return self.stored_local
+        return LocalDateTime.from_naive(wall_time_in(self.timestamp, time_zone, "time_zone"))
 
     @classmethod
     def from_domain(cls, value: SessionTime) -> CalendarDateTime:
         return cls(
-            timestamp=value.utc, local_date_time=LocalDateTime.from_naive(value.local), time_zone=value.zone
+            timestamp=value.utc, time_zone=value.zone, stored_local=LocalDateTime.from_naive(value.local)
         )
 
 
@@ -128,6 +145,10 @@ class Session:
         description="The series' RRULE when this session is an instance of it."
     )
     recurrence_type: RecurrenceTypeEnum  # type: ignore[valid-type]
+    all_day: bool = strawberry.field(
+        description="Whole days in the session's zone: start and end are midnights, end the day after the "
+        "last day."
+    )
     original_start: CalendarDateTime | None = strawberry.field(
         description="Instances: where the series puts this occurrence (even if it was moved)."
     )
@@ -157,6 +178,7 @@ class Session:
             affected_schedules=[LinkedSchedule.from_domain(item) for item in value.affected_schedules],
             time_reserved_after=value.time_reserved_after,
             recurrence_type=value.recurrence_type,
+            all_day=value.all_day,
             original_start=(
                 None if value.original_start is None else CalendarDateTime.from_domain(value.original_start)
             ),

@@ -260,7 +260,9 @@ async def _apply(
                 change = record_change(
                     session_id=session_id, changed=blind, now=now, revision=None, schedule_id=None
                 )
-                written = await store.patch_if_changed(session_id, blind, now=now, change=change)
+                # New times are checked here as a timed session's: an all-day one takes the full path.
+                timed = "start" in blind
+                written = await store.patch_if_changed(session_id, blind, now=now, change=change, timed=timed)
             if written is not None:
                 return written
 

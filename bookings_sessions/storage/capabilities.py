@@ -40,14 +40,20 @@ def revision_is(revision: int) -> Condition:
     return Condition({"revision": revision}, lambda doc: doc.get("revision") == revision, ("revision",))
 
 
-def single_differing(values: Document) -> Condition:
-    """A single session where some given field (document key → plain value) is not what is given.
+def single_differing(values: Document, *, timed: bool = False) -> Condition:
+    """A single session where some given field (document key → plain value) is not what is given;
+    `timed`: and which is not all-day (whose times have a rule of their own).
 
     `$ne` semantics: a missing field differs from any value but null.
     """
 
     def holds(doc: Document) -> bool:
+        if timed and doc.get("allDay") is True:
+            return False
         return doc.get("kind") == "single" and any(doc.get(key) != value for key, value in values.items())
 
     differs = [{key: {"$ne": value}} for key, value in values.items()]
-    return Condition({"kind": "single", "$or": differs}, holds, ("kind", *values))
+    query: Document = {"kind": "single", "$or": differs}
+    if timed:
+        query["allDay"] = {"$ne": True}
+    return Condition(query, holds, ("kind", *values, *(("allDay",) if timed else ())))

@@ -601,12 +601,19 @@ class SessionStore:
         return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 
     async def patch_if_changed(
-        self, session_id: str, changes: dict[str, Any], *, now: datetime, change: Change | None = None
+        self,
+        session_id: str,
+        changes: dict[str, Any],
+        *,
+        now: datetime,
+        change: Change | None = None,
+        timed: bool = False,
     ) -> Session | None:
-        """One write to a single session where some given field differs (one round trip on MongoDB).
+        """One write to a single session where some given field differs (one round trip on MongoDB);
+        `timed`: only to a session that is not all-day.
 
-        None when no document matched (unknown id, not a single session, or nothing would change):
-        the caller then reads to find out which.
+        None when no document matched (unknown id, not a single session, nothing would change, or an
+        all-day one for a `timed` write): the caller then reads to find out which.
         """
         given = {FIELD_NAMES[name]: to_plain(value) for name, value in changes.items()}
         entries = entries_of(None, change, revision=None)
@@ -616,7 +623,12 @@ class SessionStore:
         known = self.recent.get(session_id)
         with database_errors():
             doc = await self._write(
-                session_id, single_differing(given), update, entries, self._find_and_update, known=known
+                session_id,
+                single_differing(given, timed=timed),
+                update,
+                entries,
+                self._find_and_update,
+                known=known,
             )
         return None if doc is None else self.undecodable.decode(doc, session_from_doc)
 

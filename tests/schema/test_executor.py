@@ -10,6 +10,7 @@ from graphql import ExecutionResult, execute, parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bookings_sessions.fast.executor import LeafFastExecutionContext
+from bookings_sessions.schema.types import ANSWER_WITHOUT_ARGUMENTS
 
 
 @strawberry.enum
@@ -165,3 +166,41 @@ def test_the_short_path_answers_what_graphql_core_answers() -> None:
     # The document did exercise both the answers and the errors.
     assert generic.data is not None and generic.data["items"][0]["maybeTags"] == [None, "y"]
     assert len(generic.errors or []) >= 4
+
+
+@strawberry.type
+class Clock:
+    stored: strawberry.Private[Part]
+
+    @strawberry.field(metadata={ANSWER_WITHOUT_ARGUMENTS: "stored"})
+    def reading(self, label: str | None = None) -> Part:
+        return self.stored if label is None else Part(label=label, size=None)
+
+
+@strawberry.type
+class ClockQuery:
+    @strawberry.field
+    def clocks(self) -> list[Clock]:
+        return [Clock(stored=Part(label="own", size=1)), Clock(stored=Part(label="two", size=None))]
+
+
+def test_a_field_with_arguments_is_short_only_when_asked_without_them() -> None:
+    """`localDateTime(timeZone:)`: asked without arguments it reads the named attribute; with them (even
+    a variable) it runs its resolver."""
+    schema = strawberry.Schema(query=ClockQuery)._schema
+    document = parse(
+        'query($l: String) { clocks { reading { label size } given: reading(label: "x") { label } '
+        "variable: reading(label: $l) { label } } }"
+    )
+    answers = [
+        execute(schema, document, variable_values={"l": "v"}, executor_class=executor)
+        for executor in (StrawberryGraphQLCoreExecutionContext, LeafFastExecutionContext)
+    ]
+
+    generic, short = (answer.data for answer in answers if isinstance(answer, ExecutionResult))
+    assert short == generic
+    assert short is not None and short["clocks"][0] == {
+        "reading": {"label": "own", "size": 1},
+        "given": {"label": "x"},
+        "variable": {"label": "v"},
+    }

@@ -71,6 +71,21 @@ async def test_patch_if_changed_writes_only_a_real_change_to_a_single_session(
     assert await either_store.patch_if_changed("s1", {"schedule_owner_id": None}, now=LATER) is None
 
 
+async def test_a_timed_patch_if_changed_leaves_an_all_day_session_alone(either_store: SessionStore) -> None:
+    """New times are checked as a timed session's (without a read): an all-day one must not take them."""
+    await either_store.insert(make_session("day", all_day=True))
+    await either_store.insert(make_session("timed"))
+    later = make_session().start.model_copy(update={"utc": LATER})
+    moved = {"start": later, "end": later}
+
+    assert await either_store.patch_if_changed("day", moved, now=LATER, timed=True) is None
+    assert (await either_store.patch_if_changed("day", {"notes": "x"}, now=LATER)) is not None
+    written = await either_store.patch_if_changed("timed", moved, now=LATER, timed=True)
+    assert written is not None and written.start.utc == LATER
+    stored = await either_store.load("day")
+    assert stored is not None and stored.all_day and stored.start == make_session().start
+
+
 async def test_patch_if_changed_leaves_a_series_alone(either_store: SessionStore) -> None:
     series = make_series(date(2030, 1, 7), "FREQ=WEEKLY;BYDAY=MO", session_id="series-1")
     await either_store.insert_series(series)
