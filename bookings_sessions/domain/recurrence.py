@@ -209,7 +209,7 @@ def _int_list(keyword: str, raw: str, low: int, high: int, signed: bool, bad: An
 
 
 def _is_rule_line(line: str, name: str) -> bool:
-    return name == "RRULE" or line[len(name) : len(name) + 1] == "=" and name not in ("EXDATE", "RDATE")
+    return name == "RRULE" or (line[len(name) : len(name) + 1] == "=" and name not in ("EXDATE", "RDATE"))
 
 
 def _lines(text: str, bad: Any) -> tuple[str, tuple[DateValue, ...], tuple[DateValue, ...]]:

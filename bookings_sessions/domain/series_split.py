@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from .commands import SessionPatch
-from .occurrence_capacity import check_occurrences
 from .errors import BadUserInput
+from .occurrence_capacity import check_occurrences
 from .recurrence import is_occurrence, local_last
 from .series import (
     FAR_FUTURE,

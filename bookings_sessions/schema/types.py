@@ -121,11 +121,14 @@ class Session:
     status: SessionStatusEnum  # type: ignore[valid-type]
     type: SessionTypeEnum  # type: ignore[valid-type]
     recurrence: str | None = strawberry.field(
-        description="RRULE of a recurring session; empty for instances and single sessions."
+        description=(
+            "Rule of a recurring session: its RRULE, then any EXDATE and RDATE lines (canonical);"
+            " empty for instances and single sessions."
+        )
     )
     recurring_session_id: strawberry.ID | None
     instance_of_recurrence: str | None = strawberry.field(
-        description="The series' RRULE when this session is an instance of it."
+        description="The series' rule (`recurrence`) when this session is an instance of it."
     )
     recurrence_type: RecurrenceTypeEnum  # type: ignore[valid-type]
     original_start: CalendarDateTime | None = strawberry.field(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
-
 from bookings_sessions.domain.recurrence import instance_id
 from tests.support.api import Api
 from tests.support.graphql import CREATE, SESSIONS, wall_time, weekly_series_info, window
