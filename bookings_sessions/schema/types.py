@@ -117,6 +117,9 @@ class Session:
     )
     affected_schedules: list[LinkedSchedule]
     time_reserved_after: int | None = strawberry.field(description="Minutes of buffer after the end.")
+    ical_uid: str | None = strawberry.field(
+        description="The UID of the iCalendar event it was imported from (`importCalendar`); else null."
+    )
     tags: list[str]
     status: SessionStatusEnum  # type: ignore[valid-type]
     type: SessionTypeEnum  # type: ignore[valid-type]
@@ -159,6 +162,7 @@ class Session:
             remaining_capacity=value.remaining_capacity,
             affected_schedules=[LinkedSchedule.from_domain(item) for item in value.affected_schedules],
             time_reserved_after=value.time_reserved_after,
+            ical_uid=value.ical_uid,
             recurrence_type=value.recurrence_type,
             original_start=(
                 None if value.original_start is None else CalendarDateTime.from_domain(value.original_start)
