@@ -57,7 +57,7 @@ class ImportResult:
 class ImportMutation:
     @strawberry.mutation(extensions=[requires_role(Role.BOOKINGS_ADMIN)], description=IMPORT_CALENDAR)
     async def import_calendar(
-        self, info: Info[Any, Any], schedule_id: str, ics: str, dry_run: bool = False
+        self, info: Info[Any, Any], schedule_id: str, ics: str, dry_run: bool | None = False
     ) -> ImportResult:
-        result = await import_calendar(info.context.services, schedule_id, ics, dry_run=dry_run)
+        result = await import_calendar(info.context.services, schedule_id, ics, dry_run=bool(dry_run))
         return ImportResult.from_domain(result)
