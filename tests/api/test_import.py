@@ -15,7 +15,9 @@ import recurring_ical_events
 
 from bookings_sessions.domain.recurrence import instance_id
 from tests.support.api import Api
+from tests.support.docs import FENCED
 from tests.support.graphql import GET, sessions_query, window
+from tests.support.paths import DOCS_DIR
 
 BUSINESS_ZONE = "Europe/Paris"
 IMPORT = """
@@ -234,3 +236,16 @@ async def test_only_admins_import(api: Api) -> None:
     error = await api.error(IMPORT, {"schedule": "studio", "ics": TIMETABLE}, token=None)
     assert error["extensions"]["code"] in ("UNAUTHENTICATED", "FORBIDDEN")
     assert await listed(api) == []
+
+
+async def test_the_documented_example_answers_as_documented(api: Api) -> None:
+    blocks = [
+        body for kind, body in FENCED.findall((DOCS_DIR / "import.md").read_text()) if kind == "graphql"
+    ]
+    result = (await api.data(blocks[0]))["importCalendar"]
+    assert (result["created"], result["updated"], result["unchanged"]) == (2, 0, 0)
+    assert [(f["uid"], f["code"]) for f in result["failed"]] == [
+        ("closed@example.com", "UNSUPPORTED_ALL_DAY")
+    ]
+    again = (await api.data(blocks[0]))["importCalendar"]
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
