@@ -8,14 +8,18 @@ cannot be taken becomes an `ImportFailure` with a code; the others are still rea
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from icalendar import Calendar, Component
 
 from ..domain.errors import BadUserInput
+from ..domain.recurrence import MAX_COUNT
 
 MAX_EVENTS = 1000  # VEVENTs in one import
 
@@ -102,7 +106,54 @@ def _read_into(group: EventGroup, event: Component, business_zone: str) -> None:
     recurrence = _recurrence(event, business_zone)
     if recurrence is not None:
         info["recurrence"] = recurrence
+        _start_at_first_kept(info, event, business_zone)
     group.info = info
+
+
+def _start_at_first_kept(info: dict[str, Any], event: Component, business_zone: str) -> None:
+    """Calendar apps keep DTSTART when its occurrence is deleted and list it in EXDATE; a series here
+    starts at its first occurrence, so the start moves to the first one not excluded, and a COUNT is
+    lowered by those skipped (RFC 5545 counts excluded occurrences), which keeps the same set."""
+    start: datetime = _prop(event, "DTSTART").dt
+    zone = ZoneInfo(_zone_name(start, business_zone))
+    start = start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
+    excluded = {_local_date(item.dt, zone) for prop in _list(_prop(event, "EXDATE", [])) for item in prop.dts}
+    if start.date() not in excluded:
+        return
+    lines = info["recurrence"].split("\n")
+    rule = rrulestr(lines[0].removeprefix("RRULE:"), dtstart=start, cache=False)
+    skipped = 0
+    for occurrence in itertools.islice(rule, MAX_COUNT):
+        if occurrence.date() not in excluded:
+            break
+        skipped += 1
+    else:
+        raise EventError("UNSUPPORTED_RULE", "EXDATE takes out every occurrence of the rule")
+    count = re.search(r"COUNT=(\d+)", lines[0])
+    if count is not None:
+        lines[0] = lines[0].replace(count.group(0), f"COUNT={int(count.group(1)) - skipped}")
+    duration = _aware(info["end"]) - _aware(info["start"])
+    info["recurrence"] = "\n".join(lines)
+    info["start"] = _wall_time(occurrence, zone.key)
+    info["end"] = _wall_time((occurrence + duration).astimezone(zone), zone.key)
+
+
+def _local_date(value: datetime | date, zone: ZoneInfo) -> date:
+    if not isinstance(value, datetime):
+        return value
+    return value.date() if value.tzinfo is None else value.astimezone(zone).date()
+
+
+def _aware(wall: dict[str, Any]) -> datetime:
+    local = wall["local_date_time"]
+    naive = datetime(
+        local["year"],
+        local["month_of_year"],
+        local["day_of_month"],
+        local["hour_of_day"],
+        local["minutes_of_hour"],
+    )
+    return naive.replace(tzinfo=ZoneInfo(wall["time_zone"]))
 
 
 def _title(event: Component) -> str | None:

@@ -249,3 +249,25 @@ async def test_the_documented_example_answers_as_documented(api: Api) -> None:
     ]
     again = (await api.data(blocks[0]))["importCalendar"]
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+
+
+async def test_a_deleted_first_occurrence_moves_the_start_and_keeps_the_count(api: Api) -> None:
+    """Calendar apps keep DTSTART and list it in EXDATE when the first occurrence is deleted."""
+    ics = (
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:pilates@example.com\n"
+        "DTSTART;TZID=Europe/Berlin:20300101T100000\nDTEND;TZID=Europe/Berlin:20300101T110000\n"
+        "RRULE:FREQ=WEEKLY;BYDAY=TU,TH;COUNT=6\n"
+        "EXDATE;TZID=Europe/Berlin:20300101T100000,20300103T100000,20300110T100000\n"
+        "SUMMARY:Pilates\nEND:VEVENT\nEND:VCALENDAR\n"
+    )
+    result = await run_import(api, ics)
+    assert (result["created"], result["failed"]) == (1, [])
+    sessions = await listed(api)
+    ours = sorted(
+        (parse_instant(s["start"]["timestamp"]), parse_instant(s["end"]["timestamp"]), s["title"])
+        for s in sessions
+    )
+    assert ours == independent_expansion(ics)
+    assert len(ours) == 3
+    again = await run_import(api, ics)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
