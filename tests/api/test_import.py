@@ -5,6 +5,7 @@ by `recurring-ical-events`."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ import recurring_ical_events
 from bookings_sessions.domain.recurrence import instance_id
 from tests.support.api import Api
 from tests.support.docs import FENCED
-from tests.support.graphql import GET, sessions_query, window
+from tests.support.graphql import CHANGES, GET, sessions_query, window
 from tests.support.paths import DOCS_DIR
 
 BUSINESS_ZONE = "Europe/Paris"
@@ -271,3 +272,36 @@ async def test_a_deleted_first_occurrence_moves_the_start_and_keeps_the_count(ap
     assert len(ours) == 3
     again = await run_import(api, ics)
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+
+
+async def changes_until(api: Api, count: int, after: str | None = None) -> tuple[list[dict[str, Any]], str]:
+    """Changes after `after` until `count` arrived (the sequencer numbers them in the background)."""
+    nodes: list[dict[str, Any]] = []
+    for _ in range(400):
+        page = (await api.data(CHANGES, {"after": after}))["changes"]
+        nodes += [edge["node"] for edge in page["edges"]]
+        after = page["pageInfo"]["endCursor"] or after
+        if len(nodes) >= count:
+            break
+        await asyncio.sleep(0.05)
+    assert len(nodes) >= count and after is not None, nodes
+    return nodes, after
+
+
+async def test_an_import_writes_the_change_events_one_by_one_writes_do(api: Api) -> None:
+    await run_import(api)
+    # Four events created; the moved and the cancelled occurrence each an instance write.
+    first, cursor = await changes_until(api, 6)
+    assert sorted(node["kind"] for node in first) == [
+        "CANCELLED",
+        "CREATED",
+        "CREATED",
+        "CREATED",
+        "CREATED",
+        "UPDATED",
+    ]
+    await run_import(api)
+    await run_import(api, dry=True)
+    marker = await api.create_single()
+    later, _ = await changes_until(api, 1, cursor)
+    assert [node["sessionId"] for node in later] == [marker["_id"]]  # the imports wrote nothing more
