@@ -9,17 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import BadUserInput
 from .fields import FIELD_RULES, SessionValues, check_participant_ids, given_values
+from .recurrence import MAX_RECURRENCE_LENGTH
 from .timezones import CalendarDateTimeIn
 from .values import Participant
 
 MAX_MESSAGE = 2_000
-MAX_RRULE = 500
 
 
 class NewSession(SessionValues):
     """The plain fields (from the field table), plus the times and an optional rule."""
 
-    recurrence: str | None = Field(default=None, max_length=MAX_RRULE)
+    recurrence: str | None = Field(default=None, max_length=MAX_RECURRENCE_LENGTH)
     start: CalendarDateTimeIn
     end: CalendarDateTimeIn
 
@@ -41,7 +41,7 @@ class SessionPatch(BaseModel):
     values: dict[str, Any] = Field(default_factory=dict)
     start: CalendarDateTimeIn | None = None
     end: CalendarDateTimeIn | None = None
-    recurrence: str | None = Field(default=None, max_length=MAX_RRULE)
+    recurrence: str | None = Field(default=None, max_length=MAX_RECURRENCE_LENGTH)
 
     @classmethod
     def from_given(cls, data: dict[str, Any]) -> SessionPatch:

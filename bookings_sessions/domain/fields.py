@@ -26,6 +26,7 @@ MAX_NOTES = 10_000
 MAX_AFFECTED_SCHEDULES = 50
 MAX_CAPACITY = 1000
 MAX_TIME_RESERVED_AFTER = 1440  # minutes: one day
+MAX_ICAL_UID = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,10 @@ class SessionValues(BaseModel):
         Field(max_length=MAX_PARTICIPANTS),
         FieldRules(array=True, readers=SENSITIVE_READERS),
     ] = ()
+    # The UID of the iCalendar event it was imported from (importCalendar finds it again by it).
+    ical_uid: Annotated[
+        str | None, Field(min_length=1, max_length=MAX_ICAL_UID), FieldRules(on_instance=False)
+    ] = None
 
 
 def _rules_of(name: str) -> FieldRules:

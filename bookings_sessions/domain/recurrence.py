@@ -1,4 +1,5 @@
-"""Recurrence rules: the supported RRULE subset, expansion in local wall time, instance ids.
+"""Recurrence rules: the supported RRULE subset with EXDATE/RDATE lines, expansion in local wall time,
+instance ids.
 
 Pure logic, no I/O. Occurrences are expanded with `dateutil.rrule` on *naive local* datetimes so a
 series keeps its wall-clock time across DST changes; the zone is attached only to compute UTC instants
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import heapq
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +24,9 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, weekday
 
 from .bounded_rrule import HorizonReached, HorizonSearch
+from .date_lists import MAX_DATES, DateValue, as_local, day_of, line_name, parse_line, short, sort_key, spell
 from .errors import BadUserInput
-from .timezones import to_utc
+from .timezones import to_utc, zone_or_error
 
 DAYS: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_INDEX = {day: i for i, day in enumerate(DAYS)}  # same numbering as date.weekday() and dateutil
@@ -36,12 +39,8 @@ _MAX_ORDINAL = {"MONTHLY": 5, "YEARLY": 53}
 # A rule must produce an occurrence within this many years of its start to be accepted.
 NO_OCCURRENCE_HORIZON_YEARS = 100
 _MAX_RRULE_LENGTH = 512
-# iCalendar properties that list dates next to an RRULE (RFC 5545 §3.8.5): not supported yet.
-_DATE_LIST_LINES = frozenset({"EXDATE", "RDATE"})
-_DATE_LISTS_UNSUPPORTED = (
-    "EXDATE/RDATE lines are not supported yet: give only the RRULE line, and cancel an occurrence"
-    " with deleteSession on its instance"
-)
+# The whole `recurrence` text: the RRULE line and up to MAX_DATES values in each of EXDATE and RDATE.
+MAX_RECURRENCE_LENGTH = 40_000
 _UNTIL_RE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
 _BYDAY_RE = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
 _INSTANCE_PREFIX = "i_"
@@ -71,7 +70,9 @@ def _day_text(ordinal: int | None, day: str) -> str:
 class RecurrenceRule:
     """A validated rule. Construction normalises the BY lists (sorted, no duplicates) and `until`.
 
-    `by_day` entries are `MO` … `SU`, with an ordinal for MONTHLY/YEARLY (`1SA`, `-1FR`).
+    `by_day` entries are `MO` … `SU`, with an ordinal for MONTHLY/YEARLY (`1SA`, `-1FR`). `exdates` and
+    `rdates` are the EXDATE/RDATE values (`date_lists`); once localised (`with_local_dates`) they are
+    naive wall times in the zone `tzid`, and an EXDATE removes the occurrence on its local date.
     """
 
     interval: int = 1
@@ -82,6 +83,9 @@ class RecurrenceRule:
     by_month_day: tuple[int, ...] = ()
     by_month: tuple[int, ...] = ()
     by_set_pos: tuple[int, ...] = ()
+    exdates: tuple[DateValue, ...] = ()
+    rdates: tuple[DateValue, ...] = ()
+    tzid: str | None = None
 
     def __post_init__(self) -> None:
         # Invariant violations here are programming errors: user text goes through parse_rrule first.
@@ -128,9 +132,49 @@ class RecurrenceRule:
             # RRULE text has whole seconds; occurrences are whole seconds too, so flooring keeps
             # exactly the same occurrences and makes parse(to_rrule()) a true round trip.
             object.__setattr__(self, "until", self.until.astimezone(UTC).replace(microsecond=0))
+        for name in ("exdates", "rdates"):
+            values = getattr(self, name)
+            if len(values) > MAX_DATES:
+                raise ValueError(f"at most {MAX_DATES} {name}")
+            object.__setattr__(self, name, tuple(sorted(set(values), key=sort_key)))
+
+    @property
+    def has_dates(self) -> bool:
+        return bool(self.exdates or self.rdates)
+
+    def without_dates(self) -> RecurrenceRule:
+        """The RRULE alone: what COUNT counts and what a series' first start is read from."""
+        if not self.has_dates:
+            return self
+        return dataclasses.replace(self, exdates=(), rdates=(), tzid=None)
+
+    def dates_within(self, since: date | None, before: date | None) -> RecurrenceRule:
+        """The same rule keeping only the EXDATE/RDATE values on local dates in [since, before)."""
+
+        def inside(value: DateValue) -> bool:
+            day = day_of(value)
+            return (since is None or day >= since) and (before is None or day < before)
+
+        exdates = tuple(filter(inside, self.exdates))
+        rdates = tuple(filter(inside, self.rdates))
+        tzid = self.tzid if exdates or rdates else None
+        return dataclasses.replace(self, exdates=exdates, rdates=rdates, tzid=tzid)
 
     def to_rrule(self) -> str:
-        """The canonical spelling: FREQ, INTERVAL, BYMONTH, BYMONTHDAY, BYDAY, BYSETPOS, COUNT, UNTIL."""
+        """The canonical spelling: the RRULE alone as before when there are no EXDATE/RDATE values;
+        else `RRULE:<rule>`, then one `EXDATE;TZID=…:` and one `RDATE;TZID=…:` line, values sorted."""
+        rule = self._rule_text()
+        if not self.has_dates:
+            return rule
+        lines = [
+            f"RRULE:{rule}",
+            *spell("EXDATE", self.exdates, self.tzid),
+            *spell("RDATE", self.rdates, self.tzid),
+        ]
+        return "\n".join(lines)
+
+    def _rule_text(self) -> str:
+        """FREQ, INTERVAL, BYMONTH, BYMONTHDAY, BYDAY, BYSETPOS, COUNT, UNTIL."""
         parts = [f"FREQ={self.freq}", f"INTERVAL={self.interval}"]
         for keyword, values in (
             ("BYMONTH", self.by_month),
@@ -156,9 +200,7 @@ def until_text(value: datetime) -> str:
     return f"{u.year:04d}{u.month:02d}{u.day:02d}T{u.hour:02d}{u.minute:02d}{u.second:02d}Z"
 
 
-def _short(value: str) -> str:
-    # Error messages echo user input; keep them readable when the input is huge.
-    return value if len(value) <= 40 else value[:37] + "..."
+_short = short
 
 
 def _int_list(keyword: str, raw: str, low: int, high: int, signed: bool, bad: Any) -> tuple[int, ...]:
@@ -175,17 +217,33 @@ def _int_list(keyword: str, raw: str, low: int, high: int, signed: bool, bad: An
     return tuple(values)
 
 
-def _rule_line(body: str, bad: Any) -> str:
-    """The one line of a rule; iCalendar lines pasted with it (EXDATE, RDATE, DTSTART) are refused by
-    name rather than read as parts of the rule."""
-    lines = [line.strip() for line in re.split(r"[\r\n]+", body) if line.strip()]
-    names = [re.split(r"[:;=]", line, maxsplit=1)[0].upper() for line in lines]
-    if any(name in _DATE_LIST_LINES for name in names):
-        raise bad(_DATE_LISTS_UNSUPPORTED)
-    if len(lines) > 1:
-        others = ", ".join(sorted({_short(name) for name in names if name != "RRULE"})) or "RRULE"
-        raise bad(f"give only the RRULE line, without {others}")
-    return lines[0] if lines else body
+def _is_rule_line(line: str, name: str) -> bool:
+    return name == "RRULE" or (line[len(name) : len(name) + 1] == "=" and name not in ("EXDATE", "RDATE"))
+
+
+def _lines(text: str, bad: Any) -> tuple[str, tuple[DateValue, ...], tuple[DateValue, ...]]:
+    """The RRULE line and the EXDATE/RDATE values given with it; any other iCalendar line (DTSTART…)
+    is refused by name rather than read as part of the rule."""
+    lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
+    names = [line_name(line) for line in lines]
+    # The rule's line may come bare (`FREQ=…`): then its first name is followed by `=`.
+    rules = [line for line, name in zip(lines, names, strict=True) if _is_rule_line(line, name)]
+    others = sorted(
+        {short(name) for line, name in zip(lines, names, strict=True) if not _is_rule_line(line, name)}
+        - {"EXDATE", "RDATE"}
+    )
+    if len(rules) > 1 or others:
+        unwanted = ", ".join(others) or "a second RRULE"
+        raise bad(f"give the RRULE line, optionally with EXDATE and RDATE lines, without {unwanted}")
+    if not rules and lines:
+        raise bad("an RRULE line is required next to EXDATE/RDATE lines")
+    dates: dict[str, list[DateValue]] = {"EXDATE": [], "RDATE": []}
+    for line, name in zip(lines, names, strict=True):
+        if name in dates:
+            dates[name].extend(parse_line(line, bad)[1])
+            if len(set(dates[name])) > MAX_DATES:
+                raise bad(f"at most {MAX_DATES} {name} values")
+    return (rules[0] if rules else text), tuple(dates["EXDATE"]), tuple(dates["RDATE"])
 
 
 def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
@@ -195,9 +253,11 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
         return BadUserInput(message, field=field)
 
     body = text.strip()
+    if len(body) > MAX_RECURRENCE_LENGTH:
+        raise bad(f"recurrence is longer than {MAX_RECURRENCE_LENGTH} characters")
+    body, exdates, rdates = _lines(body, bad)
     if len(body) > _MAX_RRULE_LENGTH:
         raise bad(f"RRULE is longer than {_MAX_RRULE_LENGTH} characters")
-    body = _rule_line(body, bad)
     if body[:6].upper() == "RRULE:":
         body = body[6:]
     if not body:
@@ -210,8 +270,8 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
         value = value.strip().upper()
         if not sep or not keyword:
             raise bad(f"malformed RRULE part {_short(part)!r}, expected KEYWORD=VALUE")
-        if keyword in _DATE_LIST_LINES:
-            raise bad(_DATE_LISTS_UNSUPPORTED)
+        if keyword in ("EXDATE", "RDATE"):
+            raise bad(f"{keyword} goes on a line of its own after the RRULE line")
         if keyword not in KEYWORDS:
             raise bad(f"unsupported RRULE keyword {_short(keyword)}")
         if keyword in values:
@@ -289,7 +349,21 @@ def parse_rrule(text: str, field: str = "recurrence") -> RecurrenceRule:
         by_month_day=month_days,
         by_month=months,
         by_set_pos=set_pos,
+        **_in_one_zone(exdates, rdates),
     )
+
+
+def _in_one_zone(exdates: tuple[DateValue, ...], rdates: tuple[DateValue, ...]) -> dict[str, Any]:
+    """Values that all carry the same TZID become wall times in it (`tzid`), as rules are stored."""
+    zones = {getattr(v, "tzinfo", None) for v in exdates + rdates}
+    zone = zones.pop() if len(zones) == 1 else None
+    if not isinstance(zone, ZoneInfo):
+        return {"exdates": exdates, "rdates": rdates}
+
+    def naive(values: tuple[DateValue, ...]) -> tuple[DateValue, ...]:
+        return tuple(v.replace(tzinfo=None) if isinstance(v, datetime) else v for v in values)
+
+    return {"exdates": naive(exdates), "rdates": naive(rdates), "tzid": zone.key}
 
 
 def _normalise_start(first_start: datetime) -> datetime:
@@ -369,7 +443,7 @@ def local_last(rule: RecurrenceRule, first_start: datetime) -> datetime | None:
     """The naive local start of a COUNT rule's last occurrence; None without COUNT or occurrences."""
     if rule.count is None:
         return None
-    return _count_last(rule, _normalise_start(first_start))
+    return _count_last(rule.without_dates(), _normalise_start(first_start))
 
 
 def _expansion(rule: RecurrenceRule, first_start: datetime, local_from: datetime) -> Iterator[datetime]:
@@ -386,7 +460,51 @@ def occurrences(
     window_from: datetime,
     window_to: datetime,
 ) -> Iterator[datetime]:
-    """Naive local starts whose UTC instant s satisfies window_from <= s < window_to, ascending."""
+    """Naive local starts whose UTC instant s satisfies window_from <= s < window_to, ascending: the
+    RRULE's, with the RDATE ones added and those on an EXDATE's local date taken out (RFC 5545 §3.8.5:
+    COUNT and UNTIL bound the RRULE's occurrences only)."""
+    found = _rule_occurrences(rule, first_start, zone, window_from, window_to)
+    if not rule.has_dates:
+        return found
+    return _with_dates(rule, _normalise_start(first_start), zone, window_from, window_to, found)
+
+
+@lru_cache(maxsize=1024)
+def _local_dates(
+    rule: RecurrenceRule, zone: ZoneInfo, first_start: datetime
+) -> tuple[frozenset[date], dict[date, datetime], tuple[datetime, ...]]:
+    """The EXDATE dates, and the RDATE wall times (by date and in order), in the series' zone."""
+    excluded = frozenset(as_local(v, zone, rule.tzid, first_start).date() for v in rule.exdates)
+    added = sorted(as_local(v, zone, rule.tzid, first_start) for v in rule.rdates)
+    kept = tuple(local for local in added if local >= first_start and local.date() not in excluded)
+    return excluded, {local.date(): local for local in kept}, kept
+
+
+def _with_dates(
+    rule: RecurrenceRule,
+    first_start: datetime,
+    zone: ZoneInfo,
+    window_from: datetime,
+    window_to: datetime,
+    found: Iterator[datetime],
+) -> Iterator[datetime]:
+    excluded, _, added = _local_dates(rule, zone, first_start)
+    extra = (local for local in added if window_from <= to_utc(local, zone) < window_to)
+    previous = None
+    for local in heapq.merge(found, extra):
+        if local != previous and local.date() not in excluded:
+            yield local
+        previous = local
+
+
+def _rule_occurrences(
+    rule: RecurrenceRule,
+    first_start: datetime,
+    zone: ZoneInfo,
+    window_from: datetime,
+    window_to: datetime,
+) -> Iterator[datetime]:
+    """The RRULE's own occurrences in the window (no EXDATE/RDATE), ascending."""
     if window_from.tzinfo is None or window_to.tzinfo is None:
         raise ValueError("window bounds must be aware datetimes")
     first_start = _normalise_start(first_start)
@@ -440,6 +558,18 @@ def is_occurrence(
 ) -> datetime | None:
     """The naive local start of the occurrence on local_date, or None if that date has none."""
     first_start = _normalise_start(first_start)
+    if rule.has_dates:
+        excluded, added, _ = _local_dates(rule, zone, first_start)
+        if local_date in excluded:
+            return None
+        if local_date in added:
+            return added[local_date]
+    return _rule_is_occurrence(rule, first_start, zone, local_date)
+
+
+def _rule_is_occurrence(
+    rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo, local_date: date
+) -> datetime | None:
     if local_date < first_start.date():
         return None
     if rule.freq == "WEEKLY" and not (rule.by_month or rule.by_set_pos):
@@ -466,7 +596,16 @@ def is_occurrence(
 
 
 def last_start(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> datetime | None:
-    """A UTC bound no occurrence starts after (UNTIL, or COUNT's last start); None if unbounded."""
+    """A UTC bound no occurrence starts after (UNTIL, or COUNT's last start, or the last RDATE);
+    None if unbounded."""
+    bound = _rule_last_start(rule, first_start, zone)
+    if bound is None or not rule.rdates:
+        return bound
+    added = _local_dates(rule, zone, _normalise_start(first_start))[2]
+    return max(bound, to_utc(added[-1], zone)) if added else bound
+
+
+def _rule_last_start(rule: RecurrenceRule, first_start: datetime, zone: ZoneInfo) -> datetime | None:
     if rule.until is not None:
         return rule.until
     last = local_last(rule, first_start)
@@ -539,12 +678,65 @@ def check_has_occurrence(rule: RecurrenceRule, first_start: datetime, zone: Zone
             f"UNTIL={until_text(rule.until)} is before the start (the first occurrence): the rule has none",
             field="recurrence",
         )
-    parts = ";".join(part for part in rule.to_rrule().split(";") if part.startswith("BY"))
+    parts = ";".join(part for part in rule.without_dates().to_rrule().split(";") if part.startswith("BY"))
     raise BadUserInput(
         f"the rule produces no occurrence (within {NO_OCCURRENCE_HORIZON_YEARS} years of its start):"
         f" check {parts or 'FREQ'}",
         field="recurrence",
     )
+
+
+def with_local_dates(rule: RecurrenceRule, first_start: datetime, zone_name: str) -> RecurrenceRule:
+    """The rule as a series starting at `first_start` (its first RRULE occurrence) stores it: EXDATE and
+    RDATE values as wall times in the series' zone; an EXDATE at the time of day of the occurrence on
+    its date (dropped when that date has none); an RDATE on or after the first start, on a date the
+    RRULE leaves free (one occurrence a day: instance ids are dates) or equal to its occurrence there
+    (then dropped). BadUserInput otherwise."""
+    if not rule.has_dates:
+        return rule
+    zone = zone_or_error(zone_name, "start.time_zone")
+    first_start = _normalise_start(first_start)
+    base = rule.without_dates()
+    excluded = {as_local(v, zone, rule.tzid, first_start).date() for v in rule.exdates}
+    if first_start.date() in excluded:
+        raise BadUserInput(
+            f"EXDATE {first_start.date().isoformat()} takes out the series' first occurrence, its start:"
+            " start the series at its next occurrence instead",
+            field="recurrence",
+        )
+    rdates: dict[date, datetime] = {}
+    for value in rule.rdates:
+        local = as_local(value, zone, rule.tzid, first_start)
+        if local.date() not in excluded and _checked_rdate(base, first_start, zone, local, rdates):
+            rdates[local.date()] = local
+    exdates = [
+        datetime.combine(day, first_start.time())
+        for day in sorted(excluded)
+        if day in rdates or _rule_is_occurrence(base, first_start, zone, day) is not None
+    ]
+    exdates = [value for value in exdates if value.date() not in rdates]
+    tzid = zone_name if exdates or rdates else None
+    return dataclasses.replace(rule, exdates=tuple(exdates), rdates=tuple(rdates.values()), tzid=tzid)
+
+
+def _checked_rdate(
+    base: RecurrenceRule, first_start: datetime, zone: ZoneInfo, local: datetime, taken: dict[date, datetime]
+) -> bool:
+    """Whether the RDATE adds an occurrence (False: the RRULE already has it)."""
+    text = local.isoformat(timespec="minutes")
+    if local < first_start:
+        raise BadUserInput(
+            f"RDATE {text} is before the series' start ({first_start.isoformat(timespec='minutes')})",
+            field="recurrence",
+        )
+    other = taken.get(local.date()) or _rule_is_occurrence(base, first_start, zone, local.date())
+    if other is not None and other != local:
+        raise BadUserInput(
+            f"RDATE {text} falls on a date that has an occurrence at {other.time().isoformat('minutes')}:"
+            " a series has at most one occurrence a day (move that one with an instance edit instead)",
+            field="recurrence",
+        )
+    return other is None
 
 
 def instance_id(series_id: str, local_date: date) -> str:

@@ -220,16 +220,18 @@ def entry_last_start(snapshot: SeriesSnapshot) -> datetime | None:
 
 
 def occurrences_before(series: Series, day: date) -> int:
-    """How many occurrences (of any history entry) fall on local dates before `day`."""
+    """How many occurrences (of any history entry) fall on local dates before `day`, as COUNT counts
+    them: the RRULE's, those taken out by an EXDATE included, RDATE ones not (RFC 5545)."""
     zone = series.current.zone
     upper = _local_midnight_utc(day, zone) + DATE_SLACK
-    return sum(1 for _, local in nominal_occurrences(series, FAR_PAST, upper) if local.date() < day)
+    found = nominal_occurrences(series, FAR_PAST, upper, rules_only=True)
+    return sum(1 for _, local in found if local.date() < day)
 
 
 def nth_occurrence_from(snapshot: SeriesSnapshot, day: date, n: int) -> datetime | None:
     """The naive local start of the n-th (1-based) occurrence on or after local date `day`, ignoring
-    COUNT; None if there are fewer."""
-    rule, zone = snapshot.rule.bounded_by(snapshot.rule.until), snapshot.zone
+    COUNT (and EXDATE/RDATE, as COUNT does); None if there are fewer."""
+    rule, zone = snapshot.rule.without_dates().bounded_by(snapshot.rule.until), snapshot.zone
     lower = _local_midnight_utc(day, zone) - DATE_SLACK
     seen = 0
     for local in occurrences(rule, snapshot.start.local, zone, lower, FAR_FUTURE):
@@ -241,9 +243,10 @@ def nth_occurrence_from(snapshot: SeriesSnapshot, day: date, n: int) -> datetime
 
 
 def nominal_occurrences(
-    series: Series, window_from: datetime, window_to: datetime
+    series: Series, window_from: datetime, window_to: datetime, *, rules_only: bool = False
 ) -> Iterator[tuple[HistoryEntry, datetime]]:
-    """Each entry's occurrences inside its own date range and the UTC window, in order."""
+    """Each entry's occurrences inside its own date range and the UTC window, in order (with
+    `rules_only`, its RRULE's alone, without EXDATE/RDATE)."""
     for index, entry in enumerate(series.history):
         lower, upper = _entry_range(series, index)
         snapshot = entry.snapshot
@@ -255,7 +258,8 @@ def nominal_occurrences(
             end_at = min(end_at, _local_midnight_utc(upper, zone) + DATE_SLACK)
         if start_at >= end_at:
             continue
-        for local in occurrences(snapshot.rule, snapshot.start.local, zone, start_at, end_at):
+        rule = snapshot.rule.without_dates() if rules_only else snapshot.rule
+        for local in occurrences(rule, snapshot.start.local, zone, start_at, end_at):
             day = local.date()
             if (lower is None or day >= lower) and (upper is None or day < upper):
                 yield entry, local

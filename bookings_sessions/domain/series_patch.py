@@ -10,7 +10,14 @@ from .commands import NewSession, SessionPatch
 from .errors import BadUserInput, NotFound
 from .fields import FIELD_RULES, INSTANCE_FIELDS, SERIES_FIELDS, check_capacity
 from .patch import check_times, checked_value, reject_recurring_only_fields
-from .recurrence import RecurrenceRule, check_has_occurrence, first_occurrence, is_occurrence, parse_rrule
+from .recurrence import (
+    RecurrenceRule,
+    check_has_occurrence,
+    first_occurrence,
+    is_occurrence,
+    parse_rrule,
+    with_local_dates,
+)
 from .series import (
     MAX_OCCURRENCE_DURATION,
     HistoryEntry,
@@ -74,22 +81,28 @@ def _check_occurrence_times(start: SessionTime, end: SessionTime, all_day: bool)
         raise BadUserInput("an occurrence can last at most 24 hours", field="end")
 
 
-def _checked_rule(rule: RecurrenceRule, start: SessionTime) -> str:
-    """A client's rule in canonical spelling; its UNTIL in the accepted range, and some occurrence
-    from the start on (the one check of an UNTIL before the start, `check_has_occurrence`)."""
+def _checked_rule(
+    rule: RecurrenceRule, start: SessionTime, end: SessionTime, all_day: bool
+) -> tuple[str, SessionTime, SessionTime]:
+    """A client's rule in canonical spelling, with the series' start and end moved onto its first
+    occurrence (`_on_first_occurrence`); its UNTIL in the accepted range, some occurrence from the
+    start on (the one check of an UNTIL before the start, `check_has_occurrence`), and its EXDATE and
+    RDATE values as wall times in the start's zone (`with_local_dates`)."""
     if rule.until is not None and not in_range(rule.until):
         raise BadUserInput(f"UNTIL must be between {RANGE_TEXT}", field="recurrence")
-    check_has_occurrence(rule, start.local, zone_or_error(start.zone, "start.time_zone"))
-    return rule.to_rrule()
+    check_has_occurrence(rule.without_dates(), start.local, zone_or_error(start.zone, "start.time_zone"))
+    start, end = _on_first_occurrence(rule, start, end, all_day)
+    return with_local_dates(rule, start.local, start.zone).to_rrule(), start, end
 
 
 def _on_first_occurrence(
     rule: RecurrenceRule, start: SessionTime, end: SessionTime, all_day: bool
 ) -> tuple[SessionTime, SessionTime]:
-    """A series' start is its first occurrence: a start its rule does not produce (a Wednesday with
-    `BYDAY=MO`) moves to the rule's first occurrence from it, and the end with it, so the series, its
-    listing and its instances agree (RFC 5545 leaves such a start undefined)."""
-    first = first_occurrence(rule, start.local, zone_or_error(start.zone, "start.time_zone"))
+    """A series' start is its RRULE's first occurrence: a start its rule does not produce (a Wednesday
+    with `BYDAY=MO`) moves to the rule's first occurrence from it, and the end with it, so the series,
+    its listing and its instances agree (RFC 5545 leaves such a start undefined)."""
+    zone = zone_or_error(start.zone, "start.time_zone")
+    first = first_occurrence(rule.without_dates(), start.local, zone)
     if first is None or first == start.local:
         return start, end
     first_start = nominal_time(first, start.zone)
@@ -107,8 +120,7 @@ def new_series(command: NewSession, *, session_id: str, business_zone: str, now:
     if end.zone != start.zone:
         end = session_time(end.local, start.zone)
     _check_occurrence_times(start, end, command.all_day)
-    recurrence = _checked_rule(rule, start)
-    start, end = _on_first_occurrence(rule, start, end, command.all_day)
+    recurrence, start, end = _checked_rule(rule, start, end, command.all_day)
     snapshot = SeriesSnapshot(
         **{name: getattr(command, name) for name in SERIES_FIELDS},
         recurrence=recurrence,
@@ -172,8 +184,7 @@ def _next_snapshot(
     _check_occurrence_times(start, end, all_day)
     if patch.given & {"recurrence", "start"}:
         rule = updates.get("recurrence", current.rule)
-        updates["recurrence"] = _checked_rule(rule, start)
-        start, end = _on_first_occurrence(rule, start, end, all_day)
+        updates["recurrence"], start, end = _checked_rule(rule, start, end, all_day)
     updates["start"], updates["end"] = start, end
     snapshot = current.model_copy(update=updates)
     check_capacity(snapshot, patch.given)

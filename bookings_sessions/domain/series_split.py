@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from .commands import NotificationRequest, SessionPatch
+from .errors import BadUserInput
 from .idempotency import fingerprint
 from .occurrence_capacity import check_occurrences
-from .recurrence import local_last
+from .recurrence import is_occurrence, local_last
 from .series import (
     FAR_FUTURE,
     FAR_PAST,
@@ -103,6 +104,7 @@ def end_before(series: Series, day: date, now: datetime) -> Series:
         bounded = rule
     else:
         bounded = rule.bounded_by(boundary)
+    bounded = bounded.dates_within(None, day)  # an RDATE is not bounded by UNTIL (RFC 5545)
     kept[-1] = kept[-1].model_copy(
         update={"snapshot": last.model_copy(update={"recurrence": bounded.to_rrule()})}
     )
@@ -132,13 +134,21 @@ def tail_from(series: Series, day: date, new_id: str, now: datetime) -> Series:
     entry, nominal = found
     snapshot = entry.snapshot
     rule = snapshot.rule
+    if is_occurrence(rule.without_dates(), snapshot.start.local, snapshot.zone, day) is None:
+        # The new series starts there, and a series' start anchors its RRULE (INTERVAL, month day).
+        raise BadUserInput(
+            f"the occurrence on {day.isoformat()} comes from an RDATE: a series cannot be split there;"
+            " change it alone (scope THIS), or split at an occurrence of the RRULE",
+            field="options.scope",
+        )
     count_last = local_last(rule, snapshot.start.local)
     if count_last is not None:  # keep exactly the remaining occurrences (docs/recurring.md, COUNT)
         end_of_day = to_utc(datetime.combine(count_last.date(), time(23, 59, 59)), snapshot.zone)
         rule = rule.bounded_by(end_of_day)
     first = snapshot.model_copy(
         update={
-            "recurrence": rule.to_rrule(),
+            # EXDATE/RDATE values before the split date stay with the original series.
+            "recurrence": rule.dates_within(day, None).to_rrule(),
             "start": nominal_time(nominal, snapshot.start.zone),
             "end": occurrence_times(snapshot, nominal)[1],
         }

@@ -21,6 +21,7 @@ from strawberry.types.graphql import OperationType
 from ..observability import GraphQLMetrics, Metrics
 from .availability import AvailabilityQuery
 from .bulk import BulkMutation
+from .calendar_import import ImportMutation
 from .changes import ChangesQuery
 from .directives import RequiresRole
 from .entities import checked_entities
@@ -134,7 +135,7 @@ def build_schema(
         introspection=introspection,
         metrics=metrics,
         query=merge_types("Query", (Query, NotificationsQuery, ChangesQuery, AvailabilityQuery)),
-        mutation=merge_types("Mutation", (Mutation, BulkMutation)),
+        mutation=merge_types("Mutation", (Mutation, BulkMutation, ImportMutation)),
         subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],

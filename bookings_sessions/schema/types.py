@@ -134,15 +134,21 @@ class Session:
     )
     affected_schedules: list[LinkedSchedule]
     time_reserved_after: int | None = strawberry.field(description="Minutes of buffer after the end.")
+    ical_uid: str | None = strawberry.field(
+        description="The UID of the iCalendar event it was imported from (`importCalendar`); else null."
+    )
     tags: list[str]
     status: SessionStatusEnum  # type: ignore[valid-type]
     type: SessionTypeEnum  # type: ignore[valid-type]
     recurrence: str | None = strawberry.field(
-        description="RRULE of a recurring session; empty for instances and single sessions."
+        description=(
+            "Rule of a recurring session: its RRULE, then any EXDATE and RDATE lines (canonical);"
+            " empty for instances and single sessions."
+        )
     )
     recurring_session_id: strawberry.ID | None
     instance_of_recurrence: str | None = strawberry.field(
-        description="The series' RRULE when this session is an instance of it."
+        description="The series' rule (`recurrence`) when this session is an instance of it."
     )
     recurrence_type: RecurrenceTypeEnum  # type: ignore[valid-type]
     all_day: bool = strawberry.field(
@@ -177,6 +183,7 @@ class Session:
             remaining_capacity=value.remaining_capacity,
             affected_schedules=[LinkedSchedule.from_domain(item) for item in value.affected_schedules],
             time_reserved_after=value.time_reserved_after,
+            ical_uid=value.ical_uid,
             recurrence_type=value.recurrence_type,
             all_day=value.all_day,
             original_start=(

@@ -58,6 +58,8 @@ INDEXES: tuple[tuple[tuple[str, int], ...], ...] = (
     # Availability: sessions, series (any history entry) and exceptions that mark a schedule BUSY.
     (("affectedSchedules.scheduleId", 1), ("kind", 1), ("start.utc", 1), ("end.utc", 1)),
     (("scheduleId", 1), ("type", 1), ("status", 1)),
+    # importCalendar finds what an earlier import made from an event by its iCalendar UID.
+    (("scheduleId", 1), ("icalUid", 1)),
     (("history.snapshot.affectedSchedules.scheduleId", 1), ("kind", 1), ("spanFrom", 1), ("spanTo", 1)),
     (("overrides.affectedSchedules.scheduleId", 1), ("kind", 1), ("occurrenceDate", 1)),
     (
@@ -82,6 +84,7 @@ QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "moved_instance_exceptions": (("recurringSessionId", "startMode"), (), ("start.utc", "end.utc")),
     # (`$in` over the schedules asked for: one equality per value, as for `scheduleIds`.)
     "schedules_with_working_hours": (("scheduleId", "type"), (), ("status",)),
+    "by_ical_uids": (("scheduleId", "icalUid"), (), ()),
     "affecting_sessions": (("affectedSchedules.scheduleId", "kind"), (), ("start.utc", "end.utc")),
     "affecting_series": (
         ("history.snapshot.affectedSchedules.scheduleId", "kind"),
@@ -729,6 +732,21 @@ class SessionStore:
             )
         return doc
 
+    async def find_by_ical_uids(self, schedule_id: str, uids: list[str]) -> dict[str, Session | Series]:
+        """A schedule's sessions and series imported from these iCalendar UIDs (`$in`: one equality per
+        UID). Should two carry one UID (a split's new series keeps its original's), the first made wins."""
+        if not uids:
+            return {}
+        query = {"scheduleId": schedule_id, "icalUid": {"$in": uids}}
+        with database_errors():
+            docs = await self.sessions.find(query, STORED_FIELDS).to_list(length=None)
+        found: dict[str, Session | Series] = {}
+        for doc in sorted(await self.committed(docs), key=_made_order):
+            stored = self.undecodable.decode(doc, stored_from_doc)
+            if isinstance(stored, Session | Series):
+                found.setdefault(doc["icalUid"], stored)
+        return found
+
     async def get_many(self, ids: list[str]) -> dict[str, Session | Series | InstanceOverride]:
         """One round trip for a batch of any kind of document (federation entity lookups)."""
         if not ids:
@@ -737,6 +755,11 @@ class SessionStore:
             docs = await self.sessions.find({"_id": {"$in": ids}}, STORED_FIELDS).to_list(length=None)
         docs = await self.committed(docs)
         return {doc["_id"]: found for doc in docs if (found := self.undecodable.decode(doc, stored_from_doc))}
+
+
+def _made_order(doc: Document) -> tuple[str, str]:
+    made = doc.get("createdDate")
+    return (made.isoformat() if isinstance(made, datetime) else "", str(doc["_id"]))
 
 
 def _after_key(after: SortKey) -> Document:

@@ -80,3 +80,32 @@ def test_count_already_used_up_is_refused() -> None:
     with pytest.raises(BadUserInput, match="COUNT=2") as caught:
         update(series, datetime(2030, 2, 1, tzinfo=UTC), recurrence="FREQ=WEEKLY;BYDAY=MO;COUNT=2")
     assert caught.value.field == "recurrence"
+
+
+def test_time_change_keeps_excluded_and_added_dates_and_the_count() -> None:
+    # Weekly on Mondays, six times (RFC 5545: the EXDATE takes one of the six, the RDATE adds one).
+    rule = (
+        "FREQ=WEEKLY;BYDAY=MO;COUNT=6\n"
+        "EXDATE;TZID=Europe/London:20300121T180000\n"
+        "RDATE;TZID=Europe/London:20300130T120000"
+    )
+    series = make(rule, date(2030, 1, 7))
+    before = [d for d, _, _ in dates(series)]
+    assert before == [
+        date(2030, 1, 7),
+        date(2030, 1, 14),
+        date(2030, 1, 28),
+        date(2030, 1, 30),
+        date(2030, 2, 4),
+        date(2030, 2, 11),
+    ]
+    moved = update(series, datetime(2030, 1, 16, tzinfo=UTC), start=wall(date(2030, 1, 7), 9))
+    got = dates(moved)
+    assert [d for d, _, _ in got] == before
+    assert [h for _, h, _ in got] == [18, 18, 9, 12, 9, 9]  # the RDATE keeps its own time
+    # The new entry's EXDATE moved with the time of day; its COUNT became the UNTIL of the same last date.
+    assert moved.current.recurrence == (
+        "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;UNTIL=20300211T235959Z\n"
+        "EXDATE;TZID=Europe/London:20300121T090000\n"
+        "RDATE;TZID=Europe/London:20300130T120000"
+    )
