@@ -20,6 +20,7 @@ from strawberry.types.graphql import OperationType
 
 from ..observability import GraphQLMetrics, Metrics
 from .availability import AvailabilityQuery
+from .calendar_feeds import CalendarFeedsMutation
 from .changes import ChangesQuery
 from .directives import RequiresRole
 from .entities import checked_entities
@@ -133,7 +134,7 @@ def build_schema(
         introspection=introspection,
         metrics=metrics,
         query=merge_types("Query", (Query, NotificationsQuery, ChangesQuery, AvailabilityQuery)),
-        mutation=Mutation,
+        mutation=merge_types("Mutation", (Mutation, CalendarFeedsMutation)),
         subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],

@@ -1,0 +1,229 @@
+"""The subscribable calendar feed (`/calendars/{scheduleId}.ics`, docs/calendars.md): a year of a
+schedule as an independent iCalendar library expands it equals the API's own listing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+
+from bookings_sessions.domain.recurrence import instance_id
+from tests.support.api import Api
+from tests.support.calendar_feeds import REVOKE_FEED, api_listing, create_feed, expanded, fetch, today
+from tests.support.graphql import DELETE, wall_time
+
+SCHEDULE = "studio"
+BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
+
+
+def monday_before(day: date, weeks: int) -> date:
+    return day - timedelta(days=day.weekday() + 7 * weeks)
+
+
+async def busy_schedule(api: Api) -> dict[str, str]:
+    """Singles, two series in two zones (one with two history entries), moved, resized, retitled and
+    cancelled occurrences, a cancelled single, and another schedule's session: the ids by name."""
+    now = today()
+    start = monday_before(now, 6)
+    yoga = await api.create_series(
+        rule="FREQ=WEEKLY;BYDAY=MO,WE",
+        first=start,
+        hours=(18, 19),
+        zone=BERLIN,
+        scheduleId=SCHEDULE,
+        title="Yoga",
+        notes=None,
+    )
+    run = await api.create_series(
+        rule="FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;COUNT=20",
+        first=start + timedelta(days=1),
+        hours=(7, 8),
+        zone=NEW_YORK,
+        scheduleId=SCHEDULE,
+        title="Run",
+    )
+    # A past occurrence moved (its exception's entry is the old one), then the series changes from today.
+    await api.update(instance_id(yoga["_id"], start + timedelta(days=2)), {"title": "Yoga (outdoors)"})
+    await api.update(
+        yoga["_id"],
+        {
+            "title": "Evening yoga",
+            "start": wall_time(start, 19, zone=BERLIN),
+            "end": wall_time(start, 20, 30, zone=BERLIN),
+        },
+    )
+    later = monday_before(now, -3)  # a Monday three weeks on: the new entry governs it
+    await api.update(
+        instance_id(yoga["_id"], later),
+        {
+            "start": wall_time(later + timedelta(days=1), 9, zone=BERLIN),
+            "end": wall_time(later + timedelta(days=1), 10, zone=BERLIN),
+        },
+    )
+    await api.update(
+        instance_id(yoga["_id"], later + timedelta(days=2)),
+        {"end": wall_time(later + timedelta(days=2), 21, 45, zone=BERLIN)},
+    )
+    await api.data(DELETE, {"id": instance_id(yoga["_id"], later + timedelta(days=7))})
+    run_day = start + timedelta(days=1 + 14 * 4)
+    await api.update(
+        instance_id(run["_id"], run_day), {"title": "Long run", "end": wall_time(run_day, 9, zone=NEW_YORK)}
+    )
+    await api.data(DELETE, {"id": instance_id(run["_id"], run_day + timedelta(days=14))})
+    single = await api.create_single(
+        scheduleId=SCHEDULE,
+        title="Workshop",
+        start=wall_time(now + timedelta(days=10), 14, zone=BERLIN),
+        end=wall_time(now + timedelta(days=10), 16, zone=BERLIN),
+        notes="bring mats",
+        participants=[{"name": "Ada", "email": "ada@example.com"}],
+        location={"type": "BUSINESS", "name": "Main hall"},
+    )
+    await api.create_single(
+        scheduleId=SCHEDULE,
+        title="Open day",
+        start=wall_time(now + timedelta(days=100), 10, zone=NEW_YORK),
+        end=wall_time(now + timedelta(days=100), 12, zone=NEW_YORK),
+    )
+    gone = await api.create_single(
+        scheduleId=SCHEDULE,
+        title="Called off",
+        start=wall_time(now + timedelta(days=20), 10, zone=BERLIN),
+        end=wall_time(now + timedelta(days=20), 11, zone=BERLIN),
+    )
+    await api.data(DELETE, {"id": gone["_id"]})
+    await api.create_single(
+        scheduleId="elsewhere",
+        title="Not ours",
+        start=wall_time(now + timedelta(days=5), 10, zone=BERLIN),
+        end=wall_time(now + timedelta(days=5), 11, zone=BERLIN),
+    )
+    return {"yoga": yoga["_id"], "run": run["_id"], "workshop": single["_id"]}
+
+
+async def test_a_year_of_the_feed_expands_to_the_api_listing(api: Api) -> None:
+    await busy_schedule(api)
+    feed = await create_feed(api, SCHEDULE)
+    response = await fetch(api, feed["url"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = now - timedelta(days=60), now + timedelta(days=300)
+    from_feed = expanded(response.content, start, end)
+    from_api = await api_listing(api, SCHEDULE, start, end)
+    assert from_feed == from_api
+    titles = {row[2] for row in from_api}
+    assert {"Yoga", "Yoga (outdoors)", "Evening yoga", "Run", "Long run", "Workshop", "Open day"} <= titles
+    assert "Called off" not in titles and "Not ours" not in titles
+
+
+async def test_the_feed_is_rfc_5545_with_zones_uids_and_sequences(api: Api) -> None:
+    ids = await busy_schedule(api)
+    feed = await create_feed(api, SCHEDULE)
+    calendar = Calendar.from_ical((await fetch(api, feed["url"])).content)
+
+    assert {str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")} == {BERLIN, NEW_YORK}
+    events = calendar.walk("VEVENT")
+    by_uid: dict[str, list[Any]] = {}
+    for event in events:
+        by_uid.setdefault(str(event["UID"]), []).append(event)
+    yoga_entries = [uid for uid in by_uid if uid.startswith(ids["yoga"])]
+    assert len(yoga_entries) == 2  # one event per history entry, each with its own UID
+    masters = [event for event in events if "RRULE" in event]
+    assert len(masters) == 3
+    assert all("EXDATE" in event for event in masters if str(event["SUMMARY"]) in {"Evening yoga", "Run"})
+    overrides = [event for event in events if "RECURRENCE-ID" in event]
+    assert {str(event["SUMMARY"]) for event in overrides} >= {"Yoga (outdoors)", "Evening yoga", "Long run"}
+    workshop = by_uid[f"{ids['workshop']}@bookings-sessions"][0]
+    assert workshop["SEQUENCE"] == (await api.session(ids["workshop"]))["revision"]
+    # Another request gives the same bytes (DTSTAMP is the last change, not the time of the request).
+    assert (await fetch(api, feed["url"])).content == (await fetch(api, feed["url"])).content
+
+
+async def test_if_none_match_answers_304_until_a_session_changes(api: Api) -> None:
+    ids = await busy_schedule(api)
+    feed = await create_feed(api, SCHEDULE)
+    first = await fetch(api, feed["url"])
+    etag = first.headers["etag"]
+    again = await fetch(api, feed["url"], **{"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert (await fetch(api, feed["url"])).content == first.content
+
+    await api.update(ids["workshop"], {"title": "Workshop II"})
+    changed = await fetch(api, feed["url"], **{"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert b"Workshop II" in changed.content
+
+
+async def test_private_fields_only_in_a_feed_minted_with_include_private(api: Api) -> None:
+    await busy_schedule(api)
+    public = (await fetch(api, (await create_feed(api, SCHEDULE))["url"])).text
+    private = (await fetch(api, (await create_feed(api, SCHEDULE, include_private=True))["url"])).text
+    for text in ("bring mats", "ada@example.com", "Main hall"):
+        assert text not in public
+        assert text in private
+
+
+async def test_bad_revoked_and_other_schedules_tokens_are_404_alike(api: Api) -> None:
+    await busy_schedule(api)
+    feed = await create_feed(api, SCHEDULE)
+    token = feed["url"].split("token=")[1]
+    assert feed["url"] == f"/calendars/{SCHEDULE}.ics?token={token}" and feed["scheduleId"] == SCHEDULE
+    other = await create_feed(api, "elsewhere")
+    refused = [
+        f"/calendars/{SCHEDULE}.ics",
+        f"/calendars/{SCHEDULE}.ics?token=",
+        f"/calendars/{SCHEDULE}.ics?token=nope",
+        f"/calendars/{SCHEDULE}.ics?token={'x' * 5000}",
+        "/calendars/no-such-schedule.ics?token=nope",
+        f"/calendars/no-such-schedule.ics?token={token}",
+        f"/calendars/{SCHEDULE}.ics?token={other['url'].split('token=')[1]}",
+    ]
+    answers = [await fetch(api, url) for url in refused]
+    assert {(answer.status_code, answer.text) for answer in answers} == {(404, "not found")}
+
+    assert (await fetch(api, feed["url"])).status_code == 200
+    assert (await api.data(REVOKE_FEED, {"id": feed["id"]}))["revokeCalendarFeed"] is True
+    revoked = await fetch(api, feed["url"])
+    assert (revoked.status_code, revoked.text) == (404, "not found")
+    assert (await api.data(REVOKE_FEED, {"id": feed["id"]}))["revokeCalendarFeed"] is False
+    assert (await fetch(api, other["url"])).status_code == 200  # other feeds stay
+
+
+async def test_only_admins_mint_and_revoke_feeds(api: Api) -> None:
+    for token, code in (
+        (None, "UNAUTHENTICATED"),
+        (api.tokens.staff, "FORBIDDEN"),
+        (api.tokens.service, "FORBIDDEN"),
+    ):
+        error = await api.error(
+            'mutation { createCalendarFeed(scheduleId: "studio") { id url } }', token=token
+        )
+        assert error["extensions"]["code"] == code
+        error = await api.error('mutation { revokeCalendarFeed(id: "x") }', token=token)
+        assert error["extensions"]["code"] == code
+
+
+@pytest.mark.parametrize("schedule_id", ["", "x" * 201])
+async def test_a_bad_schedule_id_is_refused(api: Api, schedule_id: str) -> None:
+    error = await api.error(
+        "mutation F($s: String!) { createCalendarFeed(scheduleId: $s) { id } }", {"s": schedule_id}
+    )
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_schedule_id_with_a_slash_has_a_working_url(api: Api) -> None:
+    now = today()
+    await api.create_single(
+        scheduleId="rooms/1 a",
+        title="Inside",
+        start=wall_time(now + timedelta(days=3), 9, zone=BERLIN),
+        end=wall_time(now + timedelta(days=3), 10, zone=BERLIN),
+    )
+    feed = await create_feed(api, "rooms/1 a")
+    assert feed["url"].startswith("/calendars/rooms%2F1%20a.ics?token=")
+    response = await fetch(api, feed["url"])
+    assert response.status_code == 200 and b"SUMMARY:Inside" in response.content
