@@ -3,6 +3,7 @@ schedule as an independent iCalendar library expands it equals the API's own lis
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,11 @@ from tests.support.graphql import DELETE, wall_time
 
 SCHEDULE = "studio"
 BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
+
+
+def _last_friday(year: int, month: int) -> date:
+    day = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return day - timedelta(days=(day.weekday() - 4) % 7)
 
 
 def monday_before(day: date, weeks: int) -> date:
@@ -72,6 +78,23 @@ async def busy_schedule(api: Api) -> dict[str, str]:
         instance_id(run["_id"], run_day), {"title": "Long run", "end": wall_time(run_day, 9, zone=NEW_YORK)}
     )
     await api.data(DELETE, {"id": instance_id(run["_id"], run_day + timedelta(days=14))})
+    # COUNT across history: from today the rest of the 20 runs start at 06:30 (the new entry's UNTIL).
+    await api.update(
+        run["_id"],
+        {
+            "start": wall_time(start + timedelta(days=1), 6, 30, zone=NEW_YORK),
+            "end": wall_time(start + timedelta(days=1), 7, 30, zone=NEW_YORK),
+        },
+    )
+    # A monthly rule with an ordinal day, begun long before the feed's first day.
+    await api.create_series(
+        rule="FREQ=MONTHLY;BYDAY=-1FR",
+        first=_last_friday(now.year - 1, 1),
+        hours=(20, 23),
+        zone=NEW_YORK,
+        scheduleId=SCHEDULE,
+        title="Social",
+    )
     single = await api.create_single(
         scheduleId=SCHEDULE,
         title="Workshop",
@@ -116,8 +139,31 @@ async def test_a_year_of_the_feed_expands_to_the_api_listing(api: Api) -> None:
     from_api = await api_listing(api, SCHEDULE, start, end)
     assert from_feed == from_api
     titles = {row[2] for row in from_api}
-    assert {"Yoga", "Yoga (outdoors)", "Evening yoga", "Run", "Long run", "Workshop", "Open day"} <= titles
+    assert {
+        "Yoga",
+        "Yoga (outdoors)",
+        "Evening yoga",
+        "Run",
+        "Long run",
+        "Workshop",
+        "Open day",
+        "Social",
+    } <= titles
     assert "Called off" not in titles and "Not ours" not in titles
+    # A series' rule runs on past the year the singles cover, and still says what the API lists there.
+    later = (end, end + timedelta(days=300))
+    assert expanded(response.content, *later) == await api_listing(api, SCHEDULE, *later)
+
+
+async def test_the_token_is_stored_only_as_its_hash(api: Api) -> None:
+    feed = await create_feed(api, SCHEDULE, include_private=True)
+    token = feed["url"].split("token=")[1]
+    stored = await api.app.state.runtime.client[api.app.state.runtime.settings.mongodb_database][
+        "calendar_feeds"
+    ].find_one({"feedId": feed["id"]})
+    assert stored["_id"] == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in repr(stored)
+    assert stored["scheduleId"] == SCHEDULE and stored["includePrivate"] is True
 
 
 async def test_the_feed_is_rfc_5545_with_zones_uids_and_sequences(api: Api) -> None:
@@ -133,8 +179,8 @@ async def test_the_feed_is_rfc_5545_with_zones_uids_and_sequences(api: Api) -> N
     yoga_entries = [uid for uid in by_uid if uid.startswith(ids["yoga"])]
     assert len(yoga_entries) == 2  # one event per history entry, each with its own UID
     masters = [event for event in events if "RRULE" in event]
-    assert len(masters) == 3
-    assert all("EXDATE" in event for event in masters if str(event["SUMMARY"]) in {"Evening yoga", "Run"})
+    assert len(masters) == 5  # two entries of each weekly series, the monthly one
+    assert sorted(str(event["SUMMARY"]) for event in masters if "EXDATE" in event) == ["Evening yoga", "Run"]
     overrides = [event for event in events if "RECURRENCE-ID" in event]
     assert {str(event["SUMMARY"]) for event in overrides} >= {"Yoga (outdoors)", "Evening yoga", "Long run"}
     workshop = by_uid[f"{ids['workshop']}@bookings-sessions"][0]
