@@ -38,7 +38,10 @@ class CalendarFeedsMutation:
         self, info: Info[Any, Any], schedule_id: str, include_private: bool | None = False
     ) -> CalendarFeed:
         feed, token = await create_calendar_feed(
-            info.context.services, schedule_id, bool(include_private), info.context.caller.subject
+            info.context.services.calendar_feeds,
+            schedule_id,
+            bool(include_private),
+            info.context.caller.subject,
         )
         return CalendarFeed.from_domain(feed, token)
 
@@ -48,4 +51,4 @@ class CalendarFeedsMutation:
         "was no such feed (or it was already revoked).",
     )
     async def revoke_calendar_feed(self, info: Info[Any, Any], id: strawberry.ID) -> bool:
-        return await revoke_calendar_feed(info.context.services, str(id))
+        return await revoke_calendar_feed(info.context.services.calendar_feeds, str(id))

@@ -21,6 +21,7 @@ from ..domain.calendar_feeds import (
 from ..domain.listing import SessionFilter, Window
 from ..domain.series import InstanceOverride
 from ..domain.timezones import LATEST
+from ..storage.calendar_feeds import CalendarFeeds
 from ..storage.clock import utc_now
 from .services import AppServices
 
@@ -33,17 +34,18 @@ class FeedContent:
 
 
 async def create_calendar_feed(
-    services: AppServices, schedule_id: str, include_private: bool, subject: str | None
+    feeds: CalendarFeeds, schedule_id: str, include_private: bool, subject: str | None
 ) -> tuple[CalendarFeed, str]:
-    """A new feed and its token: the token is in this answer only (its hash is what is stored)."""
+    """A new feed and its token: the token is in this answer only (its hash is what is stored). Takes
+    the feeds' store alone, so the CLI mints feeds without starting a server."""
     feed, token = new_feed(schedule_id, include_private, utc_now(), subject)
-    await services.calendar_feeds.insert(feed)
+    await feeds.insert(feed)
     return feed, token
 
 
-async def revoke_calendar_feed(services: AppServices, feed_id: str) -> bool:
+async def revoke_calendar_feed(feeds: CalendarFeeds, feed_id: str) -> bool:
     """Whether the feed existed; from now on its URL is not found, in every process."""
-    return await services.calendar_feeds.delete(feed_id)
+    return await feeds.delete(feed_id)
 
 
 async def calendar_feed(services: AppServices, schedule_id: str, token: str | None) -> FeedContent | None:
