@@ -4,126 +4,28 @@ schedule as an independent iCalendar library expands it equals the API's own lis
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from icalendar import Calendar
 
-from bookings_sessions.domain.recurrence import instance_id
 from tests.support.api import Api
-from tests.support.calendar_feeds import REVOKE_FEED, api_listing, create_feed, expanded, fetch, today
-from tests.support.graphql import DELETE, wall_time
-
-SCHEDULE = "studio"
-BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
-
-
-def _last_friday(year: int, month: int) -> date:
-    day = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-    return day - timedelta(days=(day.weekday() - 4) % 7)
-
-
-def monday_before(day: date, weeks: int) -> date:
-    return day - timedelta(days=day.weekday() + 7 * weeks)
-
-
-async def busy_schedule(api: Api) -> dict[str, str]:
-    """Singles, two series in two zones (one with two history entries), moved, resized, retitled and
-    cancelled occurrences, a cancelled single, and another schedule's session: the ids by name."""
-    now = today()
-    start = monday_before(now, 6)
-    yoga = await api.create_series(
-        rule="FREQ=WEEKLY;BYDAY=MO,WE",
-        first=start,
-        hours=(18, 19),
-        zone=BERLIN,
-        scheduleId=SCHEDULE,
-        title="Yoga",
-        notes=None,
-    )
-    run = await api.create_series(
-        rule="FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;COUNT=20",
-        first=start + timedelta(days=1),
-        hours=(7, 8),
-        zone=NEW_YORK,
-        scheduleId=SCHEDULE,
-        title="Run",
-    )
-    # A past occurrence moved (its exception's entry is the old one), then the series changes from today.
-    await api.update(instance_id(yoga["_id"], start + timedelta(days=2)), {"title": "Yoga (outdoors)"})
-    await api.update(
-        yoga["_id"],
-        {
-            "title": "Evening yoga",
-            "start": wall_time(start, 19, zone=BERLIN),
-            "end": wall_time(start, 20, 30, zone=BERLIN),
-        },
-    )
-    later = monday_before(now, -3)  # a Monday three weeks on: the new entry governs it
-    await api.update(
-        instance_id(yoga["_id"], later),
-        {
-            "start": wall_time(later + timedelta(days=1), 9, zone=BERLIN),
-            "end": wall_time(later + timedelta(days=1), 10, zone=BERLIN),
-        },
-    )
-    await api.update(
-        instance_id(yoga["_id"], later + timedelta(days=2)),
-        {"end": wall_time(later + timedelta(days=2), 21, 45, zone=BERLIN)},
-    )
-    await api.data(DELETE, {"id": instance_id(yoga["_id"], later + timedelta(days=7))})
-    run_day = start + timedelta(days=1 + 14 * 4)
-    await api.update(
-        instance_id(run["_id"], run_day), {"title": "Long run", "end": wall_time(run_day, 9, zone=NEW_YORK)}
-    )
-    await api.data(DELETE, {"id": instance_id(run["_id"], run_day + timedelta(days=14))})
-    # COUNT across history: from today the rest of the 20 runs start at 06:30 (the new entry's UNTIL).
-    await api.update(
-        run["_id"],
-        {
-            "start": wall_time(start + timedelta(days=1), 6, 30, zone=NEW_YORK),
-            "end": wall_time(start + timedelta(days=1), 7, 30, zone=NEW_YORK),
-        },
-    )
-    # A monthly rule with an ordinal day, begun long before the feed's first day.
-    await api.create_series(
-        rule="FREQ=MONTHLY;BYDAY=-1FR",
-        first=_last_friday(now.year - 1, 1),
-        hours=(20, 23),
-        zone=NEW_YORK,
-        scheduleId=SCHEDULE,
-        title="Social",
-    )
-    single = await api.create_single(
-        scheduleId=SCHEDULE,
-        title="Workshop",
-        start=wall_time(now + timedelta(days=10), 14, zone=BERLIN),
-        end=wall_time(now + timedelta(days=10), 16, zone=BERLIN),
-        notes="bring mats",
-        participants=[{"name": "Ada", "email": "ada@example.com"}],
-        location={"type": "BUSINESS", "name": "Main hall"},
-    )
-    await api.create_single(
-        scheduleId=SCHEDULE,
-        title="Open day",
-        start=wall_time(now + timedelta(days=100), 10, zone=NEW_YORK),
-        end=wall_time(now + timedelta(days=100), 12, zone=NEW_YORK),
-    )
-    gone = await api.create_single(
-        scheduleId=SCHEDULE,
-        title="Called off",
-        start=wall_time(now + timedelta(days=20), 10, zone=BERLIN),
-        end=wall_time(now + timedelta(days=20), 11, zone=BERLIN),
-    )
-    await api.data(DELETE, {"id": gone["_id"]})
-    await api.create_single(
-        scheduleId="elsewhere",
-        title="Not ours",
-        start=wall_time(now + timedelta(days=5), 10, zone=BERLIN),
-        end=wall_time(now + timedelta(days=5), 11, zone=BERLIN),
-    )
-    return {"yoga": yoga["_id"], "run": run["_id"], "workshop": single["_id"]}
+from tests.support.calendar_feeds import (
+    BERLIN,
+    NEW_YORK,
+    REVOKE_FEED,
+    SCHEDULE,
+    api_listing,
+    busy_schedule,
+    create_feed,
+    expanded,
+    fetch,
+    today,
+)
+from tests.support.graphql import wall_time
+from tests.support.live_server import run_node
 
 
 async def test_a_year_of_the_feed_expands_to_the_api_listing(api: Api) -> None:
@@ -273,3 +175,25 @@ async def test_a_schedule_id_with_a_slash_has_a_working_url(api: Api) -> None:
     assert feed["url"].startswith("/calendars/rooms%2F1%20a.ics?token=")
     response = await fetch(api, feed["url"])
     assert response.status_code == 200 and b"SUMMARY:Inside" in response.content
+
+
+async def test_mozillas_ical_js_reads_the_same_year_as_the_api_lists(api: Api, tmp_path: Path) -> None:
+    """Thunderbird's parser (tests/node/ical-feed.mjs): zones registered, overrides related by UID."""
+    await busy_schedule(api)
+    feed = await create_feed(api, SCHEDULE)
+    ics = tmp_path / "studio.ics"
+    ics.write_bytes((await fetch(api, feed["url"])).content)
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = now - timedelta(days=60), now + timedelta(days=300)
+
+    read = run_node("ical-feed.mjs", str(ics), start.isoformat(), end.isoformat())
+
+    assert read["zones"] == sorted([BERLIN, NEW_YORK])
+    rows = [(_utc(first), _utc(last), title) for first, last, title in read["rows"]]
+    assert sorted(rows, key=lambda row: (row[0], row[1], row[2] or "")) == await api_listing(
+        api, SCHEDULE, start, end
+    )
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
