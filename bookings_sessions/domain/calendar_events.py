@@ -100,7 +100,7 @@ def _entry_event(series: Series, index: int, first_day: date) -> FeedEvent | Non
     start = first.replace(tzinfo=zone)  # the nominal wall time: RFC 5545 moves one in a gap as we do
     return FeedEvent(
         uid=_entry_uid(series, entry),
-        session=template.model_copy(update={"revision": series.revision}),
+        session=template,  # its revision is the series' (no exception)
         start=start,
         end=(to_utc(first, zone) + snapshot.duration).astimezone(zone),
         rule=snapshot.rule.bounded_by(until).to_rrule(),

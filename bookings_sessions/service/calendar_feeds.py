@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from ..domain.calendar_events import FeedEvent, series_events, single_events
 from ..domain.calendar_feeds import (
@@ -19,7 +19,7 @@ from ..domain.calendar_feeds import (
     token_hash,
 )
 from ..domain.listing import SessionFilter, Window
-from ..domain.series import InstanceOverride
+from ..domain.series import InstanceOverride, Series
 from ..domain.timezones import LATEST
 from ..storage.calendar_feeds import CalendarFeeds
 from ..storage.clock import utc_now
@@ -63,7 +63,7 @@ async def calendar_feed(services: AppServices, schedule_id: str, token: str | No
     singles = await store.find_listed(
         schedule, kinds=("single",), window=span, after=None, limit=MAX_FEED_SINGLES
     )
-    series_list = (await store.find_series(schedule, span))[:MAX_FEED_SERIES]
+    series_list = sorted(await store.find_series(schedule, span), key=_first_start)[:MAX_FEED_SERIES]
     # Every exception from the feed's first day on: a series' rule runs past the window, and an
     # occurrence there must show as the API lists it too.
     overrides = await store.find_overrides(
@@ -80,3 +80,7 @@ async def calendar_feed(services: AppServices, schedule_id: str, token: str | No
 
 def _by_date(override: InstanceOverride) -> date:
     return override.occurrence_date
+
+
+def _first_start(series: Series) -> datetime:
+    return series.history[0].snapshot.start.utc
