@@ -4,6 +4,7 @@ schedule as an independent iCalendar library expands it equals the API's own lis
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,16 @@ async def test_mozillas_ical_js_reads_the_same_year_as_the_api_lists(api: Api, t
 
 def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def test_the_access_log_and_metrics_never_hold_the_token(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = await create_feed(api, SCHEDULE)
+    token = feed["url"].split("token=")[1]
+    with caplog.at_level(logging.INFO, logger="bookings_sessions.access"):
+        assert (await fetch(api, feed["url"])).status_code == 200
+    assert any("/calendars/studio.ics" in record.getMessage() for record in caplog.records)
+    assert token not in caplog.text
+    metrics = (await api.client.get("/metrics")).text
+    assert 'route="/calendars"' in metrics and token not in metrics
