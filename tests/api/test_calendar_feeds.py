@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from tests.support.api import Api
+from tests.support.api import Api, SettingsFor, serving
 from tests.support.calendar_feeds import (
     BERLIN,
     NEW_YORK,
@@ -211,3 +211,12 @@ async def test_the_access_log_and_metrics_never_hold_the_token(
     assert token not in caplog.text
     metrics = (await api.client.get("/metrics")).text
     assert 'route="/calendars"' in metrics and token not in metrics
+
+
+async def test_revoking_holds_at_once_in_another_server_process(api: Api, settings_for: SettingsFor) -> None:
+    """Two apps on one database: a feed revoked through one is refused by the other's next request."""
+    feed = await create_feed(api, SCHEDULE)
+    async with serving(settings_for(), api.tokens) as other:
+        assert (await fetch(other, feed["url"])).status_code == 200
+        assert (await api.data(REVOKE_FEED, {"id": feed["id"]}))["revokeCalendarFeed"] is True
+        assert (await fetch(other, feed["url"])).status_code == 404
