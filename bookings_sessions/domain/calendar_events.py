@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from .model import Session
 from .recurrence import last_start, occurrences
@@ -42,6 +42,7 @@ class FeedEvent:
     start: datetime
     end: datetime
     rule: str | None = None
+    duration: timedelta | None = None  # with `rule`: every occurrence's exact length
     exdates: list[datetime] = field(default_factory=list)
     recurrence_id: datetime | None = None
 
@@ -104,7 +105,13 @@ def _entry_event(series: Series, index: int, first_day: date) -> FeedEvent | Non
         start=start,
         end=(to_utc(first, zone) + snapshot.duration).astimezone(zone),
         rule=snapshot.rule.bounded_by(until).to_rrule(),
+        duration=snapshot.duration,
     )
+
+
+def _moved_into(instance: Session, first_day: date, schedule_id: str) -> bool:
+    start_of_feed = datetime.combine(first_day, time(), UTC)
+    return instance.schedule_id == schedule_id and instance.end.utc > start_of_feed
 
 
 def series_events(
@@ -122,14 +129,19 @@ def series_events(
             masters[id(entry)] = event
     changed: list[FeedEvent] = []
     for override in sorted(overrides, key=lambda item: item.occurrence_date):
-        if override.occurrence_date < first_day:
-            continue
         found = find_occurrence(series, override.occurrence_date)
-        if found is None or id(found[0]) not in masters:
-            continue  # no longer an occurrence, or of an entry the feed does not show
+        if found is None:
+            continue  # no longer an occurrence
         entry, nominal = found
-        master = masters[id(entry)]
         instance = materialize(series, entry, nominal, override)
+        if override.occurrence_date < first_day:
+            # Before the events' first date, so not in their rules: shown on its own if moved into the feed.
+            if _moved_into(instance, first_day, schedule_id):
+                changed.extend(single_events([instance]))
+            continue
+        master = masters.get(id(entry))
+        if master is None:
+            continue  # of an entry the feed does not show
         original = nominal.replace(tzinfo=entry.snapshot.zone)
         if instance.status is SessionStatus.CANCELLED:
             master.exdates.append(original)

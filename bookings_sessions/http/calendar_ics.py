@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Event, vCalAddress, vRecur
+from icalendar import Calendar, Event, vCalAddress, vDuration, vRecur
 
 from ..domain.calendar_events import FeedEvent
 from ..domain.fields import FIELD_RULES
@@ -41,8 +41,8 @@ def render_calendar(name: str, events: list[FeedEvent], include_private: bool, f
         calendar.add_component(_vevent(event, shown))
     # A VTIMEZONE for each zone the events name, from the same tz database the API computes with.
     calendar.add_missing_timezones(
-        first_date=first_day.replace(year=first_day.year - ZONE_YEARS_BEFORE),
-        last_date=first_day.replace(year=first_day.year + ZONE_YEARS_AFTER),
+        first_date=date(first_day.year - ZONE_YEARS_BEFORE, 1, 1),
+        last_date=date(first_day.year + ZONE_YEARS_AFTER, 12, 31),
     )
     body: bytes = calendar.to_ical()
     return body
@@ -92,7 +92,23 @@ def _vevent(event: FeedEvent, shown: frozenset[str]) -> Event:
 
 def _times(vevent: Event, event: FeedEvent) -> None:
     vevent.add("dtstart", event.start)
-    vevent.add("dtend", event.end)
+    if event.duration is None:
+        vevent.add("dtend", event.end)
+    else:
+        # Every occurrence lasts exactly as long as the first (design.md §2): an exact DURATION says so
+        # even to readers that would take DTEND - DTSTART as a difference of wall times.
+        vevent.add("duration", ExactDuration(event.duration))
+
+
+class ExactDuration(vDuration):
+    """A duration in hours, minutes and seconds only: RFC 5545's `P1D` is a nominal day (23 or 25 hours
+    on a DST day), `PT24H` an exact one."""
+
+    def to_ical(self) -> bytes:
+        hours, rest = divmod(int(self.td.total_seconds()), 3600)
+        minutes, seconds = divmod(rest, 60)
+        parts = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+        return f"PT{parts}{seconds}S".encode() if seconds or not parts else f"PT{parts}".encode()
 
 
 def _address(email: str | None, phone: str | None) -> vCalAddress | None:
