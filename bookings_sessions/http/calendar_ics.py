@@ -44,8 +44,23 @@ def render_calendar(name: str, events: list[FeedEvent], include_private: bool, f
         first_date=date(first_day.year - ZONE_YEARS_BEFORE, 1, 1),
         last_date=date(first_day.year + ZONE_YEARS_AFTER, 12, 31),
     )
+    _one_rdate_per_line(calendar)
     body: bytes = calendar.to_ical()
     return body
+
+
+def _one_rdate_per_line(calendar: Calendar) -> None:
+    """A VTIMEZONE's transitions as one RDATE line each. RFC 5545 allows a list on one line, as
+    `icalendar` writes them, but ical.js (Thunderbird's parser) reads only the first value of each line
+    and would stop applying DST after a year."""
+    for zone in calendar.walk("VTIMEZONE"):
+        for observance in zone.subcomponents:
+            listed = observance.pop("RDATE", None)
+            if listed is None:
+                continue
+            for line in listed if isinstance(listed, list) else [listed]:
+                for value in line.dts:
+                    observance.add("rdate", value.dt)
 
 
 def _order(event: FeedEvent) -> tuple[str, datetime]:
