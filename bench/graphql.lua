@@ -1,15 +1,18 @@
 -- wrk script: POSTs a GraphQL body, optionally with a bearer token, and prints one JSON line at the end.
 -- Env: BENCH_BODY (the JSON body), BENCH_TOKEN (optional), BENCH_IDS (optional file, one id per line),
---      BENCH_TAG (a per-round prefix).
+--      BENCH_TAG (a per-round prefix), BENCH_METHOD (GET: no body, e.g. a calendar feed; default POST).
 -- With BENCH_IDS, "__ID__" in the body cycles through the ids and "__N__" becomes a value never sent
 -- before, so every write really changes the document (the server skips writes that change nothing).
 local body = os.getenv("BENCH_BODY") or "{}"
 local token = os.getenv("BENCH_TOKEN") or ""
 local ids_path = os.getenv("BENCH_IDS") or ""
 local run_tag = os.getenv("BENCH_TAG") or "r"
+local method = os.getenv("BENCH_METHOD") or "POST"
 
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+wrk.method = method
+if method == "POST" then
+  wrk.headers["Content-Type"] = "application/json"
+end
 if token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token
 end
@@ -27,7 +30,9 @@ if ids_path ~= "" then
   end
 end
 
-if #ids == 0 then
+if method ~= "POST" then
+  wrk.body = nil
+elseif #ids == 0 then
   wrk.body = body -- static: wrk builds the request once, no Lua per request
 else
   local counter = 0

@@ -18,13 +18,16 @@ LUA_SCRIPT = BENCH_DIR / "graphql.lua"
 
 @dataclass(frozen=True)
 class Load:
-    """What one scenario sends: a body (with __ID__/__N__ placeholders when ids_file is set)."""
+    """What one scenario sends: a body (with __ID__/__N__ placeholders when ids_file is set) POSTed to
+    /graphql, or a GET of `path` (a calendar feed) when `method` is GET."""
 
     port: int
     body: str
     token: str = ""
     ids_file: str = ""
     tag: str = "r"
+    path: str = "/graphql"
+    method: str = "POST"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ def http(load: Load, connections: int, duration: float) -> Result:
     tag = f"{load.tag}{secrets.token_hex(3)}"
     if generator() == "wrk":
         env.update(BENCH_BODY=load.body, BENCH_TOKEN=load.token, BENCH_IDS=load.ids_file, BENCH_TAG=tag)
+        env.update(BENCH_METHOD=load.method)
         argv = [
             "wrk",
             "-t1",  # one thread is far from wrk's limit here and leaves the second core to the server
@@ -99,7 +103,7 @@ def http(load: Load, connections: int, duration: float) -> Result:
             "--timeout=10s",
             "-s",
             str(LUA_SCRIPT),
-            f"http://127.0.0.1:{load.port}/graphql",
+            f"http://127.0.0.1:{load.port}{load.path}",
         ]
     else:
         argv = [
@@ -107,6 +111,8 @@ def http(load: Load, connections: int, duration: float) -> Result:
             "-m",
             "bench.loadgen",
             f"--port={load.port}",
+            f"--path={load.path}",
+            f"--method={load.method}",
             f"--body={load.body}",
             f"--token={load.token}",
             f"--ids-file={load.ids_file}",

@@ -1,4 +1,4 @@
-"""Fallback load generator when `wrk` is missing: keep-alive HTTP/1.1 POSTs from its own process.
+"""Fallback load generator when `wrk` is missing: keep-alive HTTP/1.1 POSTs (or GETs) from its own process.
 
 Same inputs and the same `BENCH {...}` output line as bench/graphql.lua, so the harness treats both alike.
 Slower than wrk (it is Python), which lowers the ceiling for the floor first: ratios stay comparable only
@@ -34,7 +34,9 @@ async def _connection(
     args: argparse.Namespace, ids: list[str], worker: int, stats: Stats, end: float, turns: Iterator[int]
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", args.port)
-    head = f"POST {args.path} HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\nContent-Type: application/json\r\n"
+    head = f"{args.method} {args.path} HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\n"
+    if args.method == "POST":
+        head += "Content-Type: application/json\r\n"
     if args.token:
         head += f"Authorization: Bearer {args.token}\r\n"
     counter = 0
@@ -46,7 +48,7 @@ async def _connection(
                 # One counter shared by all connections, as in wrk: concurrent writes hit different ids.
                 body = body.replace("__ID__", ids[next(turns) % len(ids)])
                 body = body.replace("__N__", f"{args.tag}-{worker}-{counter}")
-            payload = body.encode()
+            payload = body.encode() if args.method == "POST" else b""
             started = time.perf_counter()
             writer.write(f"{head}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
             header = await reader.readuntil(b"\r\n\r\n")
@@ -88,6 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", default="/graphql")
+    parser.add_argument("--method", choices=["POST", "GET"], default="POST")
     parser.add_argument("--body", required=True)
     parser.add_argument("--token", default="")
     parser.add_argument("--ids-file", default="")

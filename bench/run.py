@@ -22,6 +22,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -29,7 +30,7 @@ from typing import Any
 
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 
-from . import availability, load, report, scenarios
+from . import availability, calendar_feed, load, report, scenarios
 from .procs import (
     LOOPBACK,
     Child,
@@ -171,7 +172,10 @@ class Bench:
         if writes is None and ids:
             writes = partial(self.revisions.total, ids)
         try:
-            answer = scenarios.check_ok(target.port, target.body, target.token or None, ids)
+            if target.method == "GET":
+                answer = scenarios.check_get(target.port, target.path)
+            else:
+                answer = scenarios.check_ok(target.port, target.body, target.token or None, ids)
             if cfg.warmup:
                 load.http(target, cfg.connections, cfg.warmup)
             wait_idle(os.getpid())  # the warm-up's last requests are served before the clock starts
@@ -258,6 +262,20 @@ class Bench:
         finally:
             self.revisions.drop_schedules(availability.SCHEDULES)
 
+    def calendar_feed(self, api: Child) -> None:
+        """A busy schedule's calendar feed and its baseline, the expanded listing of the same schedule's
+        year, on a seed removed afterwards (bench/calendar_feed.py)."""
+        today = datetime.now(UTC).date()
+        try:
+            url = calendar_feed.seed(api.port, self.admin, today)
+            listing = load.Load(api.port, calendar_feed.listing_body(today), self.staff)
+            self.http("feed_listing", api, listing)
+            self.http("feed", api, load.Load(api.port, "", path=url, method="GET"))
+        except (RuntimeError, OSError) as error:
+            self.failures["feed"] = self.failures["feed_listing"] = str(error)[:500]
+        finally:
+            self.revisions.drop_schedules((calendar_feed.SCHEDULE,))
+
     def round(self, number: int) -> None:
         tag = f"{uuid.uuid4().hex[:6]}r{number}"  # never sent before, so every write changes a value
         api = self.serve("api", "pymongo")  # the default driver
@@ -308,6 +326,7 @@ class Bench:
             after=self.revisions.drop_created,
         )
         self.availability(api)
+        self.calendar_feed(api)
         if peer is not None:
             self.samples["peer_rss_after"].append({"mb": rss_mb(peer.pid)})
         # Started only now: each of our servers polls the store for notifications (on FerretDB a scan of

@@ -13,7 +13,7 @@ from typing import Any
 import jwt
 from pymongo import MongoClient
 
-from .procs import graphql
+from .procs import graphql, request
 
 FIELDS = """
   _id scheduleId scheduleOwnerId tags notes status type recurrence revision updatedDate
@@ -149,6 +149,14 @@ def check_ok(
     return data
 
 
+def check_get(port: int, path: str) -> dict[str, Any]:
+    """One GET outside the load (a calendar feed): it must answer 200 with a body before we time it."""
+    status, body = request(port, "GET", path)
+    if status != 200 or not body:
+        raise RuntimeError(f"probe failed: GET answered {status}: {body[:300]!r}")
+    return {"bytes": len(body)}
+
+
 def comparable(value: Any) -> Any:
     """An answer with what may differ between two correct servers taken out: cursors are opaque, and
     `2026-03-01T15:00:00+00:00` and `2026-03-01T15:00:00.000Z` are the same DateTime."""
@@ -218,6 +226,9 @@ class Revisions:
         self.sessions.delete_many({"scheduleId": CREATE_SCHEDULE})
 
     def drop_schedules(self, schedule_ids: tuple[str, ...]) -> None:
+        # Exception documents name no schedule: they go with their series.
+        series = self.sessions.distinct("_id", {"scheduleId": {"$in": list(schedule_ids)}, "kind": "series"})
+        self.sessions.delete_many({"kind": "instance", "recurringSessionId": {"$in": series}})
         self.sessions.delete_many({"scheduleId": {"$in": list(schedule_ids)}})
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""`bookings-sessions serve | token | dispatch | sdl`."""
+"""`bookings-sessions serve | token | dispatch | feed | sdl`."""
 
 from __future__ import annotations
 
@@ -73,6 +73,45 @@ def _dispatch(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _feed(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    if settings.mongodb_uri is None:
+        # The embedded FerretDB is a child of `serve`; a second one on the same files would corrupt them.
+        print("bookings-sessions: feed needs MONGODB_URI (the database the servers use)", file=sys.stderr)
+        return 2
+    return asyncio.run(_feed_command(args, settings))
+
+
+async def _feed_command(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from .domain.errors import DomainError
+    from .service.calendar_feeds import create_calendar_feed, revoke_calendar_feed
+    from .storage.calendar_feeds import CalendarFeeds
+    from .storage.client import close_client, create_client
+
+    assert settings.mongodb_uri is not None  # checked by `_feed`
+    client = create_client(settings.mongodb_uri, settings.mongodb_driver)
+    try:
+        feeds = CalendarFeeds(client[settings.mongodb_database])
+        if args.action == "revoke":
+            if await revoke_calendar_feed(feeds, args.id):
+                print(f"revoked {args.id}")
+                return 0
+            print(f"bookings-sessions: no calendar feed {args.id}", file=sys.stderr)
+            return 1
+        await feeds.ensure_indexes()
+        feed, token = await create_calendar_feed(feeds, args.schedule, args.include_private, "cli")
+        print(json.dumps({"id": feed.id, "scheduleId": feed.schedule_id, "url": feed.url(token)}))
+        return 0
+    except DomainError as error:
+        print(f"bookings-sessions: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await close_client(client)
+
+
 def _sdl(_: argparse.Namespace, settings: Settings) -> int:
     from .schema import build_schema
 
@@ -104,6 +143,21 @@ def parser() -> argparse.ArgumentParser:
         "dispatch", help="deliver participant notifications only (no server); needs MONGODB_URI"
     )
     dispatch.set_defaults(run=_dispatch)
+
+    feed = commands.add_parser(
+        "feed", help="mint or revoke a schedule's calendar feed (docs/calendars.md); needs MONGODB_URI"
+    )
+    feed.set_defaults(run=_feed)
+    actions = feed.add_subparsers(dest="action", required=True)
+    create = actions.add_parser(
+        "create", help="print a new feed as JSON: id, scheduleId, url (with its token)"
+    )
+    create.add_argument("schedule", help="the schedule id")
+    create.add_argument(
+        "--include-private", action="store_true", help="also location, notes and participants"
+    )
+    revoke = actions.add_parser("revoke", help="revoke a feed by its id: its URL is 404 at once")
+    revoke.add_argument("id")
 
     sdl = commands.add_parser("sdl", help="print the schema SDL")
     sdl.set_defaults(run=_sdl)

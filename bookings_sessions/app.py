@@ -1,5 +1,5 @@
-"""The ASGI application: GraphQL at /graphql (HTTP and WebSocket), /healthz, /readyz, /metrics and, once
-built, the example calendar SPA at /app."""
+"""The ASGI application: GraphQL at /graphql (HTTP and WebSocket), calendar feeds at /calendars/, /healthz,
+/readyz, /metrics and, once built, the example calendar SPA at /app."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .auth import token_keys
 from .domain.errors import Unavailable
 from .fast import install
 from .graphiql import graphiql_static_app
+from .http.calendar_feed import CalendarFeedEndpoint
 from .http.graphql_view import GraphQLView
 from .http.persisted_queries import PersistedQueries
 from .notifications.change_webhooks import start_change_webhooks
@@ -36,6 +37,7 @@ from .service.services import AppServices
 from .service.splits import sweep_splits
 from .settings import Settings, load_settings
 from .spa import spa_directory, spa_routes
+from .storage.calendar_feeds import CalendarFeeds
 from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
 from .storage.ferretdb_supervisor import FerretDBSupervisor
@@ -133,6 +135,7 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     await store.ensure_indexes()
     idempotency_keys = IdempotencyKeys(store.db)
     await idempotency_keys.ensure_indexes()
+    await CalendarFeeds(store.db).ensure_indexes()
     capabilities = await store.capabilities()  # once, so no request pays for `buildInfo`
     log.info(STORE_WRITES[capabilities.atomic_updates])
     if not capabilities.atomic_updates:  # FerretDB: its SQLite has one write lock (storage/write_slots.py)
@@ -283,6 +286,7 @@ def create_app(settings: Settings | None = None) -> SessionsApp:
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_view),  # first: the router tries routes in order, per request
         WebSocketRoute("/graphql", graphql_view),
+        Route("/calendars/{schedule_id:path}.ics", CalendarFeedEndpoint(lambda: runtime.services).respond),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Mount("/graphql/static", graphiql_static_app(), name="graphiql-static"),

@@ -48,7 +48,7 @@ OTHER: Final = "other"
 ANONYMOUS_OPERATION: Final = "anonymous"
 LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Routes are labelled by the app's fixed paths only, never by the raw path a client sent.
-KNOWN_ROUTES: Final = ("/graphql/static", "/graphql", "/healthz", "/readyz", "/metrics")
+KNOWN_ROUTES: Final = ("/graphql/static", "/graphql", "/calendars", "/healthz", "/readyz", "/metrics")
 QUIET_PATHS: Final = frozenset({"/healthz", "/readyz", "/metrics"})
 REQUEST_ID_HEADER: Final = "X-Request-Id"
 _VALID_REQUEST_ID: Final = re.compile(r"[A-Za-z0-9._:-]{1,128}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -21,6 +22,7 @@ import pytest
 
 from bookings_sessions.settings import Settings
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB, free_loopback_port
+from tests.support.api import Api
 from tests.support.graphql import create_mutation, single_session_info, update_mutation
 
 CLI = Path(sys.executable).parent / "bookings-sessions"
@@ -230,3 +232,32 @@ def test_serve_with_an_unreachable_database_exits_with_one_line(tmp_path: Path) 
     assert result.returncode != 0
     assert "Traceback" not in result.stdout + result.stderr
     assert "unavailable" in (result.stdout + result.stderr).lower()
+
+
+# --- calendar feeds -------------------------------------------------------------------------------
+
+
+async def test_feed_create_and_revoke_from_the_cli(
+    api: Api, ferretdb: EmbeddedFerretDB, database_name: str
+) -> None:
+    """`feed create` mints a feed the running server serves; `feed revoke` stops it at once."""
+    store = {"MONGODB_URI": ferretdb.uri, "MONGODB_DATABASE": database_name}
+    created = run("feed", "create", "studio", "--include-private", **store)
+    assert created.returncode == 0, created.stderr
+    feed = json.loads(created.stdout)
+    assert feed["scheduleId"] == "studio" and feed["url"].startswith("/calendars/studio.ics?token=")
+    served = await api.client.get(feed["url"])
+    assert served.status_code == 200 and served.text.startswith("BEGIN:VCALENDAR")
+
+    revoked = run("feed", "revoke", feed["id"], **store)
+    assert (revoked.returncode, revoked.stdout.strip()) == (0, f"revoked {feed['id']}")
+    assert (await api.client.get(feed["url"])).status_code == 404
+    again = run("feed", "revoke", feed["id"], **store)
+    assert again.returncode == 1 and "no calendar feed" in again.stderr
+
+
+def test_feed_needs_the_servers_database_and_a_schedule_id(tmp_path: Path) -> None:
+    embedded = run("--data-dir", str(tmp_path), "feed", "create", "studio")
+    assert_one_line_without_traceback(embedded, "MONGODB_URI")
+    missing = run("feed", "create", MONGODB_URI="mongodb://127.0.0.1:1/")
+    assert missing.returncode == 2 and "schedule" in missing.stderr

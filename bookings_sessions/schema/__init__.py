@@ -21,6 +21,7 @@ from strawberry.types.graphql import OperationType
 from ..observability import GraphQLMetrics, Metrics
 from .availability import AvailabilityQuery
 from .bulk import BulkMutation
+from .calendar_feeds import CalendarFeedsMutation
 from .calendar_import import ImportMutation
 from .changes import ChangesQuery
 from .directives import RequiresRole
@@ -135,7 +136,9 @@ def build_schema(
         introspection=introspection,
         metrics=metrics,
         query=merge_types("Query", (Query, NotificationsQuery, ChangesQuery, AvailabilityQuery)),
-        mutation=merge_types("Mutation", (Mutation, BulkMutation, ImportMutation)),
+        mutation=merge_types(
+            "Mutation", (Mutation, BulkMutation, ImportMutation, CalendarFeedsMutation)
+        ),
         subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..auth import TokenKeys
 from ..settings import Settings
+from ..storage.calendar_feeds import CalendarFeeds
 from ..storage.changes import ChangeLogStore
 from ..storage.idempotency import IdempotencyKeys
 from ..storage.outbox import OutboxStore
@@ -33,3 +34,7 @@ class AppServices:
     @property
     def changes(self) -> ChangeLogStore:
         return ChangeLogStore(self.store.db)
+
+    @property
+    def calendar_feeds(self) -> CalendarFeeds:
+        return CalendarFeeds(self.store.db)

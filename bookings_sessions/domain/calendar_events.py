@@ -1,0 +1,158 @@
+"""A schedule's sessions as iCalendar events (RFC 5545), before any formatting: what the feed says.
+
+A single session is one event. A series is one event per history entry (docs/design.md §2), each with
+its own UID and its entry's rule, started at the entry's first occurrence in the feed and ended (by an
+UNTIL) where the next entry takes over, so a calendar app expands exactly the occurrences the API lists.
+A cancelled occurrence is an EXDATE of its entry's event; any other exception is an overriding event
+with the entry's UID and a RECURRENCE-ID at the occurrence's nominal start. Cancelled sessions, series
+entries and occurrences are left out: a subscribed calendar is replaced on every refresh, so what is
+gone from the feed is gone from the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from .model import Session
+from .recurrence import last_start, occurrences
+from .series import (
+    FAR_FUTURE,
+    HistoryEntry,
+    InstanceOverride,
+    Series,
+    find_occurrence,
+    materialize,
+)
+from .timezones import DATE_SLACK, SessionTime, to_utc, zone_or_error
+from .values import SessionStatus
+
+UID_DOMAIN = "bookings-sessions"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """One VEVENT. `session` gives its values (title, status, revision, …); times are aware, in the
+    zone they are shown in. With `rule`, the event repeats; with `recurrence_id`, it overrides the
+    occurrence of the event with the same UID that the rule puts there."""
+
+    uid: str
+    session: Session
+    start: datetime
+    end: datetime
+    rule: str | None = None
+    duration: timedelta | None = None  # with `rule`: every occurrence's exact length
+    exdates: list[datetime] = field(default_factory=list)
+    recurrence_id: datetime | None = None
+
+
+def aware(value: SessionTime) -> datetime:
+    """The instant as a wall time in its own zone (how DTSTART;TZID=… says it)."""
+    return value.utc.astimezone(zone_or_error(value.zone, "time_zone"))
+
+
+def single_events(sessions: Iterable[Session]) -> list[FeedEvent]:
+    return [
+        FeedEvent(
+            uid=f"{session.id}@{UID_DOMAIN}",
+            session=session,
+            start=aware(session.start),
+            end=aware(session.end),
+        )
+        for session in sessions
+        if session.status is not SessionStatus.CANCELLED
+    ]
+
+
+def _entry_uid(series: Series, entry: HistoryEntry) -> str:
+    if entry.from_date is None:
+        return f"{series.id}@{UID_DOMAIN}"
+    return f"{series.id}-{entry.from_date.isoformat()}@{UID_DOMAIN}"
+
+
+def _entry_event(series: Series, index: int, first_day: date) -> FeedEvent | None:
+    """The repeating event of one history entry, from its first occurrence on or after `first_day`."""
+    entry = series.history[index]
+    snapshot = entry.snapshot
+    zone = snapshot.zone
+    upper = series.history[index + 1].from_date if index + 1 < len(series.history) else None
+    lower = max(entry.from_date or first_day, first_day)
+    if upper is not None and lower >= upper:
+        return None
+    search_from = to_utc(datetime.combine(lower, time()), zone) - DATE_SLACK
+    first = next(
+        (
+            local
+            for local in occurrences(snapshot.rule, snapshot.start.local, zone, search_from, FAR_FUTURE)
+            if local.date() >= lower
+        ),
+        None,
+    )
+    if first is None or (upper is not None and first.date() >= upper):
+        return None
+    # COUNT counts from the first start, so from a later DTSTART the rule says its end as an UNTIL; the
+    # next entry's first date ends this one (its last local date's end, in UTC as RFC 5545 wants).
+    bounds = [last_start(snapshot.rule, snapshot.start.local, zone)]
+    if upper is not None:
+        bounds.append(to_utc(datetime.combine(upper, time()), zone) - timedelta(seconds=1))
+    until = min((bound for bound in bounds if bound is not None), default=None)
+    template = materialize(series, entry, first, None)
+    start = first.replace(tzinfo=zone)  # the nominal wall time: RFC 5545 moves one in a gap as we do
+    return FeedEvent(
+        uid=_entry_uid(series, entry),
+        session=template,  # its revision is the series' (no exception)
+        start=start,
+        end=(to_utc(first, zone) + snapshot.duration).astimezone(zone),
+        rule=snapshot.rule.bounded_by(until).to_rrule(),
+        duration=snapshot.duration,
+    )
+
+
+def _moved_into(instance: Session, first_day: date, schedule_id: str) -> bool:
+    start_of_feed = datetime.combine(first_day, time(), UTC)
+    return instance.schedule_id == schedule_id and instance.end.utc > start_of_feed
+
+
+def series_events(
+    series: Series, overrides: Iterable[InstanceOverride], first_day: date, schedule_id: str
+) -> list[FeedEvent]:
+    """The events of one series from `first_day` on: a repeating event per shown history entry, then
+    its exceptions (EXDATEs and overriding events)."""
+    masters: dict[int, FeedEvent] = {}
+    for index, entry in enumerate(series.history):
+        snapshot = entry.snapshot
+        if snapshot.status is SessionStatus.CANCELLED or snapshot.schedule_id != schedule_id:
+            continue  # a cancelled entry cancels all it governs; another schedule's is not this feed's
+        event = _entry_event(series, index, first_day)
+        if event is not None:
+            masters[id(entry)] = event
+    changed: list[FeedEvent] = []
+    for override in sorted(overrides, key=lambda item: item.occurrence_date):
+        found = find_occurrence(series, override.occurrence_date)
+        if found is None:
+            continue  # no longer an occurrence
+        entry, nominal = found
+        instance = materialize(series, entry, nominal, override)
+        if override.occurrence_date < first_day:
+            # Before the events' first date, so not in their rules: shown on its own if moved into the feed.
+            if _moved_into(instance, first_day, schedule_id):
+                changed.extend(single_events([instance]))
+            continue
+        master = masters.get(id(entry))
+        if master is None:
+            continue  # of an entry the feed does not show
+        original = nominal.replace(tzinfo=entry.snapshot.zone)
+        if instance.status is SessionStatus.CANCELLED:
+            master.exdates.append(original)
+            continue
+        changed.append(
+            FeedEvent(
+                uid=master.uid,
+                session=instance,
+                start=aware(instance.start),
+                end=aware(instance.end),
+                recurrence_id=original,
+            )
+        )
+    return [*masters.values(), *changed]
