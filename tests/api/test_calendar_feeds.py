@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,12 @@ async def test_a_year_of_the_feed_expands_to_the_api_listing(api: Api) -> None:
         "Workshop",
         "Open day",
         "Social",
+        "Pilates",
+        "Pilates II",
+        "Closed",
+        "Course",
+        "Market",
+        "Big market",
     } <= titles
     assert "Called off" not in titles and "Not ours" not in titles
     # A series' rule runs on past the year the singles cover, and still says what the API lists there.
@@ -82,8 +88,22 @@ async def test_the_feed_is_rfc_5545_with_zones_uids_and_sequences(api: Api) -> N
     yoga_entries = [uid for uid in by_uid if uid.startswith(ids["yoga"])]
     assert len(yoga_entries) == 2  # one event per history entry, each with its own UID
     masters = [event for event in events if "RRULE" in event]
-    assert len(masters) == 5  # two entries of each weekly series, the monthly one
-    assert sorted(str(event["SUMMARY"]) for event in masters if "EXDATE" in event) == ["Evening yoga", "Run"]
+    assert len(masters) == 8  # two entries of each weekly timed series, the monthly one, the all-day one
+    with_exdates = sorted(str(event["SUMMARY"]) for event in masters if "EXDATE" in event)
+    assert with_exdates == ["Evening yoga", "Market", "Pilates", "Pilates II", "Run"]
+    # Each history entry carries the EXDATE/RDATE values of the dates it governs, and only those.
+    pilates = {str(event["SUMMARY"]): event for event in masters if "RDATE" in event}
+    assert sorted(pilates) == ["Pilates", "Pilates II"]
+    for event in pilates.values():
+        first = event.decoded("DTSTART")
+        assert len(event["EXDATE"] if isinstance(event["EXDATE"], list) else [event["EXDATE"]]) == 1
+        assert all(day.dt > first for day in event["RDATE"].dts)
+    # All-day events are dates (the end exclusive), their series' UNTIL too.
+    market = next(event for event in masters if str(event["SUMMARY"]) == "Market")
+    assert type(market.decoded("DTSTART")) is date and market.decoded("DURATION") == timedelta(days=1)
+    course = next(event for event in events if str(event.get("SUMMARY")) == "Course")
+    assert (course.decoded("DTEND") - course.decoded("DTSTART")).days == 3
+    assert b"DTSTART;VALUE=DATE:" in calendar.to_ical() and b"RECURRENCE-ID;VALUE=DATE:" in calendar.to_ical()
     overrides = [event for event in events if "RECURRENCE-ID" in event]
     assert {str(event["SUMMARY"]) for event in overrides} >= {"Yoga (outdoors)", "Evening yoga", "Long run"}
     workshop = by_uid[f"{ids['workshop']}@bookings-sessions"][0]
@@ -196,7 +216,10 @@ async def test_mozillas_ical_js_reads_the_same_year_as_the_api_lists(api: Api, t
         assert rows == await api_listing(api, SCHEDULE, first, last)
 
 
-def _utc(text: str) -> datetime:
+def _utc(text: str) -> datetime | date:
+    """An instant, or an all-day event's date (YYYY-MM-DD)."""
+    if len(text) == len("YYYY-MM-DD"):
+        return date.fromisoformat(text)
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
