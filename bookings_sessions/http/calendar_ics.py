@@ -116,7 +116,7 @@ def _when(event: FeedEvent, value: datetime) -> datetime | date:
 def _rule(event: FeedEvent, text: str) -> vRecur:
     """The RRULE; an all-day event's UNTIL a date too, as RFC 5545 wants with a date DTSTART (the local
     date of its last occurrence's start)."""
-    rule = vRecur.from_ical(text)
+    rule: vRecur = vRecur.from_ical(text)
     if event.all_day and "UNTIL" in rule:
         rule["UNTIL"] = [until.astimezone(event.start.tzinfo).date() for until in rule["UNTIL"]]
     return rule
