@@ -1,5 +1,6 @@
 """The subscribable calendar feed (`/calendars/{scheduleId}.ics`, docs/calendars.md): a year of a
-schedule as an independent iCalendar library expands it equals the API's own listing."""
+schedule as an independent iCalendar library expands it equals the API's own listing, and so does a
+timetable imported (`importCalendar`) and fed back out."""
 
 from __future__ import annotations
 
@@ -243,3 +244,65 @@ async def test_revoking_holds_at_once_in_another_server_process(api: Api, settin
         assert (await fetch(other, feed["url"])).status_code == 200
         assert (await api.data(REVOKE_FEED, {"id": feed["id"]}))["revokeCalendarFeed"] is True
         assert (await fetch(other, feed["url"])).status_code == 404
+
+
+IMPORT = """
+mutation Import($schedule: String!, $ics: String!) {
+  importCalendar(scheduleId: $schedule, ics: $ics) { created updated unchanged failed { uid code message } }
+}
+"""
+
+
+def _timetable(now: date) -> str:
+    """Another system's export, dated from today (the feed covers a span around it): singles in two
+    zones, a weekly series with EXDATE and RDATE, a moved and a cancelled occurrence, all-day events."""
+    monday = now + timedelta(days=7 - now.weekday())
+
+    def at(day: date, hhmm: str) -> str:
+        return f"{day:%Y%m%d}T{hhmm}00"
+
+    def week(n: int, weekday: int = 0) -> date:
+        return monday + timedelta(days=7 * n + weekday)
+
+    de, ny = f"TZID={BERLIN}", f"TZID={NEW_YORK}"
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Another studio system//EN",
+        "BEGIN:VEVENT", "UID:berlin@example.com", f"DTSTART;{de}:{at(now + timedelta(days=9), '0900')}",
+        f"DTEND;{de}:{at(now + timedelta(days=9), '1030')}", "SUMMARY:Intro", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:ny@example.com", f"DTSTART;{ny}:{at(now + timedelta(days=11), '1700')}",
+        "DURATION:PT45M", "SUMMARY:Q&A", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:yoga@example.com", f"DTSTART;{ny}:{at(week(0), '1800')}",
+        f"DTEND;{ny}:{at(week(0), '1900')}", "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=10",
+        f"EXDATE;{ny}:{at(week(2), '1800')}", f"RDATE;{ny}:{at(week(2, 2), '0700')}",
+        "SUMMARY:Yoga", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:yoga@example.com", f"RECURRENCE-ID;{ny}:{at(week(4), '1800')}",
+        f"DTSTART;{ny}:{at(week(4, 1), '1930')}", f"DTEND;{ny}:{at(week(4, 1), '2100')}",
+        "SUMMARY:Yoga (moved)", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:yoga@example.com", f"RECURRENCE-ID;{ny}:{at(week(6), '1800')}",
+        f"DTSTART;{ny}:{at(week(6), '1800')}", f"DTEND;{ny}:{at(week(6), '1900')}", "SUMMARY:Yoga",
+        "STATUS:CANCELLED", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:closed@example.com", f"DTSTART;VALUE=DATE:{week(3, 4):%Y%m%d}",
+        f"DTEND;VALUE=DATE:{week(3, 6):%Y%m%d}", "SUMMARY:Closed", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:market@example.com", f"DTSTART;VALUE=DATE:{week(1, 5):%Y%m%d}",
+        "RRULE:FREQ=WEEKLY;COUNT=4", f"EXDATE;VALUE=DATE:{week(2, 5):%Y%m%d}", "SUMMARY:Market", "END:VEVENT",
+        "END:VCALENDAR",
+    ]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+async def test_an_imported_timetable_fed_back_out_expands_to_the_api_listing(api: Api) -> None:
+    """Import → feed round trip: what another system exported, imported and then subscribed to, shows
+    the same starts, ends and titles as `sessions(expandInstances: true)`."""
+    result = (await api.data(IMPORT, {"schedule": SCHEDULE, "ics": _timetable(today())}))["importCalendar"]
+    assert (result["created"], result["failed"]) == (5, [])
+    feed = await create_feed(api, SCHEDULE)
+    response = await fetch(api, feed["url"])
+    assert response.status_code == 200
+
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = now - timedelta(days=60), now + timedelta(days=300)
+    from_api = await api_listing(api, SCHEDULE, start, end)
+    assert expanded(response.content, start, end) == from_api
+    assert {row[2] for row in from_api} == {"Intro", "Q&A", "Yoga", "Yoga (moved)", "Closed", "Market"}
+    assert len(from_api) == 2 + (10 - 1 + 1 - 1) + 1 + (4 - 1)  # singles, yoga, the closure, markets
+    assert sum(isinstance(row[0], datetime) for row in from_api) == 2 + 9
