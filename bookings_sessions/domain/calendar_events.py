@@ -38,17 +38,17 @@ UID_DOMAIN = "bookings-sessions"
 @dataclass(frozen=True, slots=True)
 class FeedEvent:
     """One VEVENT. `session` gives its values (title, status, revision, …); times are aware, in the
-    zone they are shown in. With `rule`, the event repeats; with `recurrence_id`, it overrides the
-    occurrence of the event with the same UID that the rule puts there."""
+    zone they are shown in. With `rule` (or `rdates`), the event repeats; with `recurrence_id`, it
+    overrides the occurrence of the event with the same UID that the rule puts there."""
 
     uid: str
     session: Session
     start: datetime
     end: datetime
     rule: str | None = None
-    duration: timedelta | None = None  # with `rule`: every occurrence's exact length
+    duration: timedelta | None = None  # a series' event: every occurrence's length
     exdates: list[datetime] = field(default_factory=list)
-    rdates: list[datetime] = field(default_factory=list)  # with `rule`: occurrences it adds
+    rdates: list[datetime] = field(default_factory=list)  # occurrences added to the rule's
     recurrence_id: datetime | None = None
 
     @property
@@ -119,7 +119,7 @@ def _entry_event(series: Series, index: int, first_day: date) -> FeedEvent | Non
         end=aware(template.end)
         if snapshot.all_day
         else (to_utc(first, zone) + snapshot.duration).astimezone(zone),
-        rule=snapshot.rule.without_dates().bounded_by(until).to_rrule(),
+        rule=_rule_text(snapshot.rule, until, to_utc(first, zone)),
         # An all-day occurrence lasts whole (nominal) days, however long they are.
         duration=timedelta(days=length_in_days(snapshot.start, snapshot.end))
         if snapshot.all_day
@@ -127,6 +127,14 @@ def _entry_event(series: Series, index: int, first_day: date) -> FeedEvent | Non
         exdates=[value for value in exdates if value >= start],
         rdates=[value for value in rdates if value > start],  # DTSTART is an occurrence by itself
     )
+
+
+def _rule_text(rule: RecurrenceRule, until: datetime | None, first: datetime) -> str | None:
+    """The RRULE alone, ended at `until`; none when it ended before the event's first start (which is
+    then an RDATE): RFC 5545 readers drop a DTSTART after the UNTIL, the event's RDATEs still count."""
+    if until is not None and until < first:
+        return None
+    return rule.without_dates().bounded_by(until).to_rrule()
 
 
 def _entry_dates(

@@ -24,6 +24,7 @@ from tests.support.calendar_feeds import (
     create_feed,
     expanded,
     fetch,
+    monday_before,
     today,
 )
 from tests.support.graphql import wall_time
@@ -306,3 +307,30 @@ async def test_an_imported_timetable_fed_back_out_expands_to_the_api_listing(api
     assert {row[2] for row in from_api} == {"Intro", "Q&A", "Yoga", "Yoga (moved)", "Closed", "Market"}
     assert len(from_api) == 2 + (10 - 1 + 1 - 1) + 1 + (4 - 1)  # singles, yoga, the closure, markets
     assert sum(isinstance(row[0], datetime) for row in from_api) == 2 + 9
+
+
+async def test_a_series_shown_only_by_its_rdates_after_its_rule_ended(api: Api, tmp_path: Path) -> None:
+    """A rule that ended before the feed's first day, with an RDATE inside it: the event is that date
+    (RFC 5545 would drop a DTSTART after the RRULE's UNTIL)."""
+    now = today()
+    first = monday_before(now, 30)
+    later = now + timedelta(days=10)
+    await api.create_series(
+        rule=f"RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=2\nRDATE;TZID={BERLIN}:{later:%Y%m%d}T120000",
+        first=first,
+        hours=(9, 10),
+        zone=BERLIN,
+        scheduleId=SCHEDULE,
+        title="Reunion",
+    )
+    feed = await create_feed(api, SCHEDULE)
+    content = (await fetch(api, feed["url"])).content
+    start = datetime.combine(now - timedelta(days=60), datetime.min.time(), UTC)
+    end = start + timedelta(days=360)
+    from_api = await api_listing(api, SCHEDULE, start, end)
+    assert [row[2] for row in from_api] == ["Reunion"]
+    assert expanded(content, start, end) == from_api
+    ics = tmp_path / "studio.ics"
+    ics.write_bytes(content)
+    read = run_node("ical-feed.mjs", str(ics), start.isoformat(), end.isoformat())
+    assert [(_utc(begins), _utc(ends), title) for begins, ends, title in read["rows"]] == from_api
