@@ -26,6 +26,7 @@ from .series import (
     HistoryEntry,
     InstanceOverride,
     Series,
+    SeriesSnapshot,
     find_occurrence,
     materialize,
 )
@@ -102,8 +103,8 @@ def _entry_event(series: Series, index: int, first_day: date) -> FeedEvent | Non
     if first is None or (upper is not None and first.date() >= upper):
         return None
     # COUNT counts from the first start, so from a later DTSTART the rule says its end as an UNTIL; the
-    # next entry's first date ends this one (its last local date's end, in UTC as RFC 5545 wants).
-    # The RRULE's own end: an RDATE after it is an occurrence RFC 5545 adds whatever the UNTIL.
+    # next entry's first date ends this one (its last local date's end, in UTC as RFC 5545 wants). The
+    # RRULE's own end, without RDATEs: RFC 5545 adds an RDATE whatever the UNTIL.
     bounds = [last_start(snapshot.rule.without_dates(), snapshot.start.local, zone)]
     if upper is not None:
         bounds.append(to_utc(datetime.combine(upper, time()), zone) - timedelta(seconds=1))
@@ -116,17 +117,19 @@ def _entry_event(series: Series, index: int, first_day: date) -> FeedEvent | Non
         uid=_entry_uid(series, entry),
         session=template,  # its revision is the series' (no exception)
         start=start,
-        end=aware(template.end)
-        if snapshot.all_day
-        else (to_utc(first, zone) + snapshot.duration).astimezone(zone),
+        end=aware(template.end),
         rule=_rule_text(snapshot.rule, until, to_utc(first, zone)),
-        # An all-day occurrence lasts whole (nominal) days, however long they are.
-        duration=timedelta(days=length_in_days(snapshot.start, snapshot.end))
-        if snapshot.all_day
-        else snapshot.duration,
+        duration=_duration(snapshot),
         exdates=[value for value in exdates if value >= start],
         rdates=[value for value in rdates if value > start],  # DTSTART is an occurrence by itself
     )
+
+
+def _duration(snapshot: SeriesSnapshot) -> timedelta:
+    """Every occurrence's length: exact, or whole (nominal) days for an all-day one, however long."""
+    if snapshot.all_day:
+        return timedelta(days=length_in_days(snapshot.start, snapshot.end))
+    return snapshot.duration
 
 
 def _rule_text(rule: RecurrenceRule, until: datetime | None, first: datetime) -> str | None:
