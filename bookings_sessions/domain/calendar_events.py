@@ -2,7 +2,8 @@
 
 A single session is one event. A series is one event per history entry (docs/design.md §2), each with
 its own UID and its entry's rule, started at the entry's first occurrence in the feed and ended (by an
-UNTIL) where the next entry takes over, so a calendar app expands exactly the occurrences the API lists.
+UNTIL) where the next entry takes over, with the rule's EXDATE/RDATE values on the dates it governs, so
+a calendar app expands exactly the occurrences the API lists. All-day events say dates (`FeedEvent.all_day`).
 A cancelled occurrence is an EXDATE of its entry's event; any other exception is an overriding event
 with the entry's UID and a RECURRENCE-ID at the occurrence's nominal start. Cancelled sessions, series
 entries and occurrences are left out: a subscribed calendar is replaced on every refresh, so what is
@@ -14,14 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from .all_day import length_in_days
+from .date_lists import DateValue, as_local
 from .model import Session
-from .recurrence import last_start, occurrences
+from .recurrence import RecurrenceRule, last_start, occurrences
 from .series import (
     FAR_FUTURE,
     HistoryEntry,
     InstanceOverride,
     Series,
+    SeriesSnapshot,
     find_occurrence,
     materialize,
 )
@@ -34,17 +39,23 @@ UID_DOMAIN = "bookings-sessions"
 @dataclass(frozen=True, slots=True)
 class FeedEvent:
     """One VEVENT. `session` gives its values (title, status, revision, …); times are aware, in the
-    zone they are shown in. With `rule`, the event repeats; with `recurrence_id`, it overrides the
-    occurrence of the event with the same UID that the rule puts there."""
+    zone they are shown in. With `rule` (or `rdates`), the event repeats; with `recurrence_id`, it
+    overrides the occurrence of the event with the same UID that the rule puts there."""
 
     uid: str
     session: Session
     start: datetime
     end: datetime
     rule: str | None = None
-    duration: timedelta | None = None  # with `rule`: every occurrence's exact length
+    duration: timedelta | None = None  # a series' event: every occurrence's length
     exdates: list[datetime] = field(default_factory=list)
+    rdates: list[datetime] = field(default_factory=list)  # occurrences added to the rule's
     recurrence_id: datetime | None = None
+
+    @property
+    def all_day(self) -> bool:
+        """Whole local days: written as dates (`VALUE=DATE`), the times' local dates."""
+        return self.session.all_day
 
 
 def aware(value: SessionTime) -> datetime:
@@ -92,21 +103,52 @@ def _entry_event(series: Series, index: int, first_day: date) -> FeedEvent | Non
     if first is None or (upper is not None and first.date() >= upper):
         return None
     # COUNT counts from the first start, so from a later DTSTART the rule says its end as an UNTIL; the
-    # next entry's first date ends this one (its last local date's end, in UTC as RFC 5545 wants).
-    bounds = [last_start(snapshot.rule, snapshot.start.local, zone)]
+    # next entry's first date ends this one (its last local date's end, in UTC as RFC 5545 wants). The
+    # RRULE's own end, without RDATEs: RFC 5545 adds an RDATE whatever the UNTIL.
+    bounds = [last_start(snapshot.rule.without_dates(), snapshot.start.local, zone)]
     if upper is not None:
         bounds.append(to_utc(datetime.combine(upper, time()), zone) - timedelta(seconds=1))
     until = min((bound for bound in bounds if bound is not None), default=None)
     template = materialize(series, entry, first, None)
     start = first.replace(tzinfo=zone)  # the nominal wall time: RFC 5545 moves one in a gap as we do
+    # Only the EXDATE/RDATE values on the dates this entry governs (the next entry's have its event).
+    exdates, rdates = _entry_dates(snapshot.rule.dates_within(lower, upper), zone, snapshot.start.local)
     return FeedEvent(
         uid=_entry_uid(series, entry),
         session=template,  # its revision is the series' (no exception)
         start=start,
-        end=(to_utc(first, zone) + snapshot.duration).astimezone(zone),
-        rule=snapshot.rule.bounded_by(until).to_rrule(),
-        duration=snapshot.duration,
+        end=aware(template.end),
+        rule=_rule_text(snapshot.rule, until, to_utc(first, zone)),
+        duration=_duration(snapshot),
+        exdates=[value for value in exdates if value >= start],
+        rdates=[value for value in rdates if value > start],  # DTSTART is an occurrence by itself
     )
+
+
+def _duration(snapshot: SeriesSnapshot) -> timedelta:
+    """Every occurrence's length: exact, or whole (nominal) days for an all-day one, however long."""
+    if snapshot.all_day:
+        return timedelta(days=length_in_days(snapshot.start, snapshot.end))
+    return snapshot.duration
+
+
+def _rule_text(rule: RecurrenceRule, until: datetime | None, first: datetime) -> str | None:
+    """The RRULE alone, ended at `until`; none when it ended before the event's first start (which is
+    then an RDATE): RFC 5545 readers drop a DTSTART after the UNTIL, the event's RDATEs still count."""
+    if until is not None and until < first:
+        return None
+    return rule.without_dates().bounded_by(until).to_rrule()
+
+
+def _entry_dates(
+    rule: RecurrenceRule, zone: ZoneInfo, first_start: datetime
+) -> tuple[list[datetime], list[datetime]]:
+    """A rule's EXDATE and RDATE values as wall times in the series' zone (aware)."""
+
+    def local(values: tuple[DateValue, ...]) -> list[datetime]:
+        return [as_local(value, zone, rule.tzid, first_start).replace(tzinfo=zone) for value in values]
+
+    return local(rule.exdates), local(rule.rdates)
 
 
 def _moved_into(instance: Session, first_day: date, schedule_id: str) -> bool:

@@ -3,7 +3,8 @@
 Only the fields an anonymous caller may read are written (the field table's `readers`), unless the feed
 was minted with `includePrivate`. Every value comes from the store (DTSTAMP is the session's last
 change), so the same data gives the same bytes, and the ETag changes only when a session does.
-All-day sessions would be written as `VALUE=DATE` here, in `_times`: the one place times are written.
+All-day events are written as dates (`VALUE=DATE`, the end exclusive), in `_when`: the one place
+times are written.
 """
 
 from __future__ import annotations
@@ -78,11 +79,13 @@ def _vevent(event: FeedEvent, shown: frozenset[str]) -> Event:
     vevent.add("sequence", session.revision)
     _times(vevent, event)
     if event.recurrence_id is not None:
-        vevent.add("recurrence-id", event.recurrence_id)
+        vevent.add("recurrence-id", _when(event, event.recurrence_id))
     if event.rule is not None:
-        vevent.add("rrule", vRecur.from_ical(event.rule))
-    if event.exdates:
-        vevent.add("exdate", sorted(event.exdates))
+        vevent.add("rrule", _rule(event, event.rule))
+    # One value a line: ical.js reads only a line's first (see `_one_rdate_per_line`).
+    for name, values in (("exdate", event.exdates), ("rdate", event.rdates)):
+        for value in sorted(values):
+            vevent.add(name, _when(event, value))
     if session.title is not None:
         vevent.add("summary", session.title)
     vevent.add("status", "CONFIRMED")  # cancelled sessions and occurrences are left out
@@ -105,10 +108,26 @@ def _vevent(event: FeedEvent, shown: frozenset[str]) -> Event:
     return vevent
 
 
+def _when(event: FeedEvent, value: datetime) -> datetime | date:
+    """A time as written: its local date for an all-day event (floating, as RFC 5545's dates are)."""
+    return value.date() if event.all_day else value
+
+
+def _rule(event: FeedEvent, text: str) -> vRecur:
+    """The RRULE; an all-day event's UNTIL a date too, as RFC 5545 wants with a date DTSTART (the local
+    date of its last occurrence's start)."""
+    rule: vRecur = vRecur.from_ical(text)
+    if event.all_day and "UNTIL" in rule:
+        rule["UNTIL"] = [until.astimezone(event.start.tzinfo).date() for until in rule["UNTIL"]]
+    return rule
+
+
 def _times(vevent: Event, event: FeedEvent) -> None:
-    vevent.add("dtstart", event.start)
+    vevent.add("dtstart", _when(event, event.start))
     if event.duration is None:
-        vevent.add("dtend", event.end)
+        vevent.add("dtend", _when(event, event.end))
+    elif event.all_day:
+        vevent.add("duration", event.duration)  # whole nominal days: P1D is a calendar day
     else:
         # Every occurrence lasts exactly as long as the first (design.md §2): an exact DURATION says so
         # even to readers that would take DTEND - DTSTART as a difference of wall times.

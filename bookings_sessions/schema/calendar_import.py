@@ -26,7 +26,7 @@ IMPORT_CALENDAR = (
 class ImportFailure:
     uid: str | None = strawberry.field(description="The event's UID (null when it has none).")
     code: str = strawberry.field(
-        description="MISSING_UID, MISSING_DTSTART, MISSING_END, UNSUPPORTED_ALL_DAY, UNSUPPORTED_RULE, "
+        description="MISSING_UID, MISSING_DTSTART, MISSING_END, UNSUPPORTED_RULE, "
         "UNSUPPORTED_RANGE, UNSUPPORTED_TIMEZONE, DUPLICATE_UID, INVALID_EVENT, NOT_FOUND, …"
     )
     message: str

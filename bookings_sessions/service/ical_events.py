@@ -2,7 +2,8 @@
 
 One `EventGroup` per UID: the VEVENT without RECURRENCE-ID (a single session, or a series with its
 RRULE, EXDATE and RDATE lines as `recurrence`) and the overriding VEVENTs of its occurrences. Times
-with a TZID keep their zone, floating times take the business zone, UTC stays UTC. An event that
+with a TZID keep their zone, floating times take the business zone, UTC stays UTC; dates
+(`VALUE=DATE`) are all-day sessions, whole days in the business zone. An event that
 cannot be taken becomes an `ImportFailure` with a code; the others are still read.
 """
 
@@ -90,6 +91,7 @@ def _prop(event: Component, name: str, default: Any = None) -> Any:
 def _read_into(group: EventGroup, event: Component, business_zone: str) -> None:
     start, end = _times(event, business_zone)
     info: dict[str, Any] = {"start": start, "end": end, "title": _title(event)}
+    all_day = _is_all_day(event)
     cancelled = str(_prop(event, "STATUS", "")).upper() == "CANCELLED"
     if "RECURRENCE-ID" in event:
         recurrence_id = _prop(event, "RECURRENCE-ID")
@@ -99,6 +101,8 @@ def _read_into(group: EventGroup, event: Component, business_zone: str) -> None:
         return
     if group.info is not None:
         raise EventError("DUPLICATE_UID", "two events without RECURRENCE-ID share this UID")
+    if all_day:  # an occurrence follows its series'; only the main event says so
+        info["all_day"] = True
     info["status"] = "CANCELLED" if cancelled else "CONFIRMED"
     location = str(_prop(event, "LOCATION", "")).strip()
     if location:
@@ -114,7 +118,7 @@ def _start_at_first_kept(info: dict[str, Any], event: Component, business_zone: 
     """Calendar apps keep DTSTART when its occurrence is deleted and list it in EXDATE; a series here
     starts at its first occurrence, so the start moves to the first one not excluded, and a COUNT is
     lowered by those skipped (RFC 5545 counts excluded occurrences), which keeps the same set."""
-    start: datetime = _prop(event, "DTSTART").dt
+    start = _start(event)
     zone = ZoneInfo(_zone_name(start, business_zone))
     start = start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
     excluded = {_local_date(item.dt, zone) for prop in _list(_prop(event, "EXDATE", [])) for item in prop.dts}
@@ -132,8 +136,13 @@ def _start_at_first_kept(info: dict[str, Any], event: Component, business_zone: 
     count = re.search(r"COUNT=(\d+)", lines[0])
     if count is not None:
         lines[0] = lines[0].replace(count.group(0), f"COUNT={int(count.group(1)) - skipped}")
-    duration = _aware(info["end"]) - _aware(info["start"])
     info["recurrence"] = "\n".join(lines)
+    if info.get("all_day"):  # whole days: as many local days from the new first date
+        days = _aware(info["end"]).date() - _aware(info["start"]).date()
+        info["start"] = _wall_time(occurrence, zone.key)
+        info["end"] = _wall_time(occurrence.replace(tzinfo=None) + days, zone.key)
+        return
+    duration = _aware(info["end"]) - _aware(info["start"])
     info["start"] = _wall_time(occurrence, zone.key)
     info["end"] = _wall_time((occurrence + duration).astimezone(zone), zone.key)
 
@@ -161,13 +170,40 @@ def _title(event: Component) -> str | None:
     return summary[:200] or None
 
 
+def _is_all_day(event: Component) -> bool:
+    return not isinstance(_prop(event, "DTSTART").dt, datetime)
+
+
+def _start(event: Component) -> datetime:
+    """DTSTART as a date-time: an all-day event's date at midnight, floating (the business' day)."""
+    start = _prop(event, "DTSTART").dt
+    return start if isinstance(start, datetime) else datetime.combine(start, time())
+
+
+def _all_day_times(event: Component, business_zone: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An all-day event (DTSTART;VALUE=DATE): whole days in the business zone, from midnight to the
+    midnight after its last day (DTEND is exclusive; no DTEND or DURATION is one day, RFC 5545)."""
+    first: date = _prop(event, "DTSTART").dt
+    if "DTEND" in event:
+        last = _prop(event, "DTEND").dt
+        if isinstance(last, datetime):
+            raise EventError("INVALID_EVENT", "DTEND is a date-time while DTSTART is a date")
+    elif "DURATION" in event and isinstance(_prop(event, "DURATION").dt, timedelta):
+        last = first + timedelta(days=_prop(event, "DURATION").dt.days)
+    else:
+        last = first + timedelta(days=1)
+    return (
+        _wall_time(datetime.combine(first, time()), business_zone),
+        _wall_time(datetime.combine(last, time()), business_zone),
+    )
+
+
 def _times(event: Component, business_zone: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if "DTSTART" not in event:
         raise EventError("MISSING_DTSTART", "the event has no DTSTART")
+    if _is_all_day(event):
+        return _all_day_times(event, business_zone)
     start = _prop(event, "DTSTART").dt
-    if not isinstance(start, datetime):
-        # All-day sessions are not supported yet (issue 24, item 4).
-        raise EventError("UNSUPPORTED_ALL_DAY", "all-day events (DTSTART;VALUE=DATE) are not supported yet")
     if "DTEND" in event:
         end = _prop(event, "DTEND").dt
         if not isinstance(end, datetime):
@@ -222,7 +258,7 @@ def _recurrence(event: Component, business_zone: str) -> str | None:
         return None
     if len(rules) > 1:
         raise EventError("UNSUPPORTED_RULE", "more than one RRULE in an event is not supported")
-    start: datetime = _prop(event, "DTSTART").dt
+    start = _start(event)
     zone = _zone_name(start, business_zone)
     lines = [f"RRULE:{_rule_text(rules[0], start, zone)}"]
     for name in ("EXDATE", "RDATE"):

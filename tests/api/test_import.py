@@ -6,7 +6,7 @@ by `recurring-ical-events`."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,9 @@ mutation Import($schedule: String!, $ics: String!, $dry: Boolean) {
   }
 }
 """
-LISTED = sessions_query("_id title status icalUid recurringSessionId start { timestamp } end { timestamp }")
+LISTED = sessions_query(
+    "_id title status allDay icalUid recurringSessionId start { timestamp } end { timestamp }"
+)
 WINDOW_FROM = datetime(2030, 1, 1, tzinfo=UTC)
 WINDOW_TO = datetime(2030, 4, 1, tzinfo=UTC)
 
@@ -80,9 +82,29 @@ STATUS:CANCELLED
 END:VEVENT
 BEGIN:VEVENT
 UID:holiday@example.com
-DTSTART;VALUE=DATE:20300301
-DTEND;VALUE=DATE:20300302
+DTSTART;VALUE=DATE:20300331
+DTEND;VALUE=DATE:20300401
 SUMMARY:Closed
+END:VEVENT
+BEGIN:VEVENT
+UID:course@example.com
+DTSTART;VALUE=DATE:20300225
+DURATION:P3D
+SUMMARY:Teacher training
+END:VEVENT
+BEGIN:VEVENT
+UID:market@example.com
+DTSTART;VALUE=DATE:20300302
+RRULE:FREQ=WEEKLY;COUNT=5
+EXDATE;VALUE=DATE:20300302,20300316
+SUMMARY:Market
+END:VEVENT
+BEGIN:VEVENT
+UID:market@example.com
+RECURRENCE-ID;VALUE=DATE:20300323
+DTSTART;VALUE=DATE:20300323
+DTEND;VALUE=DATE:20300324
+SUMMARY:Big market
 END:VEVENT
 BEGIN:VEVENT
 UID:hourly@example.com
@@ -118,18 +140,23 @@ def utc_of(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def as_date_time(value: datetime | date) -> datetime:
+    """An all-day event's date as its first instant: midnight, floating (the business' day)."""
+    return value if isinstance(value, datetime) else datetime.combine(value, time())
+
+
 def independent_expansion(ics: str) -> list[tuple[datetime, datetime, str]]:
     """What a calendar app shows for the window, by `recurring-ical-events` (not our code)."""
     calendar = icalendar.Calendar.from_ical(ics)
     events = recurring_ical_events.of(calendar).between(WINDOW_FROM, WINDOW_TO)
     shown = []
     for event in events:
-        start = event["DTSTART"].dt
-        if not isinstance(start, datetime) or str(event.get("STATUS", "")) == "CANCELLED":
+        if str(event.get("STATUS", "")) == "CANCELLED":
             continue
         if event["UID"] in ("hourly@example.com",):  # refused by the import, so not listed
             continue
-        shown.append((utc_of(start), utc_of(event.end), str(event["SUMMARY"])))
+        start, end = (as_date_time(value) for value in (event["DTSTART"].dt, event.end))
+        shown.append((utc_of(start), utc_of(end), str(event["SUMMARY"])))
     return sorted(shown)
 
 
@@ -139,10 +166,9 @@ def parse_instant(text: str) -> datetime:
 
 async def test_import_creates_matches_an_independent_expansion_and_is_idempotent(api: Api) -> None:
     result = await run_import(api)
-    assert (result["created"], result["updated"], result["unchanged"]) == (4, 0, 0)
+    assert (result["created"], result["updated"], result["unchanged"]) == (7, 0, 0)
     assert sorted((f["uid"], f["code"]) for f in result["failed"]) == [
-        ("holiday@example.com", "UNSUPPORTED_ALL_DAY"),
-        ("hourly@example.com", "UNSUPPORTED_RULE"),
+        ("hourly@example.com", "UNSUPPORTED_RULE")
     ]
     assert "FREQ" in next(f["message"] for f in result["failed"] if f["code"] == "UNSUPPORTED_RULE")
 
@@ -153,22 +179,33 @@ async def test_import_creates_matches_an_independent_expansion_and_is_idempotent
         if s["status"] != "CANCELLED"
     )
     assert ours == independent_expansion(TIMETABLE)
-    assert len(ours) == 3 + 10 - 1 + 1 - 1  # singles; COUNT=10, one EXDATE, one RDATE, one cancelled
+    # Singles; COUNT=10, one EXDATE, one RDATE, one cancelled; two all-day singles; COUNT=5, two EXDATEs.
+    assert len(ours) == 3 + 10 - 1 + 1 - 1 + 2 + 5 - 2
     assert {s["icalUid"] for s in sessions} == {
         "single-london@example.com",
         "single-utc@example.com",
         "single-floating@example.com",
         "weekly-yoga@example.com",
+        "holiday@example.com",
+        "course@example.com",
+        "market@example.com",
     }
+    # Dates are all-day sessions: whole days in the business zone, 23 hours on its spring-forward Sunday.
+    all_day = {s["title"]: s for s in sessions if s["allDay"]}
+    assert set(all_day) == {"Closed", "Teacher training", "Market", "Big market"}
+    closed = all_day["Closed"]
+    assert parse_instant(closed["end"]["timestamp"]) - parse_instant(closed["start"]["timestamp"]) == (
+        timedelta(hours=23)
+    )
     # The cancelled occurrence is an instance, CANCELLED; the EXDATE'd one is no instance at all.
-    series_id = next(s["recurringSessionId"] for s in sessions if s["recurringSessionId"])
+    series_id = next(s["recurringSessionId"] for s in sessions if s["icalUid"] == "weekly-yoga@example.com")
     cancelled = await api.session(instance_id(series_id, date(2030, 2, 18)))
     assert cancelled["status"] == "CANCELLED"
     error = await api.error(GET, {"id": instance_id(series_id, date(2030, 1, 21))})
     assert error["extensions"]["code"] == "NOT_FOUND"
 
     again = await run_import(api)
-    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 7)
     assert await listed(api) == sessions
 
 
@@ -177,8 +214,9 @@ async def test_dry_run_writes_nothing_and_answers_the_same(api: Api) -> None:
     assert await listed(api) == []
     real = await run_import(api)
     assert dry == real
-    assert await run_import(api, dry=True) == {**real, "created": 0, "unchanged": 4}
-    assert len(await listed(api)) == 13  # 3 singles, 10 - 1 + 1 yoga (the cancelled one listed)
+    assert await run_import(api, dry=True) == {**real, "created": 0, "unchanged": 7}
+    # 3 singles, 10 - 1 + 1 yoga (the cancelled one listed), 2 all-day singles, 5 - 2 markets
+    assert len(await listed(api)) == 13 + 2 + 3
 
 
 async def test_a_changed_file_updates_what_changed(api: Api) -> None:
@@ -195,7 +233,7 @@ async def test_a_changed_file_updates_what_changed(api: Api) -> None:
         "SUMMARY:Yoga (early)",
     )
     result = await run_import(api, changed)
-    assert (result["created"], result["updated"], result["unchanged"]) == (0, 2, 2)
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 2, 5)
     titles = {s["title"] for s in await listed(api)}
     assert {"Online Q&A (new link)", "Yoga (early)"} <= titles
 
@@ -244,12 +282,9 @@ async def test_the_documented_example_answers_as_documented(api: Api) -> None:
         body for kind, body in FENCED.findall((DOCS_DIR / "import.md").read_text()) if kind == "graphql"
     ]
     result = (await api.data(blocks[0]))["importCalendar"]
-    assert (result["created"], result["updated"], result["unchanged"]) == (2, 0, 0)
-    assert [(f["uid"], f["code"]) for f in result["failed"]] == [
-        ("closed@example.com", "UNSUPPORTED_ALL_DAY")
-    ]
+    assert (result["created"], result["updated"], result["unchanged"], result["failed"]) == (3, 0, 0, [])
     again = (await api.data(blocks[0]))["importCalendar"]
-    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
 
 
 async def test_a_deleted_first_occurrence_moves_the_start_and_keeps_the_count(api: Api) -> None:
@@ -290,16 +325,9 @@ async def changes_until(api: Api, count: int, after: str | None = None) -> tuple
 
 async def test_an_import_writes_the_change_events_one_by_one_writes_do(api: Api) -> None:
     await run_import(api)
-    # Four events created; the moved and the cancelled occurrence each an instance write.
-    first, cursor = await changes_until(api, 6)
-    assert sorted(node["kind"] for node in first) == [
-        "CANCELLED",
-        "CREATED",
-        "CREATED",
-        "CREATED",
-        "CREATED",
-        "UPDATED",
-    ]
+    # Seven events created; the moved, the retitled and the cancelled occurrence each an instance write.
+    first, cursor = await changes_until(api, 10)
+    assert sorted(node["kind"] for node in first) == ["CANCELLED", *["CREATED"] * 7, "UPDATED", "UPDATED"]
     await run_import(api)
     await run_import(api, dry=True)
     marker = await api.create_single()

@@ -3,7 +3,8 @@
 // and expands every event's occurrences overlapping [from, to).
 //
 // Usage: node ical-feed.mjs <file.ics> <from ISO instant> <to ISO instant>
-// Prints one JSON line: { zones: [TZID...], rows: [[start ISO, end ISO, summary | null]...] } (UTC, sorted).
+// Prints one JSON line: { zones: [TZID...], rows: [[start ISO, end ISO, summary | null]...] } (UTC, sorted;
+// an all-day event's start and end as its dates, YYYY-MM-DD, the end exclusive).
 import { readFileSync } from 'node:fs';
 import ICAL from 'ical.js';
 
@@ -32,10 +33,9 @@ for (const override of overrides) {
 }
 
 const rows = [];
+const text = (time) => (time.isDate ? time.toString() : time.toJSDate().toISOString());
 const keep = (start, end, summary) => {
-  const first = start.toJSDate();
-  const last = end.toJSDate();
-  if (last > from && first < to) rows.push([first.toISOString(), last.toISOString(), summary ?? null]);
+  if (end.toJSDate() > from && start.toJSDate() < to) rows.push([text(start), text(end), summary ?? null]);
 };
 for (const event of masters.values()) {
   if (!event.isRecurring()) {

@@ -3,8 +3,9 @@ independent library (`recurring-ical-events`), and the API's own listing of the 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import recurring_ical_events
@@ -13,7 +14,7 @@ from icalendar import Calendar
 from bookings_sessions.domain.recurrence import instance_id
 
 from .api import Api
-from .graphql import DELETE, sessions_query, wall_time, window
+from .graphql import CREATE, DELETE, sessions_query, wall_time, window
 from .tokens import AS_ADMIN, AsAdmin
 
 CREATE_FEED = """
@@ -22,10 +23,13 @@ mutation Feed($scheduleId: String!, $includePrivate: Boolean) {
 }
 """
 REVOKE_FEED = "mutation Revoke($id: ID!) { revokeCalendarFeed(id: $id) }"
-LISTED = sessions_query("title status start { timestamp } end { timestamp }")
+TIME = "timestamp localDateTime { year monthOfYear dayOfMonth }"
+LISTED = sessions_query(f"title status allDay start {{ {TIME} }} end {{ {TIME} }}")
 
-# (start, end, title) of one occurrence, instants in UTC.
-Row = tuple[datetime, datetime, str | None]
+# (start, end, title) of one occurrence: instants in UTC, or local dates for an all-day one (the feed
+# writes those as floating dates; the API lists them from and to local midnights in their zone).
+When = datetime | date
+Row = tuple[When, When, str | None]
 
 
 async def create_feed(
@@ -48,8 +52,8 @@ def expanded(ics: bytes, start: datetime, end: datetime) -> list[Row]:
     rows: list[Row] = []
     for event in recurring_ical_events.of(calendar).between(start, end):
         first, last = event.decoded("DTSTART"), event.decoded("DTEND")
-        summary = event.get("SUMMARY")
-        rows.append((first.astimezone(UTC), last.astimezone(UTC), None if summary is None else str(summary)))
+        summary = None if event.get("SUMMARY") is None else str(event["SUMMARY"])
+        rows.append((_utc_or_date(first), _utc_or_date(last), summary))
     return sorted(rows, key=_row_key)
 
 
@@ -70,7 +74,8 @@ async def api_listing(api: Api, schedule_id: str, start: datetime, end: datetime
         for edge in page["edges"]:
             node = edge["node"]
             if node["status"] != "CANCELLED":
-                rows.append((_instant(node["start"]), _instant(node["end"]), node["title"]))
+                read = _local_date if node["allDay"] else _instant
+                rows.append((read(node["start"]), read(node["end"]), node["title"]))
         if not page["pageInfo"]["hasNextPage"]:
             return sorted(rows, key=_row_key)
         after = page["pageInfo"]["endCursor"]
@@ -80,8 +85,18 @@ def _instant(value: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(value["timestamp"].replace("Z", "+00:00")).astimezone(UTC)
 
 
-def _row_key(row: Row) -> tuple[datetime, datetime, str]:
-    return (row[0], row[1], row[2] or "")
+def _local_date(value: dict[str, Any]) -> date:
+    wall = value["localDateTime"]
+    return date(wall["year"], wall["monthOfYear"], wall["dayOfMonth"])
+
+
+def _utc_or_date(value: When) -> When:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+def _row_key(row: Row) -> tuple[str, str, str]:
+    # Dates and instants in one order (ISO text): the same rows sort the same on both sides.
+    return (row[0].isoformat(), row[1].isoformat(), row[2] or "")
 
 
 def today() -> date:
@@ -99,6 +114,68 @@ def _last_friday(year: int, month: int) -> date:
 
 def monday_before(day: date, weeks: int) -> date:
     return day - timedelta(days=day.weekday() + 7 * weeks)
+
+
+def next_clock_change(after: date, zone: str) -> date:
+    """The first date after `after` that is not 24 hours long in `zone` (a DST Sunday)."""
+    tz = ZoneInfo(zone)
+    day = after + timedelta(days=1)
+    while (
+        datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC)
+        - datetime.combine(day, time(), tz).astimezone(UTC)
+    ) == timedelta(hours=24):
+        day += timedelta(days=1)
+    return day
+
+
+def _stamp(day: date, hour: int) -> str:
+    return f"{day:%Y%m%d}T{hour:02d}0000"
+
+
+async def dated_series(api: Api, start: date, later: date) -> dict[str, Any]:
+    """A weekly series with EXDATE and RDATE lines before and after a change from today: each history
+    entry governs (and its feed event carries) only its own dates."""
+    thursday = start + timedelta(days=3)
+    taken_out = (thursday + timedelta(days=7), later + timedelta(days=3))
+    added = (start + timedelta(days=12), later + timedelta(days=5))  # Saturdays
+    lines = [
+        "RRULE:FREQ=WEEKLY;BYDAY=TH",
+        f"EXDATE;TZID={BERLIN}:" + ",".join(_stamp(day, 17) for day in taken_out),
+        f"RDATE;TZID={BERLIN}:" + ",".join(_stamp(day, 17) for day in added),
+    ]
+    pilates = await api.create_series(
+        rule="\n".join(lines),
+        first=thursday,
+        hours=(17, 18),
+        zone=BERLIN,
+        scheduleId=SCHEDULE,
+        title="Pilates",
+    )
+    await api.update(pilates["_id"], {"title": "Pilates II"})  # a new entry from today, the same dates
+    return pilates
+
+
+async def all_day_sessions(api: Api, now: date) -> dict[str, Any]:
+    """All-day singles (one on Berlin's next DST Sunday, one of three days in New York) and an all-day
+    weekly series, one of its days retitled and one cancelled."""
+
+    def whole(first: date, days: int, zone: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "scheduleId": SCHEDULE,
+            "allDay": True,
+            "start": wall_time(first, 0, zone=zone),
+            "end": wall_time(first + timedelta(days=days), 0, zone=zone),
+            **extra,
+        }
+
+    await api.data(CREATE, {"info": whole(next_clock_change(now, BERLIN), 1, BERLIN, title="Closed")})
+    await api.data(CREATE, {"info": whole(now + timedelta(days=30), 3, NEW_YORK, title="Course")})
+    saturday = now + timedelta(days=14 + (5 - now.weekday()) % 7)
+    info = whole(saturday, 1, BERLIN, title="Market", recurrence="FREQ=WEEKLY;BYDAY=SA;COUNT=8")
+    market = (await api.data(CREATE, {"info": info}))["createSession"]
+    await api.update(instance_id(market["_id"], saturday + timedelta(days=14)), {"title": "Big market"})
+    await api.data(DELETE, {"id": instance_id(market["_id"], saturday + timedelta(days=21))})
+    return market
 
 
 async def busy_schedule(api: Api) -> dict[str, str]:
@@ -196,4 +273,12 @@ async def busy_schedule(api: Api) -> dict[str, str]:
         start=wall_time(now + timedelta(days=5), 10, zone=BERLIN),
         end=wall_time(now + timedelta(days=5), 11, zone=BERLIN),
     )
-    return {"yoga": yoga["_id"], "run": run["_id"], "workshop": single["_id"]}
+    pilates = await dated_series(api, start, later)
+    market = await all_day_sessions(api, now)
+    return {
+        "yoga": yoga["_id"],
+        "run": run["_id"],
+        "workshop": single["_id"],
+        "pilates": pilates["_id"],
+        "market": market["_id"],
+    }
