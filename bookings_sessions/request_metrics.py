@@ -1,8 +1,8 @@
 """A counter and a histogram of the same observations, recorded without locks, exposed by prometheus-client.
 
 Every request records two of these (its HTTP request and its GraphQL operation). prometheus-client's
-`Counter` and `Histogram` take a lock and walk their buckets on every call: ~6 µs per request on this
-machine, a tenth of what `{ __typename }` costs in all (docs/performance.md). Observations and scrapes
+`Counter` and `Histogram` take a lock and walk their buckets on every call (what that costs a request:
+docs/performance.md). Observations and scrapes
 both happen on the event loop's one thread, so plain lists are enough; prometheus-client still writes the
 exposition format, from the families `collect` yields at scrape time.
 """
