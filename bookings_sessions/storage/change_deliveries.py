@@ -22,7 +22,7 @@ from ..domain.changes import Change, ChangeDelivery, delivery_key
 from .changes import ChangeLogStore
 from .deliveries import DeliveryStore, delivery_state_from_doc, pending_state
 from .documents import change_from_doc, change_to_doc
-from .store import database_errors
+from .errors import database_errors
 
 Document = dict[str, Any]
 QUEUED = "webhooks"

@@ -30,14 +30,12 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
-from .parts import DUPLICATE_KEY
+from .errors import DUPLICATE_KEY, NOT_IMPLEMENTED, database_errors
 from .pending import CHANGE_LOG, ROOM, Handoff, Hints
-from .store import committed_docs, database_errors
+from .store import committed_docs
 
 COMMITTED = "committed"
 LEASE = "lease"
-# FerretDB 1.24 answers this code to `expireAfterSeconds`: there the sequencer prunes instead.
-NOT_IMPLEMENTED = 238
 # Marks a lease holder keeps in memory before it starts over (each is a few dozen bytes).
 MARKS_KEPT = 100_000
 # The stored mark of a session another process writes may lag by fewer revisions than this: a writer

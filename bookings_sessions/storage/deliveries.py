@@ -20,7 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.notifications import NotificationStatus
-from .store import database_errors
+from .errors import database_errors
 
 Document = dict[str, Any]
 

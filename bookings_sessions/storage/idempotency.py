@@ -17,7 +17,7 @@ from ..domain.errors import Conflict
 from ..domain.idempotency import KEY_WINDOW, KeyRecord
 from ..domain.timezones import as_utc
 from .documents import Document
-from .store import database_errors
+from .errors import database_errors
 
 COLLECTION = "idempotency_keys"
 # A claim that keeps meeting a key that is there, then gone, then there again gives up after this.

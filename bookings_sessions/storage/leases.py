@@ -24,7 +24,7 @@ from typing import Any
 from ..domain.errors import Conflict, Unavailable
 from ..domain.timezones import as_utc
 from .clock import utc_now
-from .store import database_errors
+from .errors import database_errors
 from .write_lock import KeyedLocks
 
 

@@ -20,8 +20,8 @@ from pymongo.errors import DuplicateKeyError
 from ..domain.notifications import Notification, NotificationKind, NotificationStatus
 from .deliveries import DeliveryStore, delivery_state_from_doc, pending_state
 from .documents import participant_from_doc
+from .errors import database_errors
 from .pending import OUTBOX, Hints
-from .store import database_errors
 
 Document = dict[str, Any]
 
