@@ -19,7 +19,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.changes import Change, ChangeDelivery, delivery_key
-from .changes import ChangeLogStore
+from .change_log import ChangeLogStore
 from .deliveries import DeliveryStore, delivery_state_from_doc, pending_state
 from .documents import change_from_doc, change_to_doc
 from .errors import database_errors

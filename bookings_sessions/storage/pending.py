@@ -22,9 +22,9 @@ No import of the driver's errors here: callers wrap these calls in `database_err
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.errors import DuplicateKeyError
 
@@ -84,8 +84,15 @@ OUTBOX = Spool(field="outbox", hints="dirty_outboxes", marks="outbox_marks", pos
 
 
 # What a mover reads of a session document besides its spool's array (`pending`: an uncommitted split's
-# series is skipped by the change mover, storage/changes.py).
+# series is skipped by the change mover, storage/change_log.py).
 PROJECTION: Document = {"revision": 1, "scheduleId": 1, "pending": 1}
+
+
+class CopiedMarks(Protocol):
+    """The one owner of a change mover's marks in memory (storage/change_log.py's `ChangeLogStore`)."""
+
+    @property
+    def marks(self) -> Mapping[str, int]: ...
 
 
 class Handoff:
@@ -102,10 +109,18 @@ class Handoff:
         self.open = False
         # session id → its document's entries and revision after the latest write, or None: read it.
         self._docs: dict[str, Document | None] = {}
-        # This process's change mover's marks (session id → every entry up to this revision is in
-        # `changes`), ahead of the stored ones (storage/changes.py) and true with or without the lease:
-        # a writer trimming a change log here reads the mark from memory.
-        self.copied: dict[str, int] = {}
+        self._mover: CopiedMarks | None = None
+
+    def follow(self, mover: CopiedMarks) -> None:
+        """Read marks from this process's change mover (the sequencer wires it once)."""
+        self._mover = mover
+
+    @property
+    def copied(self) -> Mapping[str, int]:
+        """The mover's marks (session id → every entry up to this revision is in `changes`), ahead of the
+        stored ones and true with or without the lease: a writer trimming a change log here reads its
+        mark from memory."""
+        return {} if self._mover is None else self._mover.marks
 
     def offer(self, session_id: str, doc: Document | None) -> bool:
         """True when taken in memory (the mover here holds the lease); else leave an ordinary hint."""

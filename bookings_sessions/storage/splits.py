@@ -76,7 +76,7 @@ async def put_pending(
                 raise Conflict("the series a split would create already exists")
         for override in moved:
             await store.sessions.replace_one({"_id": override.id}, override_to_doc(override), upsert=True)
-        # The sequencer skips this series, keeping the hint, until the split commits (storage/changes.py).
+        # The sequencer skips this series, keeping the hint, until the split commits (storage/change_log.py).
         await store._leave_hints(tail.id, entries)
 
 

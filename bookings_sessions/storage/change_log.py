@@ -19,7 +19,7 @@ a reader has seen can never be followed by a smaller one appearing (see §9 for 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -161,8 +161,6 @@ class ChangeLogStore:
         """
         handed = {} if handoff is None else handoff.take(None if scan else limit)
         self.backlog = False
-        if handoff is not None:
-            handoff.copied = self._marks  # this process's writers trim with these (storage/pending.py)
         with database_errors():
             if scan:  # reads every document with entries: the handoff's are among them
                 stored = await self.pending.all_marks()
@@ -273,6 +271,12 @@ class ChangeLogStore:
             mark = self._marks[session_id] = 0 if fresh else await self.pending.mark(session_id)
             self._stored[session_id] = mark
         return mark
+
+    @property
+    def marks(self) -> Mapping[str, int]:
+        """How far this holder knows entries are copied; this process's writers trim with these
+        (storage/pending.py `Handoff.copied`). Only `move` raises them."""
+        return self._marks
 
     def forget_marks(self) -> None:
         """Marks are read from the store again (call `store_marks` first: those ahead are lost)."""

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from ..domain.errors import DomainError
 from ..domain.model import Session
 from ..notifications.rounds import run_rounds
-from ..storage.changes import ChangeLogStore
+from ..storage.change_log import ChangeLogStore
 
 log = logging.getLogger("bookings_sessions.changes")
 

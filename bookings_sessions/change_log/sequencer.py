@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.changes import Change
+from ..notifications.delivery import dispatcher_id
+from ..notifications.rounds import run_rounds
 from ..settings import Settings
-from ..storage.changes import ChangeLogStore, Lease, LostLease
+from ..storage.change_log import ChangeLogStore, Lease, LostLease
 from ..storage.clock import utc_now
 from ..storage.pending import Handoff
-from .delivery import dispatcher_id
-from .rounds import run_rounds
 
 log = logging.getLogger("bookings_sessions.changes")
 
@@ -67,6 +67,8 @@ class Sequencer:
         self.store = store
         # This process's writers hand their hints here while this sequencer holds the lease.
         self.handoff = handoff
+        if handoff is not None:
+            handoff.follow(store)  # its writers trim with this sequencer's marks
         self.config = config
         self.owner = owner or dispatcher_id()
         self.prune = prune
