@@ -272,8 +272,8 @@ def create_app(settings: Settings | None = None) -> SessionsApp:
             log.error("cannot start: %s", error)
             raise StartupError(str(error)) from None
         # What startup built (schema, models, driver: ~80k objects) lives as long as the process. Frozen
-        # out of the collector, a full collection scans only what requests leave behind: no 30-45 ms
-        # pause of the event loop every few thousand requests (docs/performance.md). Once per process:
+        # out of the collector, a full collection scans only what requests leave behind: no long pause
+        # of the event loop every few thousand requests (docs/performance.md). Once per process:
         # the tests start many apps in one, and a frozen object is never freed.
         if not gc.get_freeze_count():
             gc.collect()

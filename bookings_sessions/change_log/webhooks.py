@@ -1,8 +1,6 @@
-"""Change webhooks (docs/design.md §9): every change event POSTed to CHANGE_WEBHOOK_URL, at least once.
-
-The sequencer's holder queues a delivery record for each event it numbers (`on_moved`); every process
-delivers due records with the machinery participant notifications use (delivery.py): the same
-signature, `Idempotency-Key` = `sessionId:revision`, leases, retries and backoff.
+"""Change webhooks: the sequencer's holder queues a record per event it numbers (`on_moved`); every
+process POSTs due records to CHANGE_WEBHOOK_URL, at least once, with the delivery loop of participant
+notifications (notifications/delivery.py). The body: `change_body`. docs/design.md §9.
 """
 
 from __future__ import annotations

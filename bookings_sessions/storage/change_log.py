@@ -1,20 +1,6 @@
-"""The change log's collections (docs/design.md §9): pending entries → numbered events in `changes`.
-
-Collections:
-- `sessions.changeLog`: entries written by each session write itself (one single-document write);
-  the writers keep it short, the sequencer only reads it (storage/pending.py).
-- `dirty_sessions`: a hint per session written since the sequencer last took its hint.
-- `change_marks`: per session, a revision whose entry (and every earlier one) is in `changes`: the lease
-  holder keeps the exact figure in memory and stores it as `STORED_EVERY` says (under load only for
-  sessions other processes write), in rounds with nothing to move, and when it lets go of the lease.
-- `changes`: one document per event, `_id` = its sequence number (1, 2, 3, …), unique on
-  (sessionId, revision) so an entry copied twice (a crash between copy and mark) is stored once.
-- `change_sequencer`: `committed` (every number up to `upTo` is written: readers never look past
-  it), `lease` (who numbers events now) and `claim:<generation>` documents, one per lease taken.
-
-Only the holder of the lease numbers events, one at a time and in order, and moves the entries of a
-document in the order they were written; a reader reads only up to the committed number. So a number
-a reader has seen can never be followed by a smaller one appearing (see §9 for the argument).
+"""The change log's collections: pending entries on session documents → numbered events in `changes`,
+the sequencer's lease and committed mark (`change_sequencer`), and the per-session marks
+(`change_marks`). What each holds and why the order holds: docs/design.md §9.
 """
 
 from __future__ import annotations

@@ -1,20 +1,6 @@
-"""Entries a write leaves on its session document for a mover: the change log (§9) and the outbox (§5).
-
-A write records its entries in the same single-document update as the change itself; a mover (the
-change sequencer, the notification dispatcher) copies them out. The mover never writes to a session
-document: FerretDB 1.24 applies an update as an unlocked read-modify-write of the whole document, so
-a mover's write racing a write made by another process would undo one of them. Instead:
-
-- Every entry belongs to one revision of its document. The mover keeps, per session and in its own
-  collection, the highest revision it has copied (its *mark*) and skips entries up to it.
-- The writer keeps the array short: while it holds fewer than `ROOM` entries a write just appends;
-  otherwise that write reads the array and the mark, and rewrites the array without the copied
-  entries. Entries not yet copied are never dropped: while a mover is behind on a session by `ROOM`
-  writes or more, each write to it costs those two reads, until the mover catches up.
-- After its write, the writer leaves a hint `{_id: sessionId}` in a small collection. A mover reads
-  the hints rather than scanning `sessions` (FerretDB pushes down only `_id` filters, so any other
-  query decodes the whole collection), deleting each hint before it reads the session, so a write
-  racing it leaves a new hint. A rare full scan catches a writer that died between write and hint.
+"""Entries a write leaves on its session document for a mover — the change log (§9) and the outbox (§5):
+the arrays and their `ROOM`, writer-side trimming, hints (stored or handed over in memory) and marks.
+Why a mover never writes to a session document: docs/design.md §9, "Keeping documents short".
 
 No import of the driver's errors here: callers wrap these calls in `database_errors()`.
 """
