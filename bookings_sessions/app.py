@@ -21,15 +21,15 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .auth import token_keys
+from .change_log.sequencer import start_sequencer
+from .change_log.webhooks import start_change_webhooks
 from .domain.errors import Unavailable
 from .fast import install
 from .graphiql import graphiql_static_app
 from .http.calendar_feed import CalendarFeedEndpoint
 from .http.graphql_view import GraphQLView
 from .http.persisted_queries import PersistedQueries
-from .notifications.change_webhooks import start_change_webhooks
 from .notifications.dispatcher import start_notifications
-from .notifications.sequencer import start_sequencer
 from .observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from .schema import build_schema
 from .service.live import start_live_feed
@@ -272,8 +272,8 @@ def create_app(settings: Settings | None = None) -> SessionsApp:
             log.error("cannot start: %s", error)
             raise StartupError(str(error)) from None
         # What startup built (schema, models, driver: ~80k objects) lives as long as the process. Frozen
-        # out of the collector, a full collection scans only what requests leave behind: no 30-45 ms
-        # pause of the event loop every few thousand requests (docs/performance.md). Once per process:
+        # out of the collector, a full collection scans only what requests leave behind: no long pause
+        # of the event loop every few thousand requests (docs/performance.md). Once per process:
         # the tests start many apps in one, and a frozen object is never freed.
         if not gc.get_freeze_count():
             gc.collect()

@@ -19,7 +19,8 @@ from typing import Any, Final
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from ..storage.parts import DUPLICATE_KEY, Document
+from ..storage.errors import DUPLICATE_KEY
+from ..storage.parts import Document
 
 # Documents per `insert_many` at most (FerretDB's own batch size is 100).
 MAX_BATCH: Final = 100

@@ -3,7 +3,7 @@
 Delivery is at least once: a dispatcher that dies after the receiver got a POST but before recording
 SENT leaves the lease to expire, and another dispatcher sends it again with the same
 `Idempotency-Key`. A receiver that remembers the keys it has processed sees each delivery once.
-Participant notifications (dispatcher.py) and change events (change_webhooks.py) both go this way.
+Participant notifications (dispatcher.py) and change events (change_log/webhooks.py) both go this way.
 """
 
 from __future__ import annotations

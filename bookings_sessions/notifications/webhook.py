@@ -1,5 +1,5 @@
-"""The webhook contract: a JSON body, its HMAC-SHA256 signature, and one POST (notifications and
-change events alike)."""
+"""The webhook contract: a participant notification's JSON body, and the HMAC-SHA256 signature and one POST
+that change webhooks (change_log/webhooks.py) share."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ from datetime import UTC
 
 import httpx
 
-from ..domain.changes import ChangeDelivery
 from ..domain.notifications import Notification
 from ..domain.values import Participant
-from ..storage.documents import camel
 
 SIGNATURE_HEADER = "X-Signature-SHA256"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -44,28 +42,6 @@ def webhook_body(notification: Notification) -> bytes:
         "recipients": [recipient_entry(recipient) for recipient in notification.recipients],
         "createdDate": created.replace("+00:00", "Z"),
     }
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def change_body(delivery: ChangeDelivery) -> bytes:
-    """A change event as `changes` shows it (§9), plus its place in the log; the same on every retry."""
-    change = delivery.change
-    at = change.at.astimezone(UTC).isoformat(timespec="milliseconds")
-    payload = {
-        "sequence": change.sequence,
-        "kind": change.kind.value,
-        "sessionId": change.session_id,
-        "scheduleId": change.schedule_id,
-        "revision": change.revision,
-        # As `changes` names them: a document key is the API's name (§1).
-        "changedFields": [camel(name) for name in change.changed_fields],
-        "at": at.replace("+00:00", "Z"),
-    }
-    # Only on a split's events (docs/recurring.md): every other body stays as it was.
-    split = {"splitFrom": change.split_from, "splitInto": change.split_into}
-    payload |= {key: value for key, value in split.items() if value is not None}
-    if change.split_date is not None:
-        payload["splitDate"] = change.split_date.isoformat()
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 

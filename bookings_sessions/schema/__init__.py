@@ -23,7 +23,7 @@ from .availability import AvailabilityQuery
 from .bulk import BulkMutation
 from .calendar_feeds import CalendarFeedsMutation
 from .calendar_import import ImportMutation
-from .changes import ChangesQuery
+from .change_log import ChangesQuery
 from .directives import RequiresRole
 from .entities import checked_entities
 from .errors import ErrorCodes

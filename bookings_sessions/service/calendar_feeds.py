@@ -19,6 +19,7 @@ from ..domain.calendar_feeds import (
     token_hash,
 )
 from ..domain.listing import SessionFilter, Window
+from ..domain.model import SessionKind
 from ..domain.series import InstanceOverride, Series
 from ..domain.timezones import LATEST
 from ..storage.calendar_feeds import CalendarFeeds
@@ -61,7 +62,7 @@ async def calendar_feed(services: AppServices, schedule_id: str, token: str | No
     schedule = SessionFilter(schedule_id=schedule_id)
     span = Window(start=window.start, end=window.end)
     singles = await store.find_listed(
-        schedule, kinds=("single",), window=span, after=None, limit=MAX_FEED_SINGLES
+        schedule, kinds=(SessionKind.SINGLE,), window=span, after=None, limit=MAX_FEED_SINGLES
     )
     series_list = sorted(await store.find_series(schedule, span), key=_first_start)[:MAX_FEED_SERIES]
     # Every exception from the feed's first day on: a series' rule runs past the window, and an

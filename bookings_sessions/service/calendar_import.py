@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from ..domain.commands import NewSession, SessionPatch, validated
@@ -31,6 +32,14 @@ from .services import AppServices
 _CANCEL = {"status": SessionStatus.CANCELLED.value}
 
 
+class Outcome(StrEnum):
+    """What an import did with one event."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -43,7 +52,7 @@ class ImportResult:
 class _Plan:
     """What importing one event writes: the main session (None: nothing) and its occurrences'."""
 
-    outcome: str  # created, updated or unchanged
+    outcome: Outcome
     main: dict[str, Any] | None
     occurrences: list[tuple[date, dict[str, Any]]]
 
@@ -55,7 +64,7 @@ async def import_calendar(
         raise BadUserInput("must not be empty", field="schedule_id")
     groups, failed = read_calendar(ics, services.business_zone)
     found = await services.store.find_by_ical_uids(schedule_id, [group.uid for group in groups])
-    counts: Counter[str] = Counter()
+    counts: Counter[Outcome] = Counter()
     for group in groups:
         existing = found.get(group.uid)
         try:
@@ -66,7 +75,7 @@ async def import_calendar(
             failed.append(_failure(group.uid, error))
             continue
         counts[plan.outcome] += 1
-    return ImportResult(counts["created"], counts["updated"], counts["unchanged"], failed)
+    return ImportResult(counts[Outcome.CREATED], counts[Outcome.UPDATED], counts[Outcome.UNCHANGED], failed)
 
 
 def _failure(uid: str | None, error: DomainError) -> ImportFailure:
@@ -93,7 +102,7 @@ async def _plan(
     if group.info is None:
         if not isinstance(existing, Series):
             raise BadUserInput("events with RECURRENCE-ID but not the recurring event they change")
-        series, outcome, main = existing, "unchanged", None
+        series, outcome, main = existing, Outcome.UNCHANGED, None
     elif existing is None:
         info = _wanted(group, schedule_id)
         with fields_of("event"):
@@ -105,7 +114,7 @@ async def _plan(
             )
         if group.overrides and not isinstance(made, Series):
             raise BadUserInput("events with RECURRENCE-ID change a recurring event; this one has no RRULE")
-        return _Plan("created", info, _occurrences(made, {}, group, failed, zone, now))
+        return _Plan(Outcome.CREATED, info, _occurrences(made, {}, group, failed, zone, now))
     else:
         info = _wanted(group, schedule_id)
         if isinstance(existing, Series) != ("recurrence" in info):
@@ -122,13 +131,13 @@ async def _plan(
                 changed = planned is not None
             else:
                 changed = bool(plan_patch(existing, patch, business_zone=zone))
-        outcome, main = ("updated", info) if changed else ("unchanged", None)
+        outcome, main = (Outcome.UPDATED, info) if changed else (Outcome.UNCHANGED, None)
         if not isinstance(existing, Series):
             return _Plan(outcome, main, [])
     stored = {o.occurrence_date: o for o in await services.store.series_overrides(existing.id)}
     occurrences = _occurrences(series, stored, group, failed, zone, now)
-    if occurrences and outcome == "unchanged":
-        outcome = "updated"
+    if occurrences and outcome is Outcome.UNCHANGED:
+        outcome = Outcome.UPDATED
     return _Plan(outcome, main, occurrences)
 
 

@@ -15,7 +15,7 @@ from ..domain.listing import (
     merge_page,
     sort_key,
 )
-from ..domain.model import Session
+from ..domain.model import Session, SessionKind
 from ..domain.paging import Page, SortKey, decode_cursor, page_size
 from ..domain.series import InstanceOverride, Series, instances_in_window
 from ..domain.timezones import DATE_SLACK
@@ -41,7 +41,9 @@ async def list_sessions(
     if not expand_instances:
         if session_filter.recurring_session_id is not None:
             raise BadUserInput("needs expandInstances: true", field="filter.recurring_session_id")
-        kinds = _stored_kinds(types, {RecurrenceType.NONE: "single", RecurrenceType.MASTER: "series"})
+        kinds = _stored_kinds(
+            types, {RecurrenceType.NONE: SessionKind.SINGLE, RecurrenceType.MASTER: SessionKind.SERIES}
+        )
         found = (
             []
             if not kinds
@@ -56,7 +58,7 @@ async def list_sessions(
     singles: list[Session] = []
     if RecurrenceType.NONE in types and session_filter.recurring_session_id is None:
         singles = await store.find_listed(
-            session_filter, kinds=("single",), window=window, after=cursor, limit=size + 1
+            session_filter, kinds=(SessionKind.SINGLE,), window=window, after=cursor, limit=size + 1
         )
     series_list: list[Series] = []
     if types & {RecurrenceType.INSTANCE, RecurrenceType.EXCEPTION}:
@@ -94,7 +96,9 @@ async def series_instances(
     return await expanded(services, await _candidate_series(services, session_filter, window), window)
 
 
-def _stored_kinds(types: set[RecurrenceType], kinds: dict[RecurrenceType, str]) -> tuple[str, ...]:
+def _stored_kinds(
+    types: set[RecurrenceType], kinds: dict[RecurrenceType, SessionKind]
+) -> tuple[SessionKind, ...]:
     """The stored document kinds that can hold rows of the wanted recurrence types."""
     return tuple(kind for wanted, kind in kinds.items() if wanted in types)
 

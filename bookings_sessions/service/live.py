@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .events import follow_changes
+from ..change_log.live_feed import follow_changes
 from .services import AppServices
 from .sessions import load_many
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..auth import TokenKeys
+from ..change_log.live_feed import SessionEvents
 from ..settings import Settings
 from ..storage.calendar_feeds import CalendarFeeds
-from ..storage.changes import ChangeLogStore
+from ..storage.change_log import ChangeLogStore
 from ..storage.idempotency import IdempotencyKeys
 from ..storage.outbox import OutboxStore
 from ..storage.store import SessionStore
-from .events import SessionEvents
 
 
 @dataclass(frozen=True, slots=True)

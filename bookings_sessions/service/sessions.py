@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ..change_log.recording import change_of, changed_fields, creation_of
 from ..domain.changes import record_change
 from ..domain.commands import NewSession, NotificationRequest, SessionPatch, validated
 from ..domain.conflicts import ConflictPolicy
@@ -39,7 +40,6 @@ from ..domain.values import EditScope, SessionStatus
 from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from . import conflicts, splits
-from .change_events import change_of, changed_fields, creation_of
 from .lookups import not_found, series_of
 from .revisions import check_revision, instance_revision
 from .seat_leases import seats_held

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from ..change_log.recording import change_of, changed_fields, creation_of
 from ..domain.changes import Change, of_split
 from ..domain.commands import NotificationRequest, SessionPatch
 from ..domain.conflicts import ConflictPolicy
@@ -42,7 +43,6 @@ from ..storage import splits
 from ..storage.clock import utc_now
 from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
 from . import conflicts
-from .change_events import change_of, changed_fields, creation_of
 from .lookups import not_found, series_of
 from .revisions import check_revision, instance_revision
 from .seat_leases import seats_held

@@ -13,7 +13,7 @@ from typing import Any
 from ..domain.calendar_feeds import CalendarFeed
 from ..domain.timezones import as_utc
 from .documents import Document
-from .store import database_errors
+from .errors import database_errors
 
 COLLECTION = "calendar_feeds"
 

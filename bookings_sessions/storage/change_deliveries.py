@@ -1,14 +1,6 @@
-"""The change webhook's deliveries (docs/design.md §9): one record per change event, then delivered
-like a notification (deliveries.py).
-
-Collections:
-- `change_deliveries`: `_id` = `sessionId:revision` (the Idempotency-Key), the event, its delivery state.
-- `change_delivery_claims`: the claims, as for notifications.
-- `change_sequencer`, document `webhooks`: `upTo`, every event up to it has its record.
-
-The sequencer queues the events it has just numbered; the mark lets a holder that died between
-numbering and queueing be caught up by the next one. A record keyed by its event is inserted once, so
-queueing an event twice does not send it twice.
+"""The change webhook's deliveries: one record per change event in `change_deliveries` (`_id` =
+`sessionId:revision`), its claims, and the queueing mark (`webhooks` in `change_sequencer`); delivered
+like a notification (deliveries.py). docs/design.md §9, "Change webhooks".
 """
 
 from __future__ import annotations
@@ -19,10 +11,10 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.changes import Change, ChangeDelivery, delivery_key
-from .changes import ChangeLogStore
+from .change_log import ChangeLogStore
 from .deliveries import DeliveryStore, delivery_state_from_doc, pending_state
 from .documents import change_from_doc, change_to_doc
-from .store import database_errors
+from .errors import database_errors
 
 Document = dict[str, Any]
 QUEUED = "webhooks"

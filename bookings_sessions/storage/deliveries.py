@@ -1,14 +1,6 @@
-"""Webhook deliveries of any kind: due ones claimed under a lease, then recorded sent or failed.
-
-Participant notifications (§5, storage/outbox.py) and change events (§9, storage/change_deliveries.py)
-are both a collection of delivery records — `status`, `attempts`, `lastError`, `sentDate`,
-`nextAttemptAt` and the lease fields, beside each kind's content — and a collection of claims, one
-document per claim with `_id` = "<delivery id>:<lease generation>".
-
-Why claims live in their own collection: FerretDB 1.24 runs `findAndModify`/`update` as an unlocked
-read-modify-write of the whole document, so two dispatchers' `find_one_and_update` can both "win" the
-same delivery. Inserting a unique `_id` is atomic there (and on MongoDB), so a claim is the insert of
-the next generation's claim document: exactly one dispatcher gets each generation.
+"""Webhook deliveries of any kind: due records claimed under a lease (a claim is the insert of
+"<delivery id>:<lease generation>"), then recorded sent or failed. Shared by the outbox (outbox.py) and
+the change webhooks (change_deliveries.py). Why claims live in their own collection: docs/design.md §5.
 """
 
 from __future__ import annotations
@@ -20,7 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.notifications import NotificationStatus
-from .store import database_errors
+from .errors import database_errors
 
 Document = dict[str, Any]
 

@@ -1,15 +1,7 @@
-"""Makes the embedded FerretDB's lookups by `_id` index lookups.
-
-FerretDB 1.24 (SQLite) pushes a bare `_id` filter down as `WHERE _ferretdb_sjson->'$._id' = ?`, but the
-`_id_` index it creates is on `_ferretdb_sjson->"_id"`: a different expression, so SQLite scans the whole
-table for every read, update and delete by `_id` (`EXPLAIN QUERY PLAN` says `SCAN`), and each of them costs
-in proportion to the collection (docs/performance.md). This adds, to every collection of the embedded
-store's SQLite files, an index on the very expression the query uses. FerretDB keeps its indexes in its
-own metadata and never sees this one; SQLite maintains it on every write, uses it for those queries, and
-drops it with its table.
-
-Only for the embedded store, whose files this process owns: a FerretDB found at MONGODB_URI is left as it
-is (a MongoDB has a real `_id` index).
+"""Makes the embedded FerretDB's lookups by `_id` index lookups: an SQLite index, on each collection of
+the embedded store's files, on the very expression FerretDB's `_id` queries use (its own `_id_` index is
+on another). Only for the embedded store; a FerretDB at MONGODB_URI is left as it is. Why:
+docs/design.md §9, "Costs"; what it gives: docs/performance.md.
 """
 
 from __future__ import annotations

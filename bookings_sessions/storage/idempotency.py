@@ -1,11 +1,5 @@
-"""The `idempotency_keys` collection: one document per (caller, key), claimed by an atomic insert.
-
-A create first inserts its key document — `_id` is the hash of (subject, key), so of two racing
-requests exactly one insert succeeds on MongoDB and FerretDB alike — and only then the session, with the
-id the key document names. A retry that finds the key thus knows the session's id even if the first
-attempt died before writing it (docs/design.md §4). A key older than the window counts as gone (it is
-replaced); expired keys are deleted by claims every few minutes, not by a TTL index, which FerretDB 1.24
-does not implement ("Index option expireAfterSeconds is not implemented yet").
+"""The `idempotency_keys` collection: one document per (caller, key), claimed by an atomic insert before
+the session it names; expired keys are deleted by claims, not a TTL index (docs/design.md §4).
 """
 
 from __future__ import annotations
@@ -17,7 +11,7 @@ from ..domain.errors import Conflict
 from ..domain.idempotency import KEY_WINDOW, KeyRecord
 from ..domain.timezones import as_utc
 from .documents import Document
-from .store import database_errors
+from .errors import database_errors
 
 COLLECTION = "idempotency_keys"
 # A claim that keeps meeting a key that is there, then gone, then there again gives up after this.

@@ -1,13 +1,6 @@
-"""Leases: one guarded write at a time per key (a schedule, a series), across processes.
-
-Some rules span documents no single write can guard: a write refusing double bookings checks a schedule's
-busy time, a series' capacity cut checks its occurrences' exceptions. Such a write must read and write with
-no other such write in between, also in another server process. An update of one document cannot be that
-point on FerretDB 1.24 (it is not applied atomically), but the insert of a given `_id` succeeds once on
-FerretDB as on MongoDB: a lease is the document `_id: <key>` in its kind's collection, with its owner's
-random token and an expiry. Held leases are deleted by their owner (by `_id` and token); one whose owner
-died is deleted by the next writer once expired. Inside one process an asyncio lock per key queues writers
-first, so they do not poll each other's lease (docs/design.md §4).
+"""Leases: one guarded write at a time per key (a schedule, a series), across processes — the insert of
+`_id: <key>` with its owner's token and an expiry; in one process an asyncio lock per key queues writers
+first. Why an insert and not an update: docs/design.md §4.
 """
 
 from __future__ import annotations
@@ -24,7 +17,7 @@ from typing import Any
 from ..domain.errors import Conflict, Unavailable
 from ..domain.timezones import as_utc
 from .clock import utc_now
-from .store import database_errors
+from .errors import database_errors
 from .write_lock import KeyedLocks
 
 

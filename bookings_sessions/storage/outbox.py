@@ -1,13 +1,6 @@
-"""The notification outbox: copying entries out of session documents; delivering them (deliveries.py).
-
-Collections:
-- `sessions.outbox`: entries written by the session update itself (one atomic single-document write),
-  each with the revision that write gave the document; the writers keep it short, the dispatchers
-  only read it (storage/pending.py).
-- `dirty_outboxes`: a hint per session whose write recorded an entry the dispatchers have not taken.
-- `outbox_marks`: per session, the highest revision whose entries are in `notifications`.
-- `notifications`: one document per notification, `_id` = entry id, with its delivery state.
-- `notification_claims`: one document per claim, `_id` = "<notification id>:<lease generation>".
+"""The notification outbox: entries copied out of session documents (`sessions.outbox`, hinted in
+`dirty_outboxes`, marked in `outbox_marks`) into `notifications`, delivered by deliveries.py
+(docs/design.md §5).
 """
 
 from __future__ import annotations
@@ -20,8 +13,8 @@ from pymongo.errors import DuplicateKeyError
 from ..domain.notifications import Notification, NotificationKind, NotificationStatus
 from .deliveries import DeliveryStore, delivery_state_from_doc, pending_state
 from .documents import participant_from_doc
+from .errors import database_errors
 from .pending import OUTBOX, Hints
-from .store import database_errors
 
 Document = dict[str, Any]
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
 from ..domain.model import Session
 
 Document = dict[str, Any]
-# The server's code for a duplicate key (also in a bulk write's per-document errors).
-DUPLICATE_KEY: Final = 11000
 
 
 class Inserts(Protocol):

@@ -1,20 +1,6 @@
-"""Entries a write leaves on its session document for a mover: the change log (§9) and the outbox (§5).
-
-A write records its entries in the same single-document update as the change itself; a mover (the
-change sequencer, the notification dispatcher) copies them out. The mover never writes to a session
-document: FerretDB 1.24 applies an update as an unlocked read-modify-write of the whole document, so
-a mover's write racing a write made by another process would undo one of them. Instead:
-
-- Every entry belongs to one revision of its document. The mover keeps, per session and in its own
-  collection, the highest revision it has copied (its *mark*) and skips entries up to it.
-- The writer keeps the array short: while it holds fewer than `ROOM` entries a write just appends;
-  otherwise that write reads the array and the mark, and rewrites the array without the copied
-  entries. Entries not yet copied are never dropped: while a mover is behind on a session by `ROOM`
-  writes or more, each write to it costs those two reads, until the mover catches up.
-- After its write, the writer leaves a hint `{_id: sessionId}` in a small collection. A mover reads
-  the hints rather than scanning `sessions` (FerretDB pushes down only `_id` filters, so any other
-  query decodes the whole collection), deleting each hint before it reads the session, so a write
-  racing it leaves a new hint. A rare full scan catches a writer that died between write and hint.
+"""Entries a write leaves on its session document for a mover — the change log (§9) and the outbox (§5):
+the arrays and their `ROOM`, writer-side trimming, hints (stored or handed over in memory) and marks.
+Why a mover never writes to a session document: docs/design.md §9, "Keeping documents short".
 
 No import of the driver's errors here: callers wrap these calls in `database_errors()`.
 """
@@ -22,9 +8,9 @@ No import of the driver's errors here: callers wrap these calls in `database_err
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.errors import DuplicateKeyError
 
@@ -84,8 +70,15 @@ OUTBOX = Spool(field="outbox", hints="dirty_outboxes", marks="outbox_marks", pos
 
 
 # What a mover reads of a session document besides its spool's array (`pending`: an uncommitted split's
-# series is skipped by the change mover, storage/changes.py).
+# series is skipped by the change mover, storage/change_log.py).
 PROJECTION: Document = {"revision": 1, "scheduleId": 1, "pending": 1}
+
+
+class CopiedMarks(Protocol):
+    """The one owner of a change mover's marks in memory (storage/change_log.py's `ChangeLogStore`)."""
+
+    @property
+    def marks(self) -> Mapping[str, int]: ...
 
 
 class Handoff:
@@ -102,10 +95,18 @@ class Handoff:
         self.open = False
         # session id → its document's entries and revision after the latest write, or None: read it.
         self._docs: dict[str, Document | None] = {}
-        # This process's change mover's marks (session id → every entry up to this revision is in
-        # `changes`), ahead of the stored ones (storage/changes.py) and true with or without the lease:
-        # a writer trimming a change log here reads the mark from memory.
-        self.copied: dict[str, int] = {}
+        self._mover: CopiedMarks | None = None
+
+    def follow(self, mover: CopiedMarks) -> None:
+        """Read marks from this process's change mover (the sequencer wires it once)."""
+        self._mover = mover
+
+    @property
+    def copied(self) -> Mapping[str, int]:
+        """The mover's marks (session id → every entry up to this revision is in `changes`), ahead of the
+        stored ones and true with or without the lease: a writer trimming a change log here reads its
+        mark from memory."""
+        return {} if self._mover is None else self._mover.marks
 
     def offer(self, session_id: str, doc: Document | None) -> bool:
         """True when taken in memory (the mover here holds the lease); else leave an ordinary hint."""

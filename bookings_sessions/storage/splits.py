@@ -28,9 +28,10 @@ from ..domain.series import InstanceOverride, Series
 from ..domain.timezones import as_utc
 from .capabilities import Condition
 from .documents import Document, change_from_doc, change_to_doc, outbox_entry_to_doc
+from .errors import database_errors
 from .pending import CHANGE_LOG, OUTBOX
 from .series_documents import override_to_doc, series_to_doc
-from .store import SessionStore, database_errors, entries_of, new_document
+from .store import SessionStore, entries_of, new_document
 from .write_lock import MAX_WRITE_ATTEMPTS, session_lock
 
 PENDING: Document = {"pending": {"$exists": True}}
@@ -75,7 +76,7 @@ async def put_pending(
                 raise Conflict("the series a split would create already exists")
         for override in moved:
             await store.sessions.replace_one({"_id": override.id}, override_to_doc(override), upsert=True)
-        # The sequencer skips this series, keeping the hint, until the split commits (storage/changes.py).
+        # The sequencer skips this series, keeping the hint, until the split commits (storage/change_log.py).
         await store._leave_hints(tail.id, entries)
 
 

@@ -12,7 +12,7 @@ import pytest
 from bookings_sessions.domain.recurrence import instance_id
 from bookings_sessions.service.splits import sweep_splits
 from bookings_sessions.storage import splits as split_writes
-from bookings_sessions.storage.changes import ChangeLogStore
+from bookings_sessions.storage.change_log import ChangeLogStore
 from bookings_sessions.storage.clock import utc_now
 from tests.support.api import Api
 from tests.support.graphql import CHANGES, DELETE, INSTANCE_DAY, SERIES_ZONE, UPDATE, changes_query, wall_time

@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 from dataclasses import fields, replace
 from datetime import timedelta
 
+from bookings_sessions.change_log.sequencer import Sequencer, SequencerConfig
+from bookings_sessions.change_log.webhooks import ChangeWebhookConfig, ChangeWebhooks
 from bookings_sessions.domain.changes import record_change
-from bookings_sessions.notifications.change_webhooks import ChangeWebhookConfig, ChangeWebhooks
 from bookings_sessions.notifications.delivery import DeliveryPolicy
-from bookings_sessions.notifications.sequencer import Sequencer, SequencerConfig
 from bookings_sessions.storage.change_deliveries import ChangeDeliveryStore
-from bookings_sessions.storage.changes import ChangeLogStore
+from bookings_sessions.storage.change_log import ChangeLogStore
 from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.store import SessionStore
 from tests.support.dispatching import FAST, Db, eventually

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+from bookings_sessions.change_log.webhooks import change_body
 from bookings_sessions.domain.changes import ChangeDelivery, ChangeKind, of_split, record_change
-from bookings_sessions.notifications.webhook import change_body
 from bookings_sessions.storage.documents import change_from_doc, change_to_doc
 
 AT = datetime(2030, 1, 1, 12, tzinfo=UTC)

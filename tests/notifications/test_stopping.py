@@ -14,11 +14,11 @@ from datetime import timedelta
 
 import pytest
 
+from bookings_sessions.change_log.live_feed import SessionEvents, follow_changes
+from bookings_sessions.change_log.sequencer import Sequencer, SequencerConfig
 from bookings_sessions.domain.changes import Change, record_change
 from bookings_sessions.domain.model import Session
-from bookings_sessions.notifications.sequencer import Sequencer, SequencerConfig
-from bookings_sessions.service.events import SessionEvents, follow_changes
-from bookings_sessions.storage.changes import ChangeLogStore
+from bookings_sessions.storage.change_log import ChangeLogStore
 from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.store import SessionStore
 from tests.support.domain import make_session

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
+from bookings_sessions.change_log import sequencer as sequencer_module
+from bookings_sessions.change_log.sequencer import Sequencer, SequencerConfig
 from bookings_sessions.domain.changes import ChangeKind, record_change
 from bookings_sessions.domain.commands import SessionPatch
 from bookings_sessions.domain.errors import CursorExpired
 from bookings_sessions.domain.series_patch import plan_series_update
-from bookings_sessions.notifications import sequencer as sequencer_module
-from bookings_sessions.notifications.sequencer import Sequencer, SequencerConfig
 from bookings_sessions.storage import splits as split_writes
-from bookings_sessions.storage.changes import STORED_EVERY, ChangeLogStore, LostLease
+from bookings_sessions.storage.change_log import STORED_EVERY, ChangeLogStore, LostLease
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB

@@ -6,7 +6,7 @@ import pytest
 from pymongo.errors import OperationFailure
 
 from bookings_sessions.domain.errors import Unavailable
-from bookings_sessions.storage.store import database_errors
+from bookings_sessions.storage.errors import database_errors
 
 # What FerretDB 1.24 answered a findAndModify when SQLite's write lock stayed taken past its busy
 # timeout (seen under 16 concurrent writers on a collection whose `_id` lookups were table scans).

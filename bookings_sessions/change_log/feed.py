@@ -6,7 +6,7 @@ from typing import Any
 
 from ..domain.changes import Change
 from ..domain.paging import Page, decode_sequence_cursor, encode_cursor, page_size
-from .services import AppServices
+from ..storage.change_log import ChangeLogStore
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
@@ -18,12 +18,12 @@ def _sequence(change: Change) -> int:
 
 
 async def list_changes(
-    services: AppServices, *, after: str | None, first: int | None, filter: dict[str, Any] | None
+    changes: ChangeLogStore, *, after: str | None, first: int | None, filter: dict[str, Any] | None
 ) -> Page[Change]:
     size = page_size(first, default=DEFAULT_PAGE, maximum=MAX_PAGE)
     position = None if after is None else decode_sequence_cursor(after)
     schedule_ids = (filter or {}).get("schedule_ids")
-    items, has_next, committed = await services.changes.page(
+    items, has_next, committed = await changes.page(
         after=position, first=size, schedule_ids=None if schedule_ids is None else list(schedule_ids)
     )
     # An empty page means nothing (that matches) up to the committed mark: its end is that mark, so a

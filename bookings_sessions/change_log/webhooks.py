@@ -1,31 +1,53 @@
-"""Change webhooks (docs/design.md §9): every change event POSTed to CHANGE_WEBHOOK_URL, at least once.
-
-The sequencer's holder queues a delivery record for each event it numbers (`on_moved`); every process
-delivers due records with the machinery participant notifications use (delivery.py): the same
-signature, `Idempotency-Key` = `sessionId:revision`, leases, retries and backoff.
+"""Change webhooks: the sequencer's holder queues a record per event it numbers (`on_moved`); every
+process POSTs due records to CHANGE_WEBHOOK_URL, at least once, with the delivery loop of participant
+notifications (notifications/delivery.py). The body: `change_body`. docs/design.md §9.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import httpx
 
 from ..domain.changes import Change, ChangeDelivery
+from ..notifications.delivery import Deliverer, DeliveryPolicy
+from ..notifications.dispatcher import delivery_policy
+from ..notifications.rounds import run_rounds
 from ..settings import Settings
 from ..storage.change_deliveries import ChangeDeliveryStore
-from .delivery import Deliverer, DeliveryPolicy
-from .dispatcher import delivery_policy
-from .rounds import run_rounds
-from .webhook import change_body
+from ..storage.documents import camel
 
 log = logging.getLogger("bookings_sessions.changes")
 
 # Due deliveries one round claims.
 BATCH = 50
+
+
+def change_body(delivery: ChangeDelivery) -> bytes:
+    """A change event as `changes` shows it (§9), plus its place in the log; the same on every retry."""
+    change = delivery.change
+    at = change.at.astimezone(UTC).isoformat(timespec="milliseconds")
+    payload = {
+        "sequence": change.sequence,
+        "kind": change.kind.value,
+        "sessionId": change.session_id,
+        "scheduleId": change.schedule_id,
+        "revision": change.revision,
+        # As `changes` names them: a document key is the API's name (§1).
+        "changedFields": [camel(name) for name in change.changed_fields],
+        "at": at.replace("+00:00", "Z"),
+    }
+    # Only on a split's events (docs/recurring.md): every other body stays as it was.
+    split = {"splitFrom": change.split_from, "splitInto": change.split_into}
+    payload |= {key: value for key, value in split.items() if value is not None}
+    if change.split_date is not None:
+        payload["splitDate"] = change.split_date.isoformat()
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,6 @@
-"""The change sequencer (docs/design.md §9): one process at a time numbers pending change events.
-
-Every server process runs one and contends for the lease; the holder copies new entries from the
-session documents its writers hinted at (and, when it takes the lease and every `scan_every`, from
-all of them) into `changes` in order, commits the highest number written, and (where the store has no
-TTL index) prunes events past retention. The others only retry the lease, so a dead holder is
-replaced once its lease runs out. It never writes to a session document (storage/pending.py).
+"""The change sequencer: every process runs one and contends for the lease; the holder numbers the
+entries its writers hinted at (all of them after taking the lease and every `scan_every`) into
+`changes`, commits the highest number, and prunes where the store has no TTL index. docs/design.md §9.
 """
 
 from __future__ import annotations
@@ -17,20 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.changes import Change
+from ..notifications.delivery import dispatcher_id
+from ..notifications.rounds import run_rounds
 from ..settings import Settings
-from ..storage.changes import ChangeLogStore, Lease, LostLease
+from ..storage.change_log import ChangeLogStore, Lease, LostLease
 from ..storage.clock import utc_now
 from ..storage.pending import Handoff
-from .delivery import dispatcher_id
-from .rounds import run_rounds
 
 log = logging.getLogger("bookings_sessions.changes")
 
 # Hinted documents one round reads.
 BATCH = 100
 # Retention is in days, so pruning hourly keeps `changes` as short; and on FerretDB each prune decodes the
-# whole collection (~0.7 s of the store's CPU at 30,000 events), which every minute took a core's worth
-# of turns from requests.
+# whole collection, which every minute took turns from requests (docs/performance.md, "The change log is
+# pruned hourly").
 PRUNE_EVERY = timedelta(hours=1)
 RELEASE_TIMEOUT_SECONDS = 2.0
 
@@ -67,6 +63,8 @@ class Sequencer:
         self.store = store
         # This process's writers hand their hints here while this sequencer holds the lease.
         self.handoff = handoff
+        if handoff is not None:
+            handoff.follow(store)  # its writers trim with this sequencer's marks
         self.config = config
         self.owner = owner or dispatcher_id()
         self.prune = prune

@@ -1,7 +1,5 @@
-"""What a write tells about itself: the fields it changed and its change event (docs/design.md §9).
-
-Shared by the plain write paths (`sessions.py`) and the split (`splits.py`), so both describe a change
-the same way.
+"""What a write tells about itself: the fields it changed and its change event, the same for the plain
+write paths (service/sessions.py) and the split (service/splits.py). docs/design.md §9.
 """
 
 from __future__ import annotations

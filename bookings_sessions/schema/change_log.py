@@ -8,10 +8,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from ..change_log.feed import DEFAULT_PAGE, MAX_PAGE, list_changes
 from ..domain.callers import SENSITIVE_READERS
 from ..domain.changes import Change as DomainChange
 from ..domain.changes import ChangeKind
-from ..service.changes import DEFAULT_PAGE, MAX_PAGE, list_changes
 from .directives import requires_role
 from .inputs import given_fields
 from .names import graphql_name
@@ -102,7 +102,7 @@ class ChangesQuery:
         filter: ChangeFilter | None = None,
     ) -> ChangeConnection:
         page = await list_changes(
-            info.context.services,
+            info.context.services.changes,
             after=after,
             first=first,
             filter=given_fields(filter) if filter else None,

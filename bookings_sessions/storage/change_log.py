@@ -1,25 +1,11 @@
-"""The change log's collections (docs/design.md §9): pending entries → numbered events in `changes`.
-
-Collections:
-- `sessions.changeLog`: entries written by each session write itself (one single-document write);
-  the writers keep it short, the sequencer only reads it (storage/pending.py).
-- `dirty_sessions`: a hint per session written since the sequencer last took its hint.
-- `change_marks`: per session, a revision whose entry (and every earlier one) is in `changes`: the lease
-  holder keeps the exact figure in memory and stores it as `STORED_EVERY` says (under load only for
-  sessions other processes write), in rounds with nothing to move, and when it lets go of the lease.
-- `changes`: one document per event, `_id` = its sequence number (1, 2, 3, …), unique on
-  (sessionId, revision) so an entry copied twice (a crash between copy and mark) is stored once.
-- `change_sequencer`: `committed` (every number up to `upTo` is written: readers never look past
-  it), `lease` (who numbers events now) and `claim:<generation>` documents, one per lease taken.
-
-Only the holder of the lease numbers events, one at a time and in order, and moves the entries of a
-document in the order they were written; a reader reads only up to the committed number. So a number
-a reader has seen can never be followed by a smaller one appearing (see §9 for the argument).
+"""The change log's collections: pending entries on session documents → numbered events in `changes`,
+the sequencer's lease and committed mark (`change_sequencer`), and the per-session marks
+(`change_marks`). What each holds and why the order holds: docs/design.md §9.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -30,14 +16,12 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
 from .documents import Document, change_from_doc, change_to_doc
-from .parts import DUPLICATE_KEY
+from .errors import DUPLICATE_KEY, NOT_IMPLEMENTED, database_errors
 from .pending import CHANGE_LOG, ROOM, Handoff, Hints
-from .store import committed_docs, database_errors
+from .store import committed_docs
 
 COMMITTED = "committed"
 LEASE = "lease"
-# FerretDB 1.24 answers this code to `expireAfterSeconds`: there the sequencer prunes instead.
-NOT_IMPLEMENTED = 238
 # Marks a lease holder keeps in memory before it starts over (each is a few dozen bytes).
 MARKS_KEPT = 100_000
 # The stored mark of a session another process writes may lag by fewer revisions than this: a writer
@@ -163,8 +147,6 @@ class ChangeLogStore:
         """
         handed = {} if handoff is None else handoff.take(None if scan else limit)
         self.backlog = False
-        if handoff is not None:
-            handoff.copied = self._marks  # this process's writers trim with these (storage/pending.py)
         with database_errors():
             if scan:  # reads every document with entries: the handoff's are among them
                 stored = await self.pending.all_marks()
@@ -275,6 +257,12 @@ class ChangeLogStore:
             mark = self._marks[session_id] = 0 if fresh else await self.pending.mark(session_id)
             self._stored[session_id] = mark
         return mark
+
+    @property
+    def marks(self) -> Mapping[str, int]:
+        """How far this holder knows entries are copied; this process's writers trim with these
+        (storage/pending.py `Handoff.copied`). Only `move` raises them."""
+        return self._marks
 
     def forget_marks(self) -> None:
         """Marks are read from the store again (call `store_marks` first: those ahead are lost)."""

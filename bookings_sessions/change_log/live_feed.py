@@ -1,8 +1,5 @@
-"""The live feed behind `sessionUpdated`: the change log, followed by one task per process.
-
-Every process follows the committed events of `changes` (docs/design.md §9), whichever process made
-them, and hands the sessions they name, as they are now, to this process's subscribers. So a
-subscriber on any process sees writes made through every other.
+"""The live feed behind `sessionUpdated`: one task per process follows the committed events of `changes`
+and hands the sessions they name, as they are now, to this process's subscribers (docs/design.md §9).
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from ..domain.errors import DomainError
 from ..domain.model import Session
 from ..notifications.rounds import run_rounds
-from ..storage.changes import ChangeLogStore
+from ..storage.change_log import ChangeLogStore
 
 log = logging.getLogger("bookings_sessions.changes")
 
