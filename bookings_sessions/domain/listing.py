@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import BadUserInput
 from .model import Session
-from .paging import SortKey
+from .paging import PageRequest, SortKey
 from .timezones import checked_instant
 from .values import RecurrenceType, SessionStatus, SessionType
 
@@ -68,12 +68,12 @@ def sort_key(session: Session) -> SortKey:
     return (session.start.utc, session.id)
 
 
-def merge_page(
-    groups: Iterable[Iterable[Session]], after: SortKey | None, size: int
-) -> tuple[list[Session], bool]:
-    """One page across stored and computed sessions; each group is already limited to size + 1."""
+def merge_page(groups: Iterable[Iterable[Session]], request: PageRequest) -> list[Session]:
+    """One page's candidates across stored and computed sessions, nearest the cursor first (up to
+    size + 1, as `PageRequest.page` takes them); each group is already limited to size + 1."""
     candidates = sorted(
-        (session for group in groups for session in group if after is None or sort_key(session) > after),
+        (session for group in groups for session in group if request.admits(sort_key(session))),
         key=sort_key,
+        reverse=request.backward,
     )
-    return candidates[:size], len(candidates) > size
+    return candidates[: request.size + 1]

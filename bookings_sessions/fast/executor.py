@@ -135,10 +135,14 @@ def _plan_of(field: GraphQLField, attribute: str, guards: tuple[Guard, ...]) -> 
         item, items_nullable = _unwrap(named.of_type)
         if isinstance(item, GraphQLScalarType | GraphQLEnumType):
             return _leaf(attribute, item, nullable, True, items_nullable, guards)
-    if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
+    if isinstance(named, GraphQLObjectType):
         object_definition = named.extensions.get("strawberry-definition")
         origin = getattr(object_definition, "origin", None)
-        if isinstance(origin, type):
+        # A type implementing an interface (`Session`: `Node`) gets strawberry's own `is_type_of`, which
+        # accepts an instance of its class: all the short path takes (`type(value) is origin`). A type's
+        # own `is_type_of` decides for itself, on graphql-core's path.
+        own_check = getattr(object_definition, "is_type_of", None) is not None
+        if isinstance(origin, type) and not (named.is_type_of is not None and own_check):
             return _Object(attribute, named, field.type, origin, guards)
     return None
 

@@ -28,6 +28,7 @@ from .directives import RequiresRole
 from .entities import checked_entities
 from .errors import ErrorCodes
 from .limits import Limits
+from .node_query import NodeQuery
 from .notifications import NotificationsQuery
 from .prepared import PreparedDocuments, PreparedPhases, validation_rules
 from .root import Mutation, Query
@@ -135,7 +136,7 @@ def build_schema(
         max_tokens=max_tokens,
         introspection=introspection,
         metrics=metrics,
-        query=merge_types("Query", (Query, NotificationsQuery, ChangesQuery, AvailabilityQuery)),
+        query=merge_types("Query", (Query, NodeQuery, NotificationsQuery, ChangesQuery, AvailabilityQuery)),
         mutation=merge_types(
             "Mutation", (Mutation, BulkMutation, ImportMutation, CalendarFeedsMutation)
         ),

@@ -22,6 +22,8 @@ class Context:
     response: Any = None
     # Items of the bulk writes run so far: bounded per request, however many bulk fields it aliases.
     bulk_items: int = field(default=0, init=False)
+    # Ids the `nodes` fields of the request resolved so far: bounded likewise.
+    node_ids: int = field(default=0, init=False)
     _caller: Caller | None = field(default=None, init=False)
     _caller_error: DomainError | None = field(default=None, init=False)
     _session_loader: DataLoader[str, Session | None] | None = field(default=None, init=False)

@@ -40,7 +40,8 @@ class Query:
 
     @strawberry.field(
         description="Sessions by filter; with expandInstances, recurring sessions become their instances "
-        "inside `window` (required then, at most one year)."
+        "inside `window` (required then, at most one year). Forwards with `first` (1 to 500; 50 without "
+        "`first` and `last`) after `after`, or backwards with `last` before `before`; not both."
     )
     async def sessions(
         self,
@@ -48,8 +49,10 @@ class Query:
         filter: SessionFilterInput | None = None,
         window: TimeWindow | None = None,
         expand_instances: bool = False,
-        first: int | None = 50,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> SessionConnection:
         page = await listing.list_sessions(
             info.context.services,
@@ -58,6 +61,8 @@ class Query:
             expand_instances,
             first,
             after,
+            last,
+            before,
         )
         return SessionConnection.of(page, Session.from_domain)
 

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from ..domain.fields import PROTECTED_FIELDS
+from ..domain.global_ids import global_id
 from ..domain.model import Session as DomainSession
 from ..domain.paging import Page
 from ..domain.timezones import SessionTime, wall_time_in
@@ -23,6 +24,10 @@ from ..domain.values import LocationType, RecurrenceType, SessionStatus, Session
 from ..domain.values import Participant as DomainParticipant
 from .directives import requires_role
 from .names import graphql_name
+from .node import Node
+
+# The type name a session's global id carries (`id`, docs/api.md "Refetching by id").
+SESSION_TYPE = "Session"
 
 SessionStatusEnum = strawberry.enum(SessionStatus, name="SessionStatus")
 SessionTypeEnum = strawberry.enum(SessionType, name="SessionType")
@@ -123,8 +128,8 @@ class LinkedSchedule:
 
 
 @strawberry.federation.type(keys=["_id"], description="A session on a schedule.")
-class Session:
-    id: strawberry.ID = strawberry.field(name="_id", description="Session ID.")
+class Session(Node):
+    session_id: strawberry.ID = strawberry.field(name="_id", description="Session ID.")
     schedule_id: str
     schedule_owner_id: str | None
     title: str | None
@@ -174,7 +179,8 @@ class Session:
     @classmethod
     def from_domain(cls, value: DomainSession) -> Session:
         return cls(
-            id=strawberry.ID(value.id),
+            id=strawberry.ID(global_id(SESSION_TYPE, value.id)),
+            session_id=strawberry.ID(value.id),
             schedule_id=value.schedule_id,
             schedule_owner_id=value.schedule_owner_id,
             title=value.title,
@@ -215,35 +221,49 @@ class Session:
         return None if found is None else cls.from_domain(found)
 
 
-@strawberry.type(description="Where a page ends, and whether another follows.")
+@strawberry.type(
+    description="Where a page starts and ends, and whether more follow or precede (GraphQL Cursor "
+    "Connections)."
+)
 class PageInfo:
-    has_next_page: bool
+    has_next_page: bool = strawberry.field(
+        description="More items follow; paging backwards (`last`) it may be false though some do."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Paging backwards (`last`): more items precede. Paging forwards it is false."
+    )
+    start_cursor: str | None = strawberry.field(description="Pass as `before` for the page before.")
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
     @classmethod
     def from_page(cls, page: Page[Any]) -> PageInfo:
-        return cls(has_next_page=page.has_next_page, end_cursor=page.end_cursor)
+        return cls(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
+        )
 
 
 Item = TypeVar("Item")
-Node = TypeVar("Node")
+Shown = TypeVar("Shown")
 
 
 @strawberry.type
-class Edge(Generic[Node]):
+class Edge(Generic[Shown]):
     cursor: str
-    node: Node
+    node: Shown
 
 
 @strawberry.type
-class Connection(Generic[Node]):
+class Connection(Generic[Shown]):
     """The Relay shape every paged field shares: edges with cursors, and where the page ends."""
 
-    edges: list[Edge[Node]]
+    edges: list[Edge[Shown]]
     page_info: PageInfo
 
     @classmethod
-    def of(cls, page: Page[Item], node: Callable[[Item], Node]) -> Self:
+    def of(cls, page: Page[Item], node: Callable[[Item], Shown]) -> Self:
         edges = [
             Edge(cursor=cursor, node=node(item))
             for item, cursor in zip(page.items, page.cursors, strict=True)

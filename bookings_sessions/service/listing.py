@@ -16,7 +16,7 @@ from ..domain.listing import (
     sort_key,
 )
 from ..domain.model import Session, SessionKind
-from ..domain.paging import Page, SortKey, decode_cursor, page_size
+from ..domain.paging import Page, PageRequest, page_request
 from ..domain.series import InstanceOverride, Series, instances_in_window
 from ..domain.timezones import DATE_SLACK
 from ..domain.values import RecurrenceType
@@ -30,13 +30,13 @@ async def list_sessions(
     expand_instances: bool,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Page[Session]:
     with fields_of("filter"):
         session_filter = validated(SessionFilter.model_validate, filter_fields or {})
-    size = page_size(first, default=DEFAULT_PAGE, maximum=MAX_PAGE)
-    cursor: SortKey | None = None if after is None else decode_cursor(after)
+    request = page_request(first, after, last, before, default=DEFAULT_PAGE, maximum=MAX_PAGE)
     window = None if window_bounds is None else check_window(*window_bounds)
-    store = services.store
     types = set(session_filter.recurrence_types or RecurrenceType)
     if not expand_instances:
         if session_filter.recurring_session_id is not None:
@@ -44,32 +44,23 @@ async def list_sessions(
         kinds = _stored_kinds(
             types, {RecurrenceType.NONE: SessionKind.SINGLE, RecurrenceType.MASTER: SessionKind.SERIES}
         )
-        found = (
-            []
-            if not kinds
-            else await store.find_listed(
-                session_filter, kinds=kinds, window=window, after=cursor, limit=size + 1
-            )
-        )
-        return Page.of(found[:size], len(found) > size, sort_key)
+        found = [] if not kinds else await _stored(services, session_filter, kinds, window, request)
+        return request.page(found, sort_key)
     if window is None:
         raise BadUserInput("required with expandInstances", field="window")
 
     singles: list[Session] = []
     if RecurrenceType.NONE in types and session_filter.recurring_session_id is None:
-        singles = await store.find_listed(
-            session_filter, kinds=(SessionKind.SINGLE,), window=window, after=cursor, limit=size + 1
-        )
+        singles = await _stored(services, session_filter, (SessionKind.SINGLE,), window, request)
     series_list: list[Series] = []
     if types & {RecurrenceType.INSTANCE, RecurrenceType.EXCEPTION}:
         series_list = await _candidate_series(services, session_filter, window)
     instances = [
         instance
         for instance in await expanded(services, series_list, window)
-        if session_filter.matches(instance) and (cursor is None or sort_key(instance) > cursor)
+        if session_filter.matches(instance) and request.admits(sort_key(instance))
     ]
-    page, has_next = merge_page([singles, instances], cursor, size)
-    return Page.of(page, has_next, sort_key)
+    return request.page(merge_page([singles, instances], request), sort_key)
 
 
 async def expanded(services: AppServices, series_list: list[Series], window: Window) -> list[Session]:
@@ -94,6 +85,25 @@ async def series_instances(
     """The instances `sessions(expandInstances: true)` computes for the filter's schedules: every one
     overlapping the window, unfiltered otherwise (an exception may override the filtered fields)."""
     return await expanded(services, await _candidate_series(services, session_filter, window), window)
+
+
+async def _stored(
+    services: AppServices,
+    session_filter: SessionFilter,
+    kinds: tuple[SessionKind, ...],
+    window: Window | None,
+    request: PageRequest,
+) -> list[Session]:
+    """The stored rows a page may take, nearest its cursor first (one more than it holds)."""
+    return await services.store.find_listed(
+        session_filter,
+        kinds=kinds,
+        window=window,
+        after=request.after,
+        limit=request.size + 1,
+        before=request.before,
+        backward=request.backward,
+    )
 
 
 def _stored_kinds(

@@ -394,8 +394,11 @@ class SessionStore:
         window: Window | None,
         after: SortKey | None,
         limit: int,
+        before: SortKey | None = None,
+        backward: bool = False,
     ) -> list[Session]:
-        """Stored sessions of `kinds` matching the filter, in (start, id) order, after the cursor."""
+        """Up to `limit` stored sessions of `kinds` matching the filter, strictly between the cursors, in
+        (start, id) order; `backward`: the nearest to `before` first (the same indexes, read in reverse)."""
         # One flat filter (its keys never overlap), the filter's fields first: FerretDB evaluates it in
         # Go on every document of the collection, faster than the same conditions under `$and`
         # (docs/performance.md, "One flat listing filter").
@@ -403,18 +406,22 @@ class SessionStore:
         conditions["kind"] = kinds[0] if len(kinds) == 1 else {"$in": list(kinds)}
         if window is not None:  # overlapping the window, as a calendar shows it
             conditions |= {"start.utc": {"$lt": window.end}, "end.utc": {"$gt": window.start}}
+        direction = -1 if backward else 1
         found: list[Session] = []
         while True:
             wanted = limit - len(found)
-            query = conditions if after is None else conditions | _after_key(after)
             with database_errors():
-                cursor = self.raw_sessions.find(query, STORED_FIELDS)
-                raws = await cursor.sort([("start.utc", 1), ("_id", 1)]).limit(wanted).to_list(length=None)
+                cursor = self.raw_sessions.find(conditions | _keyset(after, before), STORED_FIELDS)
+                cursor = cursor.sort([("start.utc", direction), ("_id", direction)])
+                raws = await cursor.limit(wanted).to_list(length=None)
             found += await self._sessions_listed(raws)
             # Only a skipped document leaves the page short while more may follow: read on past it.
             if len(raws) < wanted or len(found) >= limit:
                 return found
-            after = _sort_key_of(self._decoded(raws[-1]))
+            if backward:
+                before = _sort_key_of(self._decoded(raws[-1]))
+            else:
+                after = _sort_key_of(self._decoded(raws[-1]))
 
     def _decoded(self, raw: RawBSONDocument) -> Document:
         decoded: Document = bson.decode(raw.raw, self.sessions.codec_options)
@@ -744,10 +751,17 @@ def _made_order(doc: Document) -> tuple[str, str]:
     return (made.isoformat() if isinstance(made, datetime) else "", str(doc["_id"]))
 
 
-def _after_key(after: SortKey) -> Document:
-    """Documents after a (start, id) keyset cursor."""
-    at, last_id = after
-    return {"$or": [{"start.utc": {"$gt": at}}, {"start.utc": at, "_id": {"$gt": last_id}}]}
+def _keyset(after: SortKey | None, before: SortKey | None) -> Document:
+    """Documents strictly between two (start, id) keyset cursors (either may be absent)."""
+    bounds = [bound for bound in (_beyond(after, "$gt"), _beyond(before, "$lt")) if bound]
+    return {"$and": bounds} if len(bounds) == 2 else (bounds[0] if bounds else {})
+
+
+def _beyond(key: SortKey | None, side: str) -> Document:
+    if key is None:
+        return {}
+    at, last_id = key
+    return {"$or": [{"start.utc": {side: at}}, {"start.utc": at, "_id": {side: last_id}}]}
 
 
 def _sort_key_of(doc: Document) -> SortKey:

@@ -203,7 +203,7 @@ def test_requires_role_is_in_the_sdl_on_mutations_and_sensitive_fields() -> None
     for mutation in ("createSession(", "updateSession(", "deleteSession("):
         line = next(line for line in sdl.splitlines() if line.strip().startswith(mutation))
         assert line.endswith("@requiresRole(anyOf: [BOOKINGS_ADMIN])"), line
-    session_type = sdl[sdl.index("type Session @key") :]
+    session_type = sdl[sdl.index("type Session implements Node @key") :]
     session_type = session_type[: session_type.index("\n}")]
     for field in ("notes:", "participants:"):
         line = next(line for line in session_type.splitlines() if line.strip().startswith(field))

@@ -121,6 +121,27 @@ async def test_pages_skip_undecodable_documents_without_ending_early(
     assert seen == [stored["series"], stored["good"]]
 
 
+BACKWARDS = """query($before: String) {
+  sessions(last: 1, before: $before) { edges { node { _id } } pageInfo { hasPreviousPage startCursor } }
+}"""
+
+
+async def test_pages_backwards_skip_undecodable_documents_without_ending_early(
+    api: Api, stored: dict[str, str]
+) -> None:
+    # Pages of one from the end: the undecodable documents lie between the good ones and the start.
+    seen: list[str] = []
+    before: str | None = None
+    for _ in range(10):
+        data = await api.data(BACKWARDS, {"before": before}, token=None)
+        seen = [edge["node"]["_id"] for edge in data["sessions"]["edges"]] + seen
+        if not data["sessions"]["pageInfo"]["hasPreviousPage"]:
+            break
+        before = data["sessions"]["pageInfo"]["startCursor"]
+
+    assert seen == [stored["series"], stored["good"]]
+
+
 @pytest.mark.parametrize("bad_id", ["bad-year", "bad-missing-end", "bad-zone", "bad-series"])
 async def test_looking_up_an_undecodable_document_is_not_found(
     api: Api, stored: dict[str, str], bad_id: str

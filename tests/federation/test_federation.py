@@ -27,7 +27,7 @@ def test_service_sdl_is_a_federation_v2_subgraph(live_server: LiveServer) -> Non
     sdl = live_server.data("{ _service { sdl } }", token=None)["_service"]["sdl"]
 
     assert re.search(r'@link\(url: "https://specs\.apollo\.dev/federation/v2\.\d+"', sdl)
-    assert 'type Session @key(fields: "_id")' in sdl
+    assert 'type Session implements Node @key(fields: "_id")' in sdl
     assert "directive @requiresRole" in sdl
 
 
