@@ -10,7 +10,8 @@ earlier one's session. Writes with `ALLOW` take no lease.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,9 @@ from ..storage.leases import SCHEDULES, Leases
 from .availability import blocking_sessions
 from .listing import expanded
 from .services import AppServices
+
+# What a write leaves, or how to make it from what was read (only a checked write needs it).
+Written = Session | Series | Callable[[], Session | Series]
 
 
 def conflict_policy(services: AppServices, options: dict[str, Any] | None) -> ConflictPolicy:
@@ -38,22 +42,31 @@ async def left_by(services: AppServices, written: Session | Series, now: datetim
     return await expanded(services, [written], checked_span(written.current.start.utc, now))
 
 
-@contextlib.asynccontextmanager
-async def refusing(
+def refusing(
     services: AppServices,
     policy: ConflictPolicy,
     written_id: str,
-    written: Session | Series,
+    written: Written,
     now: datetime,
     changed: Iterable[str] | None = None,
     *,
     replaces: str | None = None,
-) -> AsyncIterator[None]:
+) -> AbstractAsyncContextManager[None]:
     """Runs the wrapped write only if what it leaves double-books nothing (with REFUSE, under the leases).
-    `changed`: the fields an update changes (None for a create); `replaces`: the series a split's new
-    series takes occurrences from (they are the same occurrences, so never a conflict)."""
-    checked = policy.refuses and moves_busy_time(changed)
-    sessions = await left_by(services, written, now) if checked else []
+    `written`: what the write leaves, or how to make it (made only when checked); `changed`: the fields
+    an update changes (None for a create); `replaces`: the series a split's new series takes occurrences
+    from (they are the same occurrences, so never a conflict). Nothing to check: nothing held or read."""
+    if not (policy.refuses and moves_busy_time(changed)):
+        return contextlib.nullcontext()
+    made = written if isinstance(written, Session | Series) else written()
+    return _checked(services, written_id, made, now, replaces)
+
+
+@contextlib.asynccontextmanager
+async def _checked(
+    services: AppServices, written_id: str, written: Session | Series, now: datetime, replaces: str | None
+) -> AsyncIterator[None]:
+    sessions = await left_by(services, written, now)
     wanted = occupations(sessions)
     if not wanted:
         yield

@@ -12,13 +12,12 @@ names to its arguments.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import random
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -29,7 +28,7 @@ from ..domain.conflicts import ConflictPolicy
 from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.idempotency import KeyRecord, checked_key, fingerprint, key_id
 from ..domain.model import Session
-from ..domain.notifications import outbox_entries
+from ..domain.notifications import NotificationKind, outbox_entries
 from ..domain.occurrence_capacity import books_seats, check_occurrences, seats_may_change
 from ..domain.patch import apply_changes, blind_patch, new_single_session, plan_patch
 from ..domain.recurrence import parse_instance_id
@@ -38,7 +37,7 @@ from ..domain.series_patch import new_series, plan_instance_update, plan_series_
 from ..domain.series_split import scoped_request
 from ..domain.values import EditScope, SessionStatus
 from ..storage.clock import utc_now
-from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
+from ..storage.write_lock import compare_and_swap, session_lock
 from . import conflicts, splits
 from .lookups import not_found, series_of
 from .revisions import check_revision, instance_revision
@@ -172,6 +171,38 @@ async def create_session(
         return await load_session(services, holder.session_id)
 
 
+@dataclass(frozen=True)
+class SessionWrite:
+    """One update or delete as `_apply` carries it: what it changes, who sends it, and its options.
+
+    `through`: the occurrence date a scope ALL update named (its times are that occurrence's); `named`:
+    the date of the instance a write to its whole series was asked through, whose revision (as it
+    showed it) `expected_revision` is compared with; `caller`: the token's subject.
+    """
+
+    patch: SessionPatch
+    notification: NotificationRequest | None
+    kind: NotificationKind
+    expected_revision: int | None = None
+    scope: EditScope | None = None
+    policy: ConflictPolicy = ConflictPolicy.ALLOW
+    caller: str | None = None
+    through: date | None = None
+    named: date | None = None
+
+    @property
+    def may_skip_read(self) -> bool:
+        """Whether the write may go without reading first (§4). Not with a notification, an expected
+        revision or a named occurrence's times to apply; nor when refusing double bookings: the check
+        needs the session the write leaves."""
+        return (
+            self.notification is None
+            and self.expected_revision is None
+            and self.through is None
+            and not self.policy.refuses
+        )
+
+
 async def _with_retries(
     session_id: str, step: WriteStep, held: AbstractAsyncContextManager[None] | None = None
 ) -> Session:
@@ -181,209 +212,198 @@ async def _with_retries(
     the same across processes (the capacity rule, docs/design.md §4)."""
     parsed = parse_instance_id(session_id)
     async with session_lock(session_id if parsed is None else parsed[0]), held or contextlib.nullcontext():
-        for attempt in range(MAX_WRITE_ATTEMPTS):
-            result = await step(utc_now())
-            if result is not None:
-                return result
-            # Another process won the race: back off a little (with jitter) before re-reading.
-            await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
-    raise Conflict("the session kept changing while we tried to update it; try again")
+        written = await compare_and_swap(lambda: step(utc_now()), backoff=True)
+    if written is None:
+        raise Conflict("the session kept changing while we tried to update it; try again")
+    return written
 
 
-async def _apply(
-    services: AppServices,
-    session_id: str,
-    patch: SessionPatch,
-    notification: NotificationRequest | None,
-    change_kind: str,
-    expected_revision: int | None = None,
-    scope: EditScope | None = None,
-    policy: ConflictPolicy = ConflictPolicy.ALLOW,
-    through: date | None = None,
-    named: date | None = None,
-    caller: str | None = None,
-) -> Session:
-    """`through`: the occurrence date a scope ALL update named (its times are that occurrence's);
-    `named`: the date of the instance a write to its whole series was asked through, whose revision
-    (as it showed it) `expected_revision` is compared with; `caller`: the token's subject."""
-    zone = services.business_zone
-    store = services.store
+async def _apply(services: AppServices, session_id: str, write: SessionWrite) -> Session:
     parsed = parse_instance_id(session_id)
-    if scope is not None:
-        request = ScopedRequest(patch, notification, change_kind, scope, expected_revision, caller, policy)
-        scoped = await _scoped(services, session_id, parsed, request)
-        if isinstance(scoped, Session):
+    if write.scope is not None:
+        scoped = await _apply_scoped(services, session_id, parsed, write)
+        if scoped is not None:
             return scoped
-        if isinstance(scoped, splits.Moved):
-            # Split off by another request (this one expects no revision): follow it there.
-            return await _apply(
-                services,
-                scoped.instance_id,
-                patch,
-                notification,
-                change_kind,
-                expected_revision,
-                scope,
-                policy,
-                caller=caller,
-            )
-        if parsed is not None and scope is not EditScope.THIS:
-            # ALL, or THIS_AND_FOLLOWING from the first occurrence: the whole series, by its id, the
-            # expected revision compared with the named instance's in each attempt. ALL keeps every
-            # date: the named occurrence's times say the series' time of day. THIS_AND_FOLLOWING from
-            # the first occurrence changes the series from its first start, as given.
-            return await _apply(
-                services,
-                parsed[0],
-                patch,
-                notification,
-                change_kind,
-                expected_revision,
-                policy=policy,
-                through=parsed[1] if scope is EditScope.ALL else None,
-                named=parsed[1],
-            )
-    # (A write refusing double bookings reads first: the check needs the session it leaves.)
-    fast = notification is None and expected_revision is None and through is None and not policy.refuses
-    if parsed is None and fast:
-        # Fast path: most edits (notes, tags, …) need no read first: one conditional write.
-        with fields_of("session_info"):
-            blind = blind_patch(patch, business_zone=zone)
-        # Not for a schedule change: the event of a write that did not read must leave the schedule
-        # for the sequencer to derive, which needs every schedule change to say what it left (§9).
-        if blind is not None and "schedule_id" not in blind:
-            # Under the same per-id lock as every other write here: FerretDB 1.x does not serialise
-            # writes to one document by itself.
-            async with session_lock(session_id):
-                now = utc_now()
-                # Revision and schedule unknown without a read: the sequencer derives them (§9).
-                change = record_change(
-                    session_id=session_id, changed=blind, now=now, revision=None, schedule_id=None
-                )
-                # New times are checked here as a timed session's: an all-day one takes the full path.
-                timed = "start" in blind
-                written = await store.patch_if_changed(session_id, blind, now=now, change=change, timed=timed)
-            if written is not None:
-                return written
-
-    async def single_or_series(now: datetime) -> Session | None:
-        stored = await store.load(session_id)
-        if stored is None:
-            raise not_found(session_id)
-        if isinstance(stored, Series):
-            before = stored.as_session()
-            if named is not None and expected_revision is not None:
-                check_revision(await instance_revision(services, stored, named), expected_revision)
-            else:
-                check_revision(before, expected_revision)
-            with fields_of("session_info"):
-                planned = plan_series_update(stored, patch, business_zone=zone, now=now, through=through)
-            # Without a plan the series is only re-stamped (to carry a notification): no field changes.
-            next_state = planned or stored.model_copy(
-                update={"revision": stored.revision + 1, "updated_date": now}
-            )
-            after = next_state.as_session()
-            changed = changed_fields(before, after)
-            outbox = outbox_entries(before, changed, notification, change_kind=change_kind, now=now)
-            if planned is None and not outbox:
-                return before
-            change = change_of(before, changed, revision=next_state.revision, now=now, after=after)
-            # The occurrences' check and the write under the series' lease: no booking lands in between.
-            seats = planned is not None and seats_may_change(stored, planned)
-            async with seats_held(services, session_id, seats):
-                if planned is not None and seats:
-                    overrides = await store.series_overrides(session_id)
-                    with fields_of("session_info"):
-                        check_occurrences(stored, planned, overrides, patch.given)
-                async with conflicts.refusing(services, policy, session_id, next_state, now, changed):
-                    written = await store.replace_series(
-                        next_state, stored.revision, change=change, outbox=outbox
-                    )
-            return after if written else None
-        check_revision(stored, expected_revision)
-        with fields_of("session_info"):
-            changes = plan_patch(stored, patch, business_zone=zone)
-        outbox = outbox_entries(stored, changes, notification, change_kind=change_kind, now=now)
-        if not changes and not outbox:
-            return stored
-        schedule = changes.get("schedule_id", stored.schedule_id)
-        change = record_change(
-            session_id=session_id,
-            changed=changes,
-            now=now,
-            revision=stored.revision + 1,
-            schedule_id=schedule,
-            previous_schedule_id=stored.schedule_id,
+    if parsed is not None:
+        # A booking reads its series and writes its exception under the series' lease (seat_leases.py).
+        held = seats_held(services, parsed[0], books_seats(write.patch.given))
+        return await _with_retries(
+            session_id, functools.partial(_write_instance, services, session_id, parsed, write), held
         )
-        async with conflicts.refusing(
-            services, policy, session_id, apply_changes(stored, changes, now=now), now, changes
-        ):
-            return await store.patch(
-                session_id, stored.revision, changes, now=now, change=change, outbox=outbox
-            )
+    if write.may_skip_read:
+        written = await _write_unread(services, session_id, write.patch)
+        if written is not None:
+            return written
+    return await _with_retries(session_id, functools.partial(_write_stored, services, session_id, write))
 
-    async def instance(now: datetime) -> Session | None:
-        assert parsed is not None
-        series_id, occurrence_date = parsed
-        series, existing, before = await _load_instance(services, session_id, series_id, occurrence_date)
-        check_revision(before, expected_revision)
-        with fields_of("session_info"):
-            planned = plan_instance_update(
-                series, occurrence_date, existing, patch, business_zone=zone, now=now
-            )
-        after = before if planned is None else instance_session(series, occurrence_date, planned)
-        assert after is not None
-        outbox = outbox_entries(
-            before, changed_fields(before, after), notification, change_kind=change_kind, now=now
-        )
-        if planned is None and not outbox:
-            return before
-        # Only a notification to record: it rides on the exception document, made now if there is none.
-        base = existing or InstanceOverride(series_id=series_id, occurrence_date=occurrence_date)
-        to_save = planned or restamped(base, series, now)
-        saved_instance = instance_session(series, occurrence_date, to_save)
-        assert saved_instance is not None
-        change = change_of(
-            before,
-            changed_fields(before, saved_instance),
-            revision=saved_instance.revision,
-            now=now,
-            after=saved_instance,
-        )
-        async with conflicts.refusing(
-            services, policy, session_id, saved_instance, now, change.changed_fields
-        ):
-            saved = await store.save_override(
-                to_save, None if existing is None else existing.revision, change=change, outbox=outbox
-            )
-        return saved_instance if saved else None
 
-    if parsed is None:
-        return await _with_retries(session_id, single_or_series)
-    # A booking reads its series and writes its exception under the series' lease (service/seat_leases.py).
-    return await _with_retries(
-        session_id, instance, seats_held(services, parsed[0], books_seats(patch.given))
+async def _apply_scoped(
+    services: AppServices, session_id: str, parsed: tuple[str, date] | None, write: SessionWrite
+) -> Session | None:
+    """The session written for the write's scope, or None to go on with the default path."""
+    scoped = await _scoped(services, session_id, parsed, write)
+    if isinstance(scoped, Session):
+        return scoped
+    if isinstance(scoped, splits.Moved):
+        # Split off by another request (this one expects no revision): follow it there.
+        return await _apply(services, scoped.instance_id, write)
+    if parsed is not None and write.scope is not EditScope.THIS:
+        # ALL, or THIS_AND_FOLLOWING from the first occurrence: the whole series, by its id, the
+        # expected revision compared with the named instance's in each attempt. ALL keeps every
+        # date: the named occurrence's times say the series' time of day. THIS_AND_FOLLOWING from
+        # the first occurrence changes the series from its first start, as given.
+        through = parsed[1] if write.scope is EditScope.ALL else None
+        whole = replace(write, scope=None, caller=None, through=through, named=parsed[1])
+        return await _apply(services, parsed[0], whole)
+    return None
+
+
+async def _write_unread(services: AppServices, session_id: str, patch: SessionPatch) -> Session | None:
+    """Most edits (notes, tags, …) of a single session need no read first: one conditional write.
+    None when it did not apply (not a single session, nothing would change, …): the caller reads."""
+    with fields_of("session_info"):
+        blind = blind_patch(patch, business_zone=services.business_zone)
+    # Not for a schedule change: the event of a write that did not read must leave the schedule
+    # for the sequencer to derive, which needs every schedule change to say what it left (§9).
+    if blind is None or "schedule_id" in blind:
+        return None
+    # Under the same per-id lock as every other write here: FerretDB 1.x does not serialise
+    # writes to one document by itself.
+    async with session_lock(session_id):
+        now = utc_now()
+        # Revision and schedule unknown without a read: the sequencer derives them (§9).
+        change = record_change(session_id=session_id, changed=blind, now=now, revision=None, schedule_id=None)
+        # New times are checked here as a timed session's: an all-day one takes the full path.
+        timed = "start" in blind
+        return await services.store.patch_if_changed(session_id, blind, now=now, change=change, timed=timed)
+
+
+async def _write_stored(
+    services: AppServices, session_id: str, write: SessionWrite, now: datetime
+) -> Session | None:
+    """One attempt on a single session or a series: read, plan, guarded write (None: lost the race)."""
+    stored = await services.store.load(session_id)
+    if stored is None:
+        raise not_found(session_id)
+    if isinstance(stored, Series):
+        return await _write_series(services, stored, write, now)
+    return await _write_single(services, stored, write, now)
+
+
+async def _write_single(
+    services: AppServices, stored: Session, write: SessionWrite, now: datetime
+) -> Session | None:
+    check_revision(stored, write.expected_revision)
+    with fields_of("session_info"):
+        changes = plan_patch(stored, write.patch, business_zone=services.business_zone)
+    outbox = outbox_entries(stored, changes, write.notification, change_kind=write.kind, now=now)
+    if not changes and not outbox:
+        return stored
+    change = record_change(
+        session_id=stored.id,
+        changed=changes,
+        now=now,
+        revision=stored.revision + 1,
+        schedule_id=changes.get("schedule_id", stored.schedule_id),
+        previous_schedule_id=stored.schedule_id,
     )
+    after = functools.partial(apply_changes, stored, changes, now=now)
+    async with conflicts.refusing(services, write.policy, stored.id, after, now, changes):
+        return await services.store.patch(
+            stored.id, stored.revision, changes, now=now, change=change, outbox=outbox
+        )
 
 
-@dataclass(frozen=True)
-class ScopedRequest:
-    """A write with a scope, as `_scoped` needs it: what it changes and who sends it."""
+async def _write_series(
+    services: AppServices, stored: Series, write: SessionWrite, now: datetime
+) -> Session | None:
+    before = stored.as_session()
+    await _check_series_revision(services, stored, before, write)
+    with fields_of("session_info"):
+        planned = plan_series_update(
+            stored, write.patch, business_zone=services.business_zone, now=now, through=write.through
+        )
+    # Without a plan the series is only re-stamped (to carry a notification): no field changes.
+    next_state = planned or stored.model_copy(update={"revision": stored.revision + 1, "updated_date": now})
+    after = next_state.as_session()
+    changed = changed_fields(before, after)
+    outbox = outbox_entries(before, changed, write.notification, change_kind=write.kind, now=now)
+    if planned is None and not outbox:
+        return before
+    change = change_of(before, changed, revision=next_state.revision, now=now, after=after)
+    # The occurrences' check and the write under the series' lease: no booking lands in between.
+    seats = planned is not None and seats_may_change(stored, planned)
+    async with seats_held(services, stored.id, seats):
+        if planned is not None and seats:
+            await _check_seats(services, stored, planned, write.patch)
+        async with conflicts.refusing(services, write.policy, stored.id, next_state, now, changed):
+            written = await services.store.replace_series(
+                next_state, stored.revision, change=change, outbox=outbox
+            )
+    return after if written else None
 
-    patch: SessionPatch
-    notification: NotificationRequest | None
-    change_kind: str
-    scope: EditScope
-    expected_revision: int | None
-    caller: str | None
-    policy: ConflictPolicy = ConflictPolicy.ALLOW
+
+async def _check_series_revision(
+    services: AppServices, stored: Series, before: Session, write: SessionWrite
+) -> None:
+    """A write asked through an instance compares the revision that instance showed; else the series'."""
+    if write.named is not None and write.expected_revision is not None:
+        check_revision(await instance_revision(services, stored, write.named), write.expected_revision)
+    else:
+        check_revision(before, write.expected_revision)
+
+
+async def _check_seats(services: AppServices, stored: Series, planned: Series, patch: SessionPatch) -> None:
+    """The capacity rule on the occurrences with exceptions (docs/design.md §4)."""
+    overrides = await services.store.series_overrides(stored.id)
+    with fields_of("session_info"):
+        check_occurrences(stored, planned, overrides, patch.given)
+
+
+async def _write_instance(
+    services: AppServices, session_id: str, parsed: tuple[str, date], write: SessionWrite, now: datetime
+) -> Session | None:
+    """One attempt on an instance: its exception document inserted or replaced (None: lost the race)."""
+    series_id, occurrence_date = parsed
+    series, existing, before = await _load_instance(services, session_id, series_id, occurrence_date)
+    check_revision(before, write.expected_revision)
+    with fields_of("session_info"):
+        planned = plan_instance_update(
+            series, occurrence_date, existing, write.patch, business_zone=services.business_zone, now=now
+        )
+    after = before if planned is None else instance_session(series, occurrence_date, planned)
+    assert after is not None
+    outbox = outbox_entries(
+        before, changed_fields(before, after), write.notification, change_kind=write.kind, now=now
+    )
+    if planned is None and not outbox:
+        return before
+    # Only a notification to record: it rides on the exception document, made now if there is none.
+    base = existing or InstanceOverride(series_id=series_id, occurrence_date=occurrence_date)
+    to_save = planned or restamped(base, series, now)
+    saved_instance = instance_session(series, occurrence_date, to_save)
+    assert saved_instance is not None
+    change = change_of(
+        before,
+        changed_fields(before, saved_instance),
+        revision=saved_instance.revision,
+        now=now,
+        after=saved_instance,
+    )
+    async with conflicts.refusing(
+        services, write.policy, session_id, saved_instance, now, change.changed_fields
+    ):
+        saved = await services.store.save_override(
+            to_save, None if existing is None else existing.revision, change=change, outbox=outbox
+        )
+    return saved_instance if saved else None
 
 
 async def _scoped(
-    services: AppServices, session_id: str, parsed: tuple[str, date] | None, request: ScopedRequest
+    services: AppServices, session_id: str, parsed: tuple[str, date] | None, write: SessionWrite
 ) -> Session | splits.WholeSeries | splits.Moved | None:
     """The session written for a scope other than the default path's, or None to go on with that."""
-    scope = request.scope
+    scope = write.scope
     if parsed is None:
         if scope is not EditScope.ALL and isinstance(await services.store.load(session_id), Series):
             raise BadUserInput(
@@ -396,21 +416,16 @@ async def _scoped(
     series_id, occurrence_date = parsed
     # What makes the same request again a retry, which a split or an end recognises by (§2).
     digest = scoped_request(
-        request.caller,
-        session_id,
-        request.change_kind,
-        request.patch,
-        request.notification,
-        request.expected_revision,
+        write.caller, session_id, write.kind, write.patch, write.notification, write.expected_revision
     )
-    if request.change_kind == "CANCELLED":
+    if write.kind is NotificationKind.CANCELLED:
         return await splits.end_series(
             services,
             session_id,
             series_id,
             occurrence_date,
-            request.notification,
-            request.expected_revision,
+            write.notification,
+            write.expected_revision,
             digest,
         )
     return await splits.split_series(
@@ -418,11 +433,11 @@ async def _scoped(
         session_id,
         series_id,
         occurrence_date,
-        request.patch,
-        request.notification,
-        request.expected_revision,
+        write.patch,
+        write.notification,
+        write.expected_revision,
         digest,
-        request.policy,
+        write.policy,
     )
 
 
@@ -455,17 +470,16 @@ async def update_session(
     """`caller`: the token's subject (a retried THIS_AND_FOLLOWING request is the same caller's)."""
     with fields_of("session_info"):
         patch = validated(SessionPatch.from_given, session_info)
-    return await _apply(
-        services,
-        session_id,
+    write = SessionWrite(
         patch,
         notification_request(options),
-        "UPDATED",
+        NotificationKind.UPDATED,
         expected_revision(options),
         edit_scope(options),
         conflicts.conflict_policy(services, options),
-        caller=caller,
+        caller,
     )
+    return await _apply(services, session_id, write)
 
 
 async def delete_session(
@@ -477,13 +491,12 @@ async def delete_session(
 ) -> Session:
     """Soft delete: single → CANCELLED; instance → its exception CANCELLED; series → from now on."""
     patch = SessionPatch(values={"status": SessionStatus.CANCELLED})
-    return await _apply(
-        services,
-        session_id,
+    write = SessionWrite(
         patch,
         notification_request(options),
-        "CANCELLED",
+        NotificationKind.CANCELLED,
         expected_revision(options),
         edit_scope(options),
         caller=caller,
     )
+    return await _apply(services, session_id, write)

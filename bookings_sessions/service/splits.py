@@ -26,7 +26,7 @@ from ..domain.commands import NotificationRequest, SessionPatch
 from ..domain.conflicts import ConflictPolicy
 from ..domain.errors import BadUserInput, Conflict, fields_of
 from ..domain.model import Session
-from ..domain.notifications import Notification, outbox_entries
+from ..domain.notifications import Notification, NotificationKind, outbox_entries
 from ..domain.recurrence import instance_id as occurrence_id
 from ..domain.series import Series, find_occurrence, instance_session
 from ..domain.series_split import (
@@ -41,7 +41,7 @@ from ..domain.series_split import (
 )
 from ..storage import splits
 from ..storage.clock import utc_now
-from ..storage.write_lock import MAX_WRITE_ATTEMPTS, session_lock
+from ..storage.write_lock import compare_and_swap, session_lock
 from . import conflicts
 from .lookups import not_found, series_of
 from .revisions import check_revision, instance_revision
@@ -71,7 +71,11 @@ class Moved:
 
 
 def _notify(
-    before: Session, after: Session, notification: NotificationRequest | None, kind: str, now: datetime
+    before: Session,
+    after: Session,
+    notification: NotificationRequest | None,
+    kind: NotificationKind,
+    now: datetime,
 ) -> list[Notification]:
     return outbox_entries(after, changed_fields(before, after), notification, change_kind=kind, now=now)
 
@@ -189,76 +193,108 @@ async def split_series(
     WholeSeries when nothing would be left before it: the caller updates the whole series instead.
     `request`: `scoped_request` of this request, which names the new series; `policy`: whether the new
     series may double-book (checked, like an update, only when the change moves busy time)."""
-    store = services.store
-    written: str | None = None  # this request's pending split, once put
+    split = _Split(services, instance_id, series_id, occurrence_date, patch, notification, expected_revision)
     # It moves the exceptions it takes (their seats): no booking of one may land in between, in any process.
     async with session_lock(series_id), seats_held(services, series_id, True):
-        for _ in range(MAX_WRITE_ATTEMPTS):
-            now = utc_now()
-            series = await series_of(services, series_id, instance_id)
-            done = await _split_before(services, series, request)
-            if done is not None:
-                return done
-            if find_occurrence(series, occurrence_date) is None:
-                await _abandon(services, series_id, written)
-                return await _elsewhere(services, series, instance_id, occurrence_date, expected_revision)
-            named = await _named(services, series, occurrence_date)
-            if expected_revision is not None and named.revision != expected_revision:
-                await _abandon(services, series_id, written)
-                check_revision(named, expected_revision)
-            day = _first_day_to_change(series, occurrence_date, now)
-            # The named occurrence may have started: the split then starts at the next one.
-            before = named if day == occurrence_date else await _named(services, series, day)
-            if not has_occurrence_before(series, day):
-                # Nothing before it: "this and following" is the whole series (ALL).
-                return WholeSeries()
-            overrides = await store.find_overrides(
-                [series_id], day, date.max, datetime.max.replace(tzinfo=UTC), now
+        done: Session | WholeSeries | Moved | None = await compare_and_swap(
+            lambda: split.attempt(request, policy)
+        )
+    if done is None:
+        raise Conflict("the recurring session kept changing while we tried to update it; try again")
+    return done
+
+
+@dataclass
+class _Split:
+    """One THIS_AND_FOLLOWING update, attempted until its commit write wins (`compare_and_swap`)."""
+
+    services: AppServices
+    instance_id: str
+    series_id: str
+    occurrence_date: date
+    patch: SessionPatch
+    notification: NotificationRequest | None
+    expected_revision: int | None
+    written: str | None = None  # this request's pending split, once put
+
+    async def attempt(self, request: str, policy: ConflictPolicy) -> Session | WholeSeries | Moved | None:
+        """Read, plan and write the split; None when someone wrote the original meanwhile."""
+        services, series_id, occurrence_date = self.services, self.series_id, self.occurrence_date
+        now = utc_now()
+        series = await series_of(services, series_id, self.instance_id)
+        done = await _split_before(services, series, request)
+        if done is not None:
+            return done
+        if find_occurrence(series, occurrence_date) is None:
+            await _abandon(services, series_id, self.written)
+            return await _elsewhere(
+                services, series, self.instance_id, occurrence_date, self.expected_revision
             )
-            with fields_of("session_info"):
-                plan = plan_split(
-                    series,
-                    day,
-                    overrides,
-                    patch,
-                    request=request,
-                    business_zone=services.business_zone,
-                    now=now,
-                )
-            if plan is None:
-                return before
-            after = instance_session(
-                plan.tail, day, next((o for o in plan.moved if o.occurrence_date == day), None)
+        named = await _named(services, series, occurrence_date)
+        if self.expected_revision is not None and named.revision != self.expected_revision:
+            await _abandon(services, series_id, self.written)
+            check_revision(named, self.expected_revision)
+        day = _first_day_to_change(series, occurrence_date, now)
+        # The named occurrence may have started: the split then starts at the next one.
+        before = named if day == occurrence_date else await _named(services, series, day)
+        if not has_occurrence_before(series, day):
+            # Nothing before it: "this and following" is the whole series (ALL).
+            return WholeSeries()
+        overrides = await services.store.find_overrides(
+            [series_id], day, date.max, datetime.max.replace(tzinfo=UTC), now
+        )
+        with fields_of("session_info"):
+            plan = plan_split(
+                series,
+                day,
+                overrides,
+                self.patch,
+                request=request,
+                business_zone=services.business_zone,
+                now=now,
             )
-            assert after is not None
-            original_before, original_after = series.as_session(), plan.original.as_session()
-            ended, created, moved = _split_events(plan, series, now)
-            async with conflicts.refusing(
-                services, policy, plan.tail.id, plan.tail, now, patch.given, replaces=series_id
-            ):
-                await splits.put_pending(
-                    store,
-                    plan.tail,
-                    series_id,
-                    plan.moved,
-                    _notify(before, after, notification, "UPDATED", now),
-                    change=created,
-                    moved_changes=moved,
-                )
-                written = plan.tail.id
-                committed = await store.replace_series(
-                    plan.original,
-                    series.revision,
-                    change=ended,
-                    outbox=_notify(original_before, original_after, notification, "UPDATED", now),
-                    split_into=plan.tail.id,
-                )
-            if not committed:
-                continue  # someone wrote the original meanwhile: plan again (same ids, same docs)
-            async with session_lock(plan.tail.id):
-                await splits.finish(store, plan.tail.id)
-            return after
-    raise Conflict("the recurring session kept changing while we tried to update it; try again")
+        if plan is None:
+            return before
+        return await self._write(series, plan, before, policy, now)
+
+    async def _write(
+        self, series: Series, plan: SplitPlan, before: Session, policy: ConflictPolicy, now: datetime
+    ) -> Session | None:
+        """The pending new series, then the original's commit write (None if it lost its race: plan
+        again, same ids, same docs), then the split finished."""
+        store, day = self.services.store, plan.day
+        after = instance_session(
+            plan.tail, day, next((o for o in plan.moved if o.occurrence_date == day), None)
+        )
+        assert after is not None
+        original_before, original_after = series.as_session(), plan.original.as_session()
+        ended, created, moved = _split_events(plan, series, now)
+        updated = NotificationKind.UPDATED
+        async with conflicts.refusing(
+            self.services, policy, plan.tail.id, plan.tail, now, self.patch.given, replaces=series.id
+        ):
+            await splits.put_pending(
+                store,
+                plan.tail,
+                series.id,
+                plan.moved,
+                _notify(before, after, self.notification, updated, now),
+                change=created,
+                moved_changes=moved,
+            )
+            self.written = plan.tail.id
+            committed = await store.replace_series(
+                plan.original,
+                series.revision,
+                change=ended,
+                outbox=_notify(original_before, original_after, self.notification, updated, now),
+                split_into=plan.tail.id,
+            )
+        if not committed:
+            return None
+        async with session_lock(plan.tail.id):
+            await splits.finish(store, plan.tail.id)
+        return after
 
 
 async def _ended_before(services: AppServices, series: Series, request: str) -> Session | None:
@@ -279,31 +315,35 @@ async def end_series(
     """Delete with THIS_AND_FOLLOWING: the series ends before this occurrence (or the first one that
     has not started). WholeSeries when nothing would be left before it: the caller cancels the whole
     series. The write leaves the mark of `request` (`scoped_request`), which a retry finds."""
-    store = services.store
+
+    async def attempt() -> Session | WholeSeries | Moved | None:
+        now = utc_now()
+        series = await series_of(services, series_id, instance_id)
+        done = await _ended_before(services, series, request)
+        if done is not None:
+            return done
+        if find_occurrence(series, occurrence_date) is None:
+            return await _elsewhere(services, series, instance_id, occurrence_date, expected_revision)
+        if expected_revision is not None:
+            check_revision(await _named(services, series, occurrence_date), expected_revision)
+        day = _first_day_to_change(series, occurrence_date, now)
+        if not has_occurrence_before(series, day):
+            return WholeSeries()
+        ended = end_before(series, day, now)
+        before, after = series.as_session(), ended.as_session()
+        outbox = _notify(before, after, notification, NotificationKind.CANCELLED, now)
+        change = _ended(before, ended, now)
+        mark = split_id(series_id, request)
+        written = await services.store.replace_series(
+            ended, series.revision, change=change, outbox=outbox, ended_by=mark
+        )
+        return after if written else None
+
     async with session_lock(series_id):
-        for _ in range(MAX_WRITE_ATTEMPTS):
-            now = utc_now()
-            series = await series_of(services, series_id, instance_id)
-            done = await _ended_before(services, series, request)
-            if done is not None:
-                return done
-            if find_occurrence(series, occurrence_date) is None:
-                return await _elsewhere(services, series, instance_id, occurrence_date, expected_revision)
-            if expected_revision is not None:
-                check_revision(await _named(services, series, occurrence_date), expected_revision)
-            day = _first_day_to_change(series, occurrence_date, now)
-            if not has_occurrence_before(series, day):
-                return WholeSeries()
-            ended = end_before(series, day, now)
-            before, after = series.as_session(), ended.as_session()
-            outbox = _notify(before, after, notification, "CANCELLED", now)
-            change = _ended(before, ended, now)
-            mark = split_id(series_id, request)
-            if await store.replace_series(
-                ended, series.revision, change=change, outbox=outbox, ended_by=mark
-            ):
-                return after
-    raise Conflict("the recurring session kept changing while we tried to update it; try again")
+        done: Session | WholeSeries | Moved | None = await compare_and_swap(attempt)
+    if done is None:
+        raise Conflict("the recurring session kept changing while we tried to update it; try again")
+    return done
 
 
 async def sweep_splits(services: AppServices) -> tuple[list[str], list[str]]:

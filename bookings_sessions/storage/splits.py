@@ -32,7 +32,7 @@ from .errors import database_errors
 from .pending import CHANGE_LOG, OUTBOX
 from .series_documents import override_to_doc, series_to_doc
 from .store import SessionStore, entries_of, new_document
-from .write_lock import MAX_WRITE_ATTEMPTS, session_lock
+from .write_lock import compare_and_swap, session_lock
 
 PENDING: Document = {"pending": {"$exists": True}}
 # Checked like every conditional write (`SessionStore._write_filter`): in the filter on MongoDB, on the
@@ -133,32 +133,34 @@ async def _record_moved(store: SessionStore, changes: list[Any]) -> None:
 
 async def finish(store: SessionStore, tail_id: str) -> bool:
     """Step 3 for a committed split: True if this call removed the pending mark."""
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        with database_errors():
-            doc = await store.sessions.find_one({"_id": tail_id}, {"pending": 1, "revision": 1})
-        if doc is None or "pending" not in doc:
-            return False
-        update: dict[str, Any] = {"$unset": {"pending": ""}}
-        pending, revision = doc["pending"], doc.get("revision")
-        if isinstance(pending, dict):
-            await _record_moved(store, pending.get("changes") or [])
-        entries = (pending.get("outbox") if isinstance(pending, dict) else None) or []
-        # Stamped with the revision they are released at, as every write stamps its outbox entries, so
-        # the dispatcher's mark and the writers' trimming cover them (storage/pending.py); guarded by
-        # that revision: a write to the series in between makes this round read again.
-        stamped = [entry | {"revision": revision} for entry in entries if isinstance(entry, dict)]
-        if stamped:
-            update["$push"] = {OUTBOX.field: {"$each": stamped}}
-        where = await store._write_filter(tail_id, _pending_at(revision))
-        if where is None:
-            continue
-        with database_errors():
-            result = await store.sessions.update_one(where, update)
-            if result.modified_count and stamped:
-                await store._leave_hints(tail_id, {OUTBOX: stamped})
-        if result.matched_count:
-            return bool(result.modified_count)
-    return False
+    return bool(await compare_and_swap(lambda: _finish_once(store, tail_id)))
+
+
+async def _finish_once(store: SessionStore, tail_id: str) -> bool | None:
+    """One attempt of `finish`; None when the series was written in between (read again)."""
+    with database_errors():
+        doc = await store.sessions.find_one({"_id": tail_id}, {"pending": 1, "revision": 1})
+    if doc is None or "pending" not in doc:
+        return False
+    update: dict[str, Any] = {"$unset": {"pending": ""}}
+    pending, revision = doc["pending"], doc.get("revision")
+    if isinstance(pending, dict):
+        await _record_moved(store, pending.get("changes") or [])
+    entries = (pending.get("outbox") if isinstance(pending, dict) else None) or []
+    # Stamped with the revision they are released at, as every write stamps its outbox entries, so
+    # the dispatcher's mark and the writers' trimming cover them (storage/pending.py); guarded by
+    # that revision: a write to the series in between makes this round read again.
+    stamped = [entry | {"revision": revision} for entry in entries if isinstance(entry, dict)]
+    if stamped:
+        update["$push"] = {OUTBOX.field: {"$each": stamped}}
+    where = await store._write_filter(tail_id, _pending_at(revision))
+    if where is None:
+        return None
+    with database_errors():
+        result = await store.sessions.update_one(where, update)
+        if result.modified_count and stamped:
+            await store._leave_hints(tail_id, {OUTBOX: stamped})
+    return bool(result.modified_count) if result.matched_count else None
 
 
 async def sweep(store: SessionStore, *, older_than: datetime) -> tuple[list[str], list[str]]:

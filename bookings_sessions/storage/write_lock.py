@@ -10,10 +10,30 @@ occurrence's seats together (docs/design.md §4, "Capacity spans two documents")
 from __future__ import annotations
 
 import asyncio
+import random
 import weakref
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 # How often a writer re-reads and re-plans after losing a compare-and-swap before it answers CONFLICT.
 MAX_WRITE_ATTEMPTS = 8
+
+T = TypeVar("T")
+
+
+async def compare_and_swap(attempt: Callable[[], Awaitable[T | None]], *, backoff: bool = False) -> T | None:
+    """Runs `attempt` (read, plan, one guarded write) until it answers something other than None, which
+    means it lost the race to another writer, at most MAX_WRITE_ATTEMPTS times; None if it always lost.
+    `backoff`: a short random sleep after each loss, growing, so writers in other processes that lost
+    together do not collide again at once."""
+    for number in range(MAX_WRITE_ATTEMPTS):
+        answer = await attempt()
+        if answer is not None:
+            return answer
+        if backoff:
+            await asyncio.sleep(random.uniform(0, 0.005 * 2**number))
+    return None
+
 
 class KeyedLocks:
     """One `asyncio.Lock` per key, kept only while someone holds or awaits it."""
