@@ -6,6 +6,7 @@ Lever (module): seam.
 - operation runner and the `{ __typename }` constant (operation_runner.py):
   `SessionsSchema.operation_runner`, `PreparedDocuments.constant_data`
 - executor short path (executor.py, shared_selections.py): `SessionsSchema.execution_context_class`
+- names converted once (remembered_names.py): `SessionsSchema.config.name_converter`
 - JSON POST shortcut (json_post.py): `GraphQLView.json_post`
 - router bypass (router_bypass.py): `SessionsApp.graphql_http`
 - coalesced socket writes (coalesced_writes.py): `HeaderLimitsProtocol.wrap_transport`
@@ -33,6 +34,7 @@ from .json_post import answer_json_post
 from .listing_cache import ListingCache
 from .operation_runner import OperationRunner, typename_data
 from .recent_writes import RecentWrites
+from .remembered_names import RememberedNames
 from .router_bypass import behind_middleware
 from .versions import tested
 
@@ -57,9 +59,12 @@ def install(
 
 
 def install_schema(schema: SessionsSchema, metrics: Metrics | None = None) -> None:
-    """The executor's short path, the operation runner and the `{ __typename }` constant."""
+    """The executor's short path, the operation runner, the `{ __typename }` constant and the names
+    converted once."""
     if not tested("executor and operation runner", "graphql-core", "strawberry-graphql"):
         return
+    plain = schema.config.name_converter
+    schema.config.name_converter = RememberedNames(auto_camel_case=plain.auto_camel_case)
     schema.execution_context_class = LeafFastExecutionContext
     prepared = schema.prepared_documents
     assert prepared is not None  # built with the schema
