@@ -1,9 +1,6 @@
-"""Delivering webhooks of any kind: claim due records, POST each signed, record SENT or retry later.
-
-Delivery is at least once: a dispatcher that dies after the receiver got a POST but before recording
-SENT leaves the lease to expire, and another dispatcher sends it again with the same
-`Idempotency-Key`. A receiver that remembers the keys it has processed sees each delivery once.
-Participant notifications (dispatcher.py) and change events (change_log/webhooks.py) both go this way.
+"""Delivering webhooks of any kind, participant notifications and change events alike: claim due records,
+POST each signed, record SENT or retry later, at least once with a stable `Idempotency-Key`; and the
+retry settings they follow (docs/design.md §5).
 """
 
 from __future__ import annotations
