@@ -1,7 +1,6 @@
-"""A schedule's sessions as iCalendar events (RFC 5545), before any formatting: what the feed says. One event
-per single session and per series history entry (with EXDATE/RDATE, and overriding events for exceptions),
-so a calendar app expands exactly the occurrences the API lists; cancelled ones are left out.
-docs/design.md §6, "Calendar feeds".
+"""A schedule's sessions as iCalendar events (RFC 5545), before formatting: one event per single session and
+per series history entry, with EXDATE/RDATE and overriding events, so a calendar app expands exactly the
+occurrences the API lists; cancelled ones left out (docs/design.md §6, "Calendar feeds").
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
-"""Paging for every paged field: one cursor codec and one page-size rule.
-
-A cursor is the base64url of its key: an (instant, id) pair for lists sorted by time, or a sequence
-number for the change feed (docs/design.md §9).
+"""Paging for every paged field: one cursor codec (base64url of an (instant, id) key, or of a sequence number
+for the change feed) and one page-size rule (docs/design.md §6, §9).
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""uvicorn's httptools protocol with the bounds it lacks: header and body timeouts (408), a header size
-cap (431), the caps of HTTP connections and WebSockets (503) and each client's share (429;
-client_shares.py). The one module outside fast/ that uses uvicorn's protocol internals (docs/design.md
-§7). Why each bound and how it is counted: docs/production.md, "Connections".
+"""uvicorn's httptools protocol with the bounds it lacks: header and body timeouts (408), a header size cap
+(431), the caps of HTTP connections and WebSockets (503) and each client's share (429). The one module
+outside fast/ using uvicorn's internals (docs/design.md §7); why: docs/production.md, "Connections".
 """
 
 from __future__ import annotations

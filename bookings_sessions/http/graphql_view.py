@@ -1,7 +1,6 @@
-"""`/graphql`: strawberry's ASGI view made to follow the GraphQL-over-HTTP spec (status codes, media types,
-405s, coded request-level refusals), with the bearer token checked once per request, bounded bodies,
-persisted queries, GraphiQL for browsers and graphql-transport-ws. What clients see: docs/clients.md,
-"GraphQL over HTTP"; `json_post` is the seam of fast/json_post.py (docs/design.md §7).
+"""`/graphql`: strawberry's ASGI view made to follow GraphQL over HTTP (status codes, media types, coded
+refusals), with the token checked once, bounded bodies, persisted queries, GraphiQL and graphql-transport-ws
+(docs/clients.md "GraphQL over HTTP"); `json_post` is fast/json_post.py's seam (docs/design.md §7).
 """
 
 from __future__ import annotations
