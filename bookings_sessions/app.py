@@ -271,7 +271,7 @@ def create_app(settings: Settings | None = None) -> SessionsApp:
             # One line saying why; the CLI keeps uvicorn from repeating it as a traceback.
             log.error("cannot start: %s", error)
             raise StartupError(str(error)) from None
-        # What startup built (schema, models, driver: ~80k objects) lives as long as the process. Frozen
+        # What startup built (schema, models, driver) lives as long as the process. Frozen
         # out of the collector, a full collection scans only what requests leave behind: no long pause
         # of the event loop every few thousand requests (docs/performance.md). Once per process:
         # the tests start many apps in one, and a frozen object is never freed.

@@ -1,15 +1,5 @@
-"""Self-hosted GraphiQL: the HTML page, its static assets and the CSP they are served with.
-
-Strawberry's stock GraphiQL page loads React and GraphiQL from a public CDN, which is unreachable
-from some deployments and forbidden by a strict Content-Security-Policy. This module serves a
-GraphiQL built from ``web/graphiql`` (``npm run build`` there writes
-``bookings_sessions/static/graphiql/graphiql.{js,css}``, which are committed, so running the server
-needs no npm). The page has no inline scripts or styles and the bundle needs no ``eval``, so the CSP
-can be ``script-src 'self'`` / ``style-src 'self'``.
-
-Wiring (done in ``http/graphql_view.py`` and ``app.py``): ``GET /graphql`` answers
-:func:`graphiql_html_response` when :func:`wants_graphiql` is true, and :func:`graphiql_static_app` is
-mounted at ``/graphql/static`` (the page refers to its assets by those absolute paths).
+"""Self-hosted GraphiQL: the HTML page, its static assets (built from ``web/graphiql``, committed) and the
+strict CSP they are served with, so no CDN is needed (docs/design.md §7, docs/clients.md "GraphiQL").
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
-"""Prometheus metrics, JSON logs and the request id that ties a request's log lines together.
-
-- :class:`Metrics` owns one prometheus-client registry per app (tests build many apps in one process).
-- :meth:`Metrics.record_operation`: one observation per GraphQL operation, labelled by operation name,
-  operation type and result code (the first error's ``extensions.code``); HTTP operations record it in
-  schema/execution.py, WebSocket ones through the :class:`GraphQLMetrics` schema extension.
-- :class:`RequestContextMiddleware` (pure ASGI) takes a valid incoming ``X-Request-Id`` or makes one,
-  echoes it on the response, logs one access line and counts the HTTP request.
-- :class:`JsonFormatter` writes one JSON object per line; every record logged while a request is being
-  served carries its ``request_id``.
+"""Prometheus metrics (one registry per app; one observation per GraphQL operation, by name, type and first
+error code), JSON logs, and the request id (`X-Request-Id`, taken or made, echoed) that ties a request's
+log lines together. What is exposed: docs/operations.md.
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""A counter and a histogram of the same observations, recorded without locks, exposed by prometheus-client.
-
-Every request records two of these (its HTTP request and its GraphQL operation). prometheus-client's
-`Counter` and `Histogram` take a lock and walk their buckets on every call (what that costs a request:
-docs/performance.md). Observations and scrapes
-both happen on the event loop's one thread, so plain lists are enough; prometheus-client still writes the
-exposition format, from the families `collect` yields at scrape time.
+"""A counter and a histogram recorded without locks (the event loop's one thread records and scrapes),
+exposed by prometheus-client at scrape time; why: docs/performance.md lever 5.
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""The example calendar SPA (``examples/calendar-spa``) at ``/app``, once it has been built.
-
-``make spa`` builds it into ``examples/calendar-spa/dist`` (Vite, asset URLs under ``/app/``); SPA_DIR
-names another directory holding such a build. Without one, ``/app`` is simply not routed. The page calls
-``/graphql`` on its own origin (HTTP and WebSocket), so it is served under a CSP that allows nothing
-else: no CDN, no inline script, no other host.
+"""The example calendar SPA (``examples/calendar-spa``, built by ``make spa`` or found in SPA_DIR) at
+``/app``, under a CSP that allows only its own origin; not routed without a build (docs/spa.md).
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 
 from ..domain.changes import Change, ChangeDelivery
-from ..notifications.delivery import Deliverer, DeliveryPolicy
-from ..notifications.dispatcher import delivery_policy
+from ..notifications.delivery import Deliverer, DeliveryPolicy, delivery_policy
 from ..notifications.rounds import run_rounds
 from ..settings import Settings
 from ..storage.change_deliveries import ChangeDeliveryStore

@@ -1,9 +1,5 @@
-"""All-day sessions: whole local days in the session's zone, the end exclusive (iCalendar's DTEND;VALUE=DATE).
-
-An all-day session starts at the first instant of a local date and ends at the first instant of a later
-one, both in the session's zone. Those instants are what is stored, so every reader (listings, windows,
-availability, conflicts) sees the real length of the days: 23 hours on a spring-forward Sunday, 25 on a
-fall-back one. The first instant is midnight, or the end of the gap where a zone skips midnight itself.
+"""All-day sessions: whole local days in the session's zone, stored as the first instants of their dates (the
+end exclusive), so every reader sees the days' real length across DST (docs/api.md, "All-day sessions").
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Free time: what sessions make a schedule busy, when it is open, and the slots that fit in between.
-
-Pure interval arithmetic over sessions already expanded into occurrences (exceptions applied). Every
-interval is half-open, [start, end), in UTC; results are clipped to the asked window, sorted, and
-merged where they overlap or touch, so each list is disjoint.
+"""Free time: busy, open and free intervals of a schedule and the slots that fit, as pure arithmetic on
+half-open UTC intervals of expanded occurrences, clipped, sorted and merged (docs/api.md "Finding free time").
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""The one adapter of dateutil's internals: an rrule search that gives up after a number of periods.
-
-dateutil looks for a next occurrence until year 9999, which for a rule that has none is seconds of CPU
-(docs/design.md §2, the check that a rule has an occurrence). `tests/http/test_costly_validation.py`
-fails if a dateutil release stops calling the hook counted here.
+"""The one adapter of dateutil's internals: an rrule search that gives up after a number of periods instead
+of looking until year 9999 (docs/design.md §2); `tests/http/test_costly_validation.py` fails if a dateutil
+release stops calling the hook counted here.
 """
 
 from __future__ import annotations

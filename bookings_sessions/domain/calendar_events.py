@@ -1,13 +1,6 @@
-"""A schedule's sessions as iCalendar events (RFC 5545), before any formatting: what the feed says.
-
-A single session is one event. A series is one event per history entry (docs/design.md §2), each with
-its own UID and its entry's rule, started at the entry's first occurrence in the feed and ended (by an
-UNTIL) where the next entry takes over, with the rule's EXDATE/RDATE values on the dates it governs, so
-a calendar app expands exactly the occurrences the API lists. All-day events say dates (`FeedEvent.all_day`).
-A cancelled occurrence is an EXDATE of its entry's event; any other exception is an overriding event
-with the entry's UID and a RECURRENCE-ID at the occurrence's nominal start. Cancelled sessions, series
-entries and occurrences are left out: a subscribed calendar is replaced on every refresh, so what is
-gone from the feed is gone from the app.
+"""A schedule's sessions as iCalendar events (RFC 5545), before formatting: one event per single session and
+per series history entry, with EXDATE/RDATE and overriding events, so a calendar app expands exactly the
+occurrences the API lists; cancelled ones left out (docs/design.md §6, "Calendar feeds").
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""Calendar feeds (docs/calendars.md): what an admin mints, the secret token it is read with, and the
-span of time a feed covers.
-
-A feed is read with a token in its URL, so the token is the secret: it is shown once, when the feed is
-made, and only its SHA-256 is kept (a leaked copy of the store reveals no working URL). The feed's id is
-separate from the token, so an admin can revoke a feed without ever handling its token again.
+"""Calendar feeds: what an admin mints, the secret token it is read with (shown once, kept as its SHA-256,
+apart from the feed's id), and the span a feed covers (docs/calendars.md; docs/design.md §6).
 """
 
 from __future__ import annotations

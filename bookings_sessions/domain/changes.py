@@ -1,8 +1,5 @@
-"""The change log (docs/design.md §9): one event per write, recorded with the write itself.
-
-A write records a `Change` on the document it writes (created, updated or cancelled, which fields).
-The sequencer later numbers it and moves it into the `changes` collection, where consumers follow it
-with a cursor. No I/O here.
+"""The change log's events: one `Change` per write, recorded on the document it writes and later numbered
+into `changes` by the sequencer (docs/design.md §9). No I/O here.
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""Double bookings: the policy a write follows, which occurrences it checks, and the error it refuses with.
-
-A write refusing double bookings (`REFUSE`) fails when the session it leaves — or any occurrence of the
-series it leaves, within a listing's limit — overlaps busy time of a schedule that session blocks
-(its own, and those it marks BUSY), buffers included on both sides. The session's own earlier state is
-not counted against it.
+"""Double bookings: the policy a write follows (`ConflictPolicy`), which occurrences it checks, and the
+SCHEDULE_CONFLICT it refuses with (docs/api.md, "Refusing double bookings"; docs/design.md §4).
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""EXDATE and RDATE lines next to an RRULE (RFC 5545 §3.8.5): reading and spelling their values.
-
-A value is kept as given until the series' zone is known: aware (a `TZID`, or UTC with `Z`), naive
-(floating, or already a wall time in the rule's own `TZID`) or a date (`VALUE=DATE`). The rule turns
-them into wall times in the series' zone (`recurrence.with_local_dates`).
+"""EXDATE and RDATE lines next to an RRULE (RFC 5545 §3.8.5): reading and spelling their values, kept as given
+(aware, naive or a date) until `recurrence.with_local_dates` makes them wall times in the series' zone.
 """
 
 from __future__ import annotations

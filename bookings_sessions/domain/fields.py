@@ -1,11 +1,6 @@
-"""The session field table: every plain field of a session, declared once with the rules it follows.
-
-A *plain* field is one a client sets directly and a series hands down to its instances (times, the
-recurrence rule and bookkeeping are not plain: they have rules of their own). `SessionValues` is the
-table: each field's type and limits, and in its `FieldRules` whether a null clears it, whether an
-instance may override it, whether a series may hold it and who may read it. Everything else derives
-from it: the patch rules, the instance overrides, the series snapshots, the document mapping (storage
-names a field by its document key: the camelCase of the name here) and the GraphQL role directives.
+"""The session field table (`SessionValues`): every plain field declared once with its type, limits and
+`FieldRules`, from which the patch rules, instance overrides, series snapshots, document mapping and
+role directives derive (docs/design.md §8).
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""The capacity rule across a series and its occurrences' own values (docs/recurring.md, "Capacity").
-
-An occurrence shows its series' capacity and participants unless its exception overrides either, so a
-series write can leave an occurrence over capacity without touching it: a lower series capacity under an
-occurrence's own bookings, more series participants than an occurrence's own capacity. A series write
-(an update, a scope ALL, a split's new series) is checked against every stored exception it governs and
-refused naming each occurrence it would overflow. Cancelled occurrences hold no seats.
+"""The capacity rule across a series and its occurrences' own values: a series write is refused naming each
+stored occurrence it would leave over capacity (docs/recurring.md, "Capacity"; docs/design.md §4).
 """
 
 from __future__ import annotations

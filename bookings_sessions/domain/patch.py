@@ -1,7 +1,5 @@
-"""Patch rules for a session: absent = unchanged, array = replaced, null = cleared, only real changes kept.
-
-Field paths in errors are domain paths relative to the patch (`end`, `participants.0.party_size`); the
-layers above say which input they came from.
+"""Patch rules for a session: absent = unchanged, array = replaced, null = cleared, only real changes kept;
+errors name domain paths relative to the patch (docs/api.md "Partial updates", docs/design.md §4).
 """
 
 from __future__ import annotations

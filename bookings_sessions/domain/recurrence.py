@@ -1,10 +1,6 @@
-"""Recurrence rules: the supported RRULE subset with EXDATE/RDATE lines, expansion in local wall time,
-instance ids.
-
-Pure logic, no I/O. Occurrences are expanded with `dateutil.rrule` on *naive local* datetimes so a
-series keeps its wall-clock time across DST changes; the zone is attached only to compute UTC instants
-(window filter, UNTIL). Expansion is re-anchored at the period (day, week, month, year) on the INTERVAL
-grid nearest the window, so its cost depends on the window, not on the series' age (docs/design.md §2).
+"""Recurrence rules: the supported RRULE subset with EXDATE/RDATE lines, expansion in local wall time (so a
+series keeps its clock time across DST) from the period nearest the window, and instance ids
+(docs/design.md §2).
 """
 
 from __future__ import annotations

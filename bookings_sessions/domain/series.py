@@ -1,8 +1,5 @@
-"""Recurring sessions: history entries, instance overrides, and turning them into instance sessions.
-
-A series keeps `history`: each entry is a full snapshot of the series' fields that governs the
-occurrences on local dates from its `from_date` up to the next entry's. Dates (not instants) are the
-unit because instance identity is the local date too: an occurrence is governed by exactly one entry.
+"""Recurring sessions: history entries (each a full snapshot governing the local dates from its `from_date`
+to the next one's), instance overrides, and turning them into instance sessions (docs/design.md §2).
 """
 
 from __future__ import annotations

@@ -1,11 +1,5 @@
-"""Splitting a series at an occurrence ("this and following"), and ending it before one.
-
-Pure planning (docs/design.md §2, "Splitting"): the original series keeps the dates before the split
-date (its governing rule gets an UNTIL just before that date's local midnight); a new series, with an
-id derived from (original id, request), takes the dates from it on — history entries, and the
-stored exceptions moved under the new id with their overrides — and then gets the change applied as a
-series update would. Past occurrences never change: the split date is never before the first
-occurrence that has not started yet.
+"""Splitting a series at an occurrence ("this and following"), and ending it before one: pure planning of
+the original's new UNTIL and the new series' entries and exceptions (docs/design.md §2, "Splitting").
 """
 
 from __future__ import annotations

@@ -1,17 +1,6 @@
-"""The speed levers, in one room: each replaces one plain component through a named seam, and the plain
-component stays beside its seam as the default. `install` wires them; app.py calls it unless
-FAST_PATHS=off (docs/design.md §7; what each lever gives: docs/performance.md).
-
-Lever (module): seam.
-- operation runner and the `{ __typename }` constant (operation_runner.py):
-  `SessionsSchema.operation_runner`, `PreparedDocuments.constant_data`
-- executor short path (executor.py, shared_selections.py): `SessionsSchema.execution_context_class`
-- names converted once (remembered_names.py): `SessionsSchema.config.name_converter`
-- JSON POST shortcut (json_post.py): `GraphQLView.json_post`
-- router bypass (router_bypass.py): `SessionsApp.graphql_http`
-- coalesced socket writes (coalesced_writes.py): `HeaderLimitsProtocol.wrap_transport`
-- listing cache, recent writes, grouped inserts (listing_cache.py, recent_writes.py,
-  grouped_inserts.py): `StoreParts` (storage/parts.py)
+"""The speed levers, in one room: each replaces one plain component through a named seam, the plain one
+staying the default. `install` wires them; app.py calls it unless FAST_PATHS=off. Which lever uses which
+seam: docs/design.md §7; what each gives: docs/performance.md.
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""A transport that sends what one turn of the event loop wrote to a connection as one write.
-
-uvicorn writes a response's status line and headers, then its body, as two socket writes: two system
-calls for every small GraphQL answer, about a fifth of the server's time on `{ __typename }`. Here the
-writes of one turn are joined and sent at the end of it (`call_soon`), so a whole response costs one.
-Order is kept: every write to the connection goes through here, and `close`/`write_eof` send what is
-held first.
+"""A transport that sends what one turn of the event loop wrote to a connection as one socket write, in
+order (the protocol's `wrap_transport` seam; docs/performance.md lever 15).
 """
 
 from __future__ import annotations
@@ -14,6 +9,10 @@ from typing import Any
 
 
 class CoalescedWrites(asyncio.Transport):
+    """uvicorn writes a response's head, then its body: two system calls. The writes of one turn are
+    joined and sent at its end (`call_soon`); every write goes through here, and `close`/`write_eof`
+    send what is held first, so order is kept."""
+
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
         self._transport = transport

@@ -1,18 +1,8 @@
-"""`LeafFastExecutionContext`: graphql-core's executor with short paths for plain fields (the schema's
-`execution_context_class` seam; docs/design.md §7, docs/performance.md lever 7).
-
-Nearly every field of a page is a strawberry "basic" field (an attribute of the object: no resolver, no
-extension, no arguments), which graphql-core runs through its general path: a resolve info, the
-resolver, awaitable checks, `complete_value`'s type dispatch. Short paths skip that:
-- a scalar or enum (or a list of them): the attribute, coerced by the field's type;
-- an object whose attribute is an instance of the type's own class: its selection, executed directly
-  (or null, where the type allows it);
-- either of them behind `Guard` extensions (the role checks): the same, once the guards allow the request;
-- a field with arguments asked without any, whose definition names the attribute answering it then
-  (`ANSWER_WITHOUT_ARGUMENTS`: `localDateTime` without `timeZone`).
-Every other case (a null, a value of another kind, a coercion that fails, resolvers, abstract types,
-middleware) goes to graphql-core's own path, so results and errors stay graphql-core's; the error
-handling of a short-cut object is `execute_field`'s, called the same way.
+"""`LeafFastExecutionContext`: graphql-core's executor with short paths for plain fields (scalars, enums,
+lists of them, objects of the type's own class, role-checked ones once the guards allow, a field with
+arguments asked without any when `ANSWER_WITHOUT_ARGUMENTS` names the attribute answering it); anything
+else takes graphql-core's own path, so results and errors stay its own. The schema's
+`execution_context_class` seam; docs/design.md §7, docs/performance.md levers 7 and 20.
 """
 
 from __future__ import annotations

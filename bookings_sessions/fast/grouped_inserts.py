@@ -1,15 +1,6 @@
-"""Inserts into one collection that arrive while another is on its way go together in one `insert_many`:
-the store's `inserts` part (storage/parts.py; docs/design.md §4).
-
-A store commits one write transaction at a time, and each commit waits for the disk. FerretDB runs an
-`insert_many` batch in one SQLite transaction, so sessions created at the same moment share one commit
-instead of queueing for one each; on MongoDB they share a round trip. Nothing waits to fill a batch:
-the first insert goes at once, and whatever arrives while it is on its way goes next, together.
-
-Each document is still inserted on its own terms (`ordered=False`): a duplicate `_id` fails that one
-insert with `DuplicateKeyError` and no other. A failure of the whole command (the database gone) fails
-every insert of the batch, as it would have failed each alone; as for a single insert, some of them may
-have been written (docs/api.md, `UNAVAILABLE`).
+"""Inserts into one collection that arrive while another is on its way go together in one `insert_many`
+(`ordered=False`: each document succeeds or fails on its own). The store's `inserts` part
+(storage/parts.py); why, and what a failed batch means: docs/design.md §4, "Create".
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
-"""The JSON POST shortcut: the common request, a POST of one JSON object, answered without strawberry's
-generic request handling (adapters, content-type parsing through `email`, transport checks). The
-view's `json_post` seam; docs/performance.md lever 3.
-
-Only a body that strawberry would accept as it is gets here: anything else (another method or content
-type, a body that is not a JSON object or has fields of the wrong type) returns None and takes
-strawberry's path, which refuses it with the same messages as always. The steps after the body
-(sub-response, context with the token check, execution, result, response) are the view's own methods,
-the ones strawberry's path calls too.
+"""The JSON POST shortcut: a POST of one JSON object answered without strawberry's generic request handling;
+any other request returns None and takes strawberry's path, with its messages. The view's `json_post`
+seam; docs/performance.md lever 3.
 """
 
 from __future__ import annotations
@@ -20,6 +14,7 @@ from ..http.graphql_view import JSON, JSON_OBJECT, GraphQLView, media_type
 
 
 async def answer_json_post(view: GraphQLView, request: Request) -> Response | None:
+    """None unless strawberry would accept the body as it is; after the body, the view's own steps."""
     if request.method != "POST" or media_type(request.headers.get("content-type", "")) != JSON:
         return None
     body = await request.body()  # kept by the Request: strawberry's path can read it again

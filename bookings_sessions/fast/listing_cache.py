@@ -1,9 +1,5 @@
-"""The one listing cache: sessions a listing decoded, by the exact bytes of their stored document (the
-store's `listed` part, storage/parts.py; docs/design.md §6).
-
-A page re-reads mostly the same documents, and equal bytes decode to an equal session, so a kept one
-cannot be stale whichever process wrote: a write that changes what a document decodes to changes its
-bytes.
+"""The one listing cache: sessions a listing decoded, by the exact bytes of their stored document, so a
+kept one cannot be stale (the store's `listed` part, storage/parts.py; docs/design.md §6).
 """
 
 from __future__ import annotations

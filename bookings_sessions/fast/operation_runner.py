@@ -1,13 +1,7 @@
 """The operation runner: queries and mutations over HTTP run from their prepared document through
-graphql-core's executor, without strawberry's `Schema.execute` and its per-operation extension hooks; and
-the constant answer of an operation that selects only `__typename` at the root (docs/design.md §7,
-docs/performance.md levers 2 and 4).
-
-The steps and their order are strawberry's, so the answers are the same: parse errors answer, then the
-operation must exist and be allowed on this transport (else the exception the HTTP view turns into 400
-or 405), then validation errors answer, then it runs with strawberry's execution context class (so
-resolvers see the same `Info`); then the error codes (schema/errors.py `classify`) and one metrics
-observation. WebSocket operations keep strawberry's path.
+graphql-core's executor, in strawberry's order of steps but without its per-operation extension hooks;
+and the constant answer of an operation that selects only `__typename` at the root. Seams and why:
+docs/design.md §7, docs/performance.md levers 2 and 4.
 """
 
 from __future__ import annotations
@@ -56,7 +50,10 @@ def typename_data(
 
 class OperationRunner:
     """Replaces strawberry's `Schema.execute` for queries and mutations over HTTP (`SessionsSchema`'s
-    `operation_runner` seam)."""
+    `operation_runner` seam). Its steps, in its order, so the answers are the same: parse errors; the
+    operation must exist and be allowed on this transport (else the exception the view turns into 400 or
+    405); validation errors; execution with strawberry's execution context class (the same `Info`); then
+    the error codes (schema/errors.py `classify`) and one metrics observation."""
 
     def __init__(
         self,

@@ -1,14 +1,6 @@
-"""Single sessions as this process last wrote them: what spares FerretDB the read before a write (the
-store's `written` part, storage/parts.py; docs/design.md §4).
-
-On FerretDB a conditional write reads the document by `_id` and checks the condition here
-(`SessionStore._write`). Writes to one session in this process are serialised by `session_lock`, and
-each one refreshes the copy kept here from the document the write returned, so the copy is what the
-read would have found — unless another process wrote the session, which FerretDB cannot make safe
-anyway (its updates are not atomic; docs/design.md §4). So a copy is trusted only in the direction where
-being stale is harmless: it may say "the condition holds and there is room: append", never "the write
-would change nothing" nor how to trim a full change log; those take the read. At worst a stale copy
-records a change whose values another process had already written.
+"""Single sessions as this process last wrote them, so that a FerretDB write may skip its read: trusted
+only to say "the condition holds and there is room: append". The store's `written` part
+(storage/parts.py); why that is safe: docs/design.md §4.
 """
 
 from __future__ import annotations
@@ -19,7 +11,7 @@ from typing import Final
 from ..storage.parts import Document
 
 # Sessions remembered, least recently written dropped first. Each copy is the session's document as the
-# write returned it: ~4 KB for a typical session in memory, so ~16-20 MB when full.
+# write returned it (its memory when full: docs/design.md §4).
 KEPT: Final = 4096
 
 

@@ -1,9 +1,6 @@
 """The router bypass: HTTP requests to `/graphql` go straight to the GraphQL view behind the same
-middleware (request context, CORS), without Starlette's error and exception middleware and router (the
-app's `graphql_http` seam; docs/performance.md lever 5).
-
-The view handles its own refusals and the request-context middleware answers an unexpected error with
-a 500, so neither skipped layer has work there.
+middleware, without Starlette's error and exception middleware and router (the app's `graphql_http`
+seam; docs/performance.md lever 5).
 """
 
 from __future__ import annotations

@@ -1,11 +1,5 @@
-"""Sub-selections collected once for every request of a document, not once per request (the executor's
-`collect_subfields`; docs/performance.md lever 22).
-
-graphql-core collects the fields of each object's selection (fragments spread, `@skip`/`@include`
-applied) once per request. Without those directives the collection depends on nothing but the
-document's nodes and the object type, so it is shared between requests, keyed by the identity of the
-field nodes (the prepared documents are cached, so their nodes are the same objects from request to
-request; an entry keeps its nodes alive, so their ids cannot be reused while it lives).
+"""Sub-selections collected once per document, not once per request (the executor's `collect_subfields`),
+keyed by the identity of the prepared document's field nodes; docs/performance.md lever 22.
 """
 
 from __future__ import annotations
@@ -19,7 +13,9 @@ from graphql.execution.collect_fields import CollectedFields, FieldDetailsList
 # Directives whose effect on a selection may differ from one request to the next (by their variables,
 # or by deferring): a document that has any of them is collected per request.
 _PER_REQUEST = ("@skip", "@include", "@defer", "@stream")
-# One entry per (object type, selection) of the documents in use.
+# One entry per (object type, selection) of the documents in use, keyed by the ids of its field nodes: the
+# prepared documents are cached, so their nodes are the same objects from request to request, and an entry
+# keeps its nodes alive, so their ids cannot be reused while it lives.
 SIZE = 1024
 
 _Key = tuple[str, tuple[int, ...]]

@@ -1,8 +1,5 @@
-"""The caller of an HTTP request, verified once at the edge, before anything is parsed or run.
-
-A request with a bad, expired or wrongly signed token is refused whatever it selects: answering it as
-anonymous (as long as it asked only for public fields) would hide a broken client or an attack. No
-Authorization header at all is an anonymous visitor.
+"""The caller of an HTTP request, verified once at the edge before anything is parsed or run: a bad token is
+refused whatever the request selects, no Authorization header is an anonymous visitor (docs/permissions.md).
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""`GET /calendars/{scheduleId}.ics?token=…`: a schedule's sessions for calendar apps (docs/calendars.md).
-
-The token is checked against the store on every request, so a revoked feed is refused at once. Any
-token that does not open this schedule's feed is a plain 404, the same whether the schedule exists or
-not. The ETag is the body's hash: an app polling with `If-None-Match` gets a 304 while nothing changed.
+"""`GET /calendars/{scheduleId}.ics?token=…`: a schedule's sessions for calendar apps, the token checked on
+every request (404 for any that does not open this feed), an ETag for `If-None-Match` (docs/calendars.md).
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Feed events as an RFC 5545 calendar, written with the `icalendar` library.
-
-Only the fields an anonymous caller may read are written (the field table's `readers`), unless the feed
-was minted with `includePrivate`. Every value comes from the store (DTSTAMP is the session's last
-change), so the same data gives the same bytes, and the ETag changes only when a session does.
-All-day events are written as dates (`VALUE=DATE`, the end exclusive), in `_when`: the one place
-times are written.
+"""Feed events as an RFC 5545 calendar (`icalendar`): only the fields the feed may show, every value from
+the store (so the same data gives the same bytes and ETag), all-day events as dates in `_when`
+(docs/design.md §6, "Calendar feeds"; docs/calendars.md).
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Which client a connection speaks for: the socket's peer, or behind a trusted proxy the client it names.
-
-Only a proxy listed in TRUSTED_PROXIES may say who its client is (X-Forwarded-For, or RFC 7239
-`Forwarded: for=`): anyone else could pick an address per request and escape every per-client bound.
-Each proxy appends the address it got the request from, so the list is read from the right: the first
-hop that is not a trusted proxy is the client.
+"""Which client a connection speaks for: the socket's peer, or, from a TRUSTED_PROXIES proxy, the first
+forwarded address from the right that is not a trusted proxy. Why: docs/production.md, "Fair share per
+client".
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""What each kind of connection may hold: a cap for the server, and a fair share per client address.
-
-HTTP connections and WebSockets are counted apart, each with its own cap (MAX_CONNECTIONS,
-MAX_WEBSOCKETS): a crowd of subscribers cannot starve requests, nor the reverse. Within a kind, one
-address holds at most its share (MAX_CONNECTIONS_PER_CLIENT, MAX_WEBSOCKETS_PER_CLIENT), so one client
-that opens sockets and sits on them reaches its own bound long before the server's. Counts live in
-the process, like the connections they count.
+"""Open HTTP connections and WebSockets counted apart, each in all (MAX_CONNECTIONS, MAX_WEBSOCKETS) and per
+client address (the *_PER_CLIENT shares), in the process. Why: docs/production.md, "Fair share per client".
 """
 
 from __future__ import annotations

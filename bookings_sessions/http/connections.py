@@ -1,22 +1,6 @@
-"""uvicorn's HTTP protocol with a request-header timeout and size cap, and the connection cap on upgrades.
-
-uvicorn (0.54) has no header timeout: its keep-alive timer starts only after a first response and stops
-at the first byte of the next request, so a socket that sends nothing, or trickles header lines, is kept
-forever (the probe in issue 13 used up every file descriptor that way). Here the server waits at most
-`header_timeout` seconds for complete request headers, counted from when it starts waiting (connection
-made, or previous response sent); then it closes the connection, answering 408 if a request had begun.
-
-Nor does its httptools parser bound the size of the headers (16 MB of them were read into memory):
-more than `max_header_bytes` of a request before the end of its headers is answered 431.
-
-Nor does it bound the time a request *body* takes: once the headers are in, the rest of the request
-must arrive within `body_timeout` seconds (408 otherwise), so a client cannot hold a connection by
-sending a byte now and then.
-
-Connections are counted by kind and client (http/client_shares.py, http/client_address.py): a client
-beyond its share is answered 429 (at once, for a socket from an address that already holds its
-share), a request beyond MAX_CONNECTIONS or an upgrade beyond MAX_WEBSOCKETS 503. uvicorn's own
-`limit_concurrency` is not used: it counts WebSockets and requests together.
+"""uvicorn's httptools protocol with the bounds it lacks: header and body timeouts (408), a header size cap
+(431), the caps of HTTP connections and WebSockets (503) and each client's share (429). The one module
+outside fast/ using uvicorn's internals (docs/design.md §7); why: docs/production.md, "Connections".
 """
 
 from __future__ import annotations

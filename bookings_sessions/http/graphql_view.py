@@ -1,21 +1,6 @@
-"""`/graphql`: strawberry's ASGI view, made to follow the GraphQL-over-HTTP spec, plus WebSockets.
-
-What this adds to the stock view:
-- `application/graphql-response+json` when the client asks for it; request errors (parse, validation,
-  variable coercion) then answer 400 and carry no `data` entry. With `application/json` they stay 200,
-  as the spec asks for legacy clients, but also without `data`.
-- Mutations over GET are refused with 405 and `Allow: POST`; other methods with 405 and `Allow: GET, POST`.
-  Subscriptions over HTTP are refused with 400: they are served over WebSocket only.
-- Request-level failures (bad JSON, a body that is not an object, no query) answer a GraphQL-shaped JSON
-  error with an `extensions.code`, not plain text (http/refusals.py).
-- Bodies over MAX_REQUEST_BYTES are refused with 413 before they are read whole (http/request_body.py);
-  WebSocket messages over it close the socket (http/websocket_limit.py).
-- The bearer token is verified once, before anything runs: a bad one is refused with UNAUTHENTICATED
-  whatever the request selects (http/authentication.py); 401 for graphql-response+json clients.
-- GraphiQL only for browsers that prefer text/html (see graphiql.wants_graphiql), served self-hosted.
-- Automatic persisted queries (persisted_queries.py): the document may come from the store by hash.
-- graphql-transport-ws: the bearer token comes in the `connection_init` payload; a bad token closes the
-  socket with 4403 before any operation runs (text frames and token expiry: see subscriptions.py).
+"""`/graphql`: strawberry's ASGI view made to follow GraphQL over HTTP (status codes, media types, coded
+refusals), with the token checked once, bounded bodies, persisted queries, GraphiQL and graphql-transport-ws
+(docs/clients.md "GraphQL over HTTP"); `json_post` is fast/json_post.py's seam (docs/design.md §7).
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
-"""Automatic persisted queries, as Apollo's protocol has them (Apollo Client's persisted-queries link).
-
-A client first sends only ``extensions.persistedQuery = {version: 1, sha256Hash}``. If the hash is known,
-the stored document runs; if not, the answer is a ``PersistedQueryNotFound`` error and the client sends
-the hash again with the full ``query``, which is stored once ``sha256(query) == sha256Hash`` and the
-document parses. Over GET this keeps URLs short and cacheable; mutations found by hash are still refused
-over GET, because the stored document takes the place of ``query`` before the operation type is checked.
-
-The store is an LRU bounded in bytes of document text (PERSISTED_QUERIES_CACHE_SIZE), per process: a
-client whose hash was evicted, or that lands on another replica, is told "not found" and re-registers.
+"""Automatic persisted queries, Apollo's protocol: a document stored by its SHA-256 once a client sends both,
+run from the hash alone afterwards; an LRU bounded in bytes of text (PERSISTED_QUERIES_CACHE_SIZE), per
+process. The protocol as clients see it: docs/spa.md, "Automatic persisted queries".
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
-"""Request bodies are bounded: refused by their declared length, else counted while they stream in.
-
-Starlette reads a body whole before strawberry parses it; without a bound a client could make the
-server buffer (and then parse) any amount. Nothing past the limit is read.
+"""Request bodies bounded (MAX_REQUEST_BYTES): refused by their declared length, else counted while they
+stream in, nothing past the limit read, since Starlette would otherwise buffer any amount (docs/security.md).
 """
 
 from __future__ import annotations

@@ -1,17 +1,5 @@
-"""graphql-transport-ws on `/graphql`: text frames, error codes, and connections that end with their token.
-
-- Every message goes out as a *text* frame: the protocol says so, and graphql-ws (the reference client)
-  rejects binary frames ("Message is missing the 'type' property"). Strawberry sends bytes as binary,
-  and our `encode_json` returns orjson's bytes.
-- Every error sent gets its `extensions.code`, as over HTTP: a subscription refused before its first
-  event, and a field refused in an operation's result (`ErrorCodes` sees a streamed result only after
-  it has been sent).
-- A connection authenticated by a bearer token is closed with 4403 "Forbidden: token expired" at the
-  moment the HTTP path would start refusing that token (its `exp` plus the verification leeway), its
-  operations cancelled first so nothing more is delivered. graphql-ws retries a 4403 close, calling
-  `connectionParams` again: a client that returns its current token there re-subscribes seamlessly.
-- A connection without a token that runs no operation for `idle_seconds` is closed (1000 "idle"): it
-  only holds a place (http/client_shares.py). One with a token ends with its token, as above.
+"""graphql-transport-ws on `/graphql`: text frames, error codes, connections closed when their token expires
+(4403) or, without a token, when idle. What clients see: docs/production.md, "Subscriptions".
 """
 
 from __future__ import annotations
@@ -48,6 +36,9 @@ IDLE_REASON: Final = "idle: no token and no operation"
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """Every message as a text frame, as the protocol says: graphql-ws rejects binary ones ("Message is
+    missing the 'type' property"), and strawberry sends our `encode_json`'s bytes as binary."""
+
     async def send_json(self, message: Mapping[str, object]) -> None:
         encoded = self.view.encode_json(message)
         text = encoded.decode() if isinstance(encoded, bytes) else encoded
@@ -141,6 +132,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 
 async def _with_codes(results: StreamResult) -> StreamResult:
+    """A streamed result's errors with their codes: ErrorCodes sees such a result only after it was sent."""
     async for result in results:
         if isinstance(result, ExecutionResult) and result.errors:
             result.errors = [classify(error) for error in result.errors]

@@ -1,8 +1,5 @@
-"""WebSocket messages are bounded in the app too, for ASGI servers started without a frame limit.
-
-`bookings-sessions serve` gives uvicorn the same limit (`ws_max_size`), which refuses a big message
-before it is buffered; this is the fallback for other servers. A message over the limit closes the
-socket with 1009 (RFC 6455: message too big), and the app sees a disconnect.
+"""WebSocket messages bounded in the app too (1009 over MAX_REQUEST_BYTES), for ASGI servers started without
+a frame limit; `serve` gives uvicorn the same one (docs/production.md, "Connections").
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Delivering webhooks of any kind: claim due records, POST each signed, record SENT or retry later.
-
-Delivery is at least once: a dispatcher that dies after the receiver got a POST but before recording
-SENT leaves the lease to expire, and another dispatcher sends it again with the same
-`Idempotency-Key`. A receiver that remembers the keys it has processed sees each delivery once.
-Participant notifications (dispatcher.py) and change events (change_log/webhooks.py) both go this way.
+"""Delivering webhooks of any kind, participant notifications and change events alike: claim due records,
+POST each signed, record SENT or retry later, at least once with a stable `Idempotency-Key`; and the
+retry settings they follow (docs/design.md §5).
 """
 
 from __future__ import annotations
@@ -18,11 +15,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from ..domain.notifications import retry_delay
+from ..settings import Settings
 
 # The write path's clock (milliseconds, as BSON stores them), shared on purpose.
 from ..storage.clock import utc_now
@@ -51,6 +49,17 @@ class DeliveryPolicy:
     http_timeout_seconds: float
     backoff_base_seconds: float
     backoff_cap_seconds: float
+
+
+def delivery_policy(settings: Settings) -> dict[str, Any]:
+    """The NOTIFICATION_* retry settings, which every kind of webhook follows."""
+    return {
+        "max_attempts": settings.notification_max_attempts,
+        "lease": timedelta(seconds=settings.notification_lease_seconds),
+        "http_timeout_seconds": settings.notification_http_timeout_seconds,
+        "backoff_base_seconds": settings.notification_backoff_base_seconds,
+        "backoff_cap_seconds": settings.notification_backoff_cap_seconds,
+    }
 
 
 class Deliverer(Generic[T]):

@@ -23,7 +23,7 @@ from ..storage.client import close_client, create_client
 # The write path's clock (milliseconds, as BSON stores them), shared on purpose.
 from ..storage.clock import utc_now
 from ..storage.outbox import OutboxStore
-from .delivery import Deliverer, DeliveryPolicy
+from .delivery import Deliverer, DeliveryPolicy, delivery_policy
 from .rounds import run_rounds
 from .webhook import webhook_body
 
@@ -55,17 +55,6 @@ class DispatcherConfig(DeliveryPolicy):
             scan_every=timedelta(seconds=settings.pending_scan_seconds),
             **delivery_policy(settings),
         )
-
-
-def delivery_policy(settings: Settings) -> dict[str, Any]:
-    """The NOTIFICATION_* retry settings, which every kind of webhook follows."""
-    return {
-        "max_attempts": settings.notification_max_attempts,
-        "lease": timedelta(seconds=settings.notification_lease_seconds),
-        "http_timeout_seconds": settings.notification_http_timeout_seconds,
-        "backoff_base_seconds": settings.notification_backoff_base_seconds,
-        "backoff_cap_seconds": settings.notification_backoff_cap_seconds,
-    }
 
 
 class Dispatcher(Deliverer[Notification]):

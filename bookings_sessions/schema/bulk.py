@@ -1,9 +1,6 @@
-"""`bulkCreateSessions`, `bulkUpdateSessions`, `bulkDeleteSessions`: the one-by-one mutations, many at once.
-
-Each item runs the single operation's use case (service/bulk.py) and answers what that operation would
-have: its session, or its error's code and message (schema/errors.py). The call needs a writer's role;
-each update or delete item is then checked as its single operation is (admin, or SERVICE with the
-item's `suppressAuth`), so a refused item fails alone.
+"""`bulkCreateSessions`, `bulkUpdateSessions`, `bulkDeleteSessions`: each item runs its single operation's
+use case and permission check (service/bulk.py) and answers its session or its error's code and message,
+so a refused item fails alone (docs/design.md §4, "Bulk writes").
 """
 
 from __future__ import annotations

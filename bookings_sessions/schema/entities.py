@@ -1,9 +1,6 @@
-"""Federation `_entities`: representations are checked one by one before strawberry resolves them.
-
-strawberry looks every `__typename` up in its type map and hands any `_id` on: an unknown type name, a
-missing or non-string key, or a representation that is not an object failed as INTERNAL, each with a
-traceback in the log. Here each malformed representation is a BAD_USER_INPUT at its own index; the others
-in the same request are still resolved.
+"""Federation `_entities`: each representation checked before strawberry resolves it, so a malformed one is
+a BAD_USER_INPUT at its own index (not an INTERNAL with a traceback) and the others still resolve
+(docs/clients.md, "Federation v2").
 """
 
 from __future__ import annotations

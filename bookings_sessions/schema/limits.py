@@ -1,14 +1,5 @@
-"""What a document may cost, measured on its syntax tree before any validation rule runs.
-
-strawberry's MaxAliasesLimiter and QueryDepthLimiter walk a fragment again at every spread, so fragments
-that spread each other in a fan-out cost time exponential in the nesting: 824 bytes blocked the event
-loop for seconds (docs/security.md). Here each fragment is measured once and its measure reused at every
-spread, so the cost of any document is linear in its size. The expanded field count is checked first;
-only a document within it reaches graphql-core's rules, whose work it bounds.
-
-A fragment cycle is not an error here: a spread back into a fragment being measured counts as empty, so
-the pass always ends, and graphql-core's NoFragmentCyclesRule then reports the cycle. Unknown fragments
-count as empty too (KnownFragmentNamesRule reports them).
+"""What a document may cost (expanded selections, aliases, depth), measured on its syntax tree before any
+validation rule runs, each fragment once, so the cost is linear in the document's size. Why: docs/security.md.
 """
 
 from __future__ import annotations

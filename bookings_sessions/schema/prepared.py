@@ -1,13 +1,6 @@
-"""Parsing, the cost limits and validation, done once per distinct document text.
-
-What a GraphQL document costs before it runs depends only on its text (the schema, the rules and the
-limits are fixed for the process): the token limit and parsing, the cost limits (schema/limits.py, checked
-before any validation rule runs) and graphql-core's validation rules. A `PreparedDocument` holds the
-outcome and `PreparedDocuments` keeps the latest ones in a bounded LRU keyed by the text, so a document a
-client repeats — nearly every request of a real client — costs one dict lookup.
-
-HTTP operations (schema/execution.py) and WebSocket operations (the `PreparedPhases` extension below,
-which strawberry's subscription path runs) read the same cache, so both refuse a document the same way.
+"""Parsing, the cost limits (limits.py) and validation, done once per distinct document text: a bounded LRU
+of `PreparedDocument`s, read by HTTP operations and, through the `PreparedPhases` extension, WebSocket ones,
+so both refuse a document the same way. Seam `constant_data` (docs/design.md §7; docs/performance.md lever 2).
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Bulk writes: up to MAX_ITEMS writes in one call, each applied on its own by the one-by-one use case.
-
-Items run concurrently, so creates arriving together share one insert (the store's `inserts` part,
-docs/design.md §4). Items naming the same session (or instances of the same series) run one after
-the other, in item order, as they would have one by one. Each item's outcome is its session or the
-error it raised; one item's failure never stops another.
+"""Bulk writes: up to MAX_ITEMS writes in one call, each by the one-by-one use case, concurrently (creates
+share one insert) but in item order per session; one item's failure never stops another
+(docs/design.md §4, "Bulk writes").
 """
 
 from __future__ import annotations

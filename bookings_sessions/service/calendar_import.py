@@ -1,11 +1,6 @@
-"""importCalendar: an iCalendar file's events as sessions of one schedule (docs/import.md).
-
-Keyed by UID: the session (or series) an earlier import made from an event carries its `ical_uid`, so
-a second import of the same file finds it and changes nothing. One count per event — a UID: its VEVENT
-and the VEVENTs overriding its occurrences. Each event is first planned with the domain rules the
-writes apply (so a dry run answers the same counts and failures, writing nothing), then written through
-the same use cases as one-by-one writes (`sessions`): the same permissions' outcome, limits,
-notifications and change events.
+"""importCalendar: an iCalendar file's events as sessions of one schedule, keyed by UID (`ical_uid`), each
+planned first (so a dry run answers the same) and then written through the one-by-one use cases
+(docs/import.md).
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Refusing double bookings on writes: the busy-time check and the write, with no other such write between.
-
-`refusing` wraps a write. With `REFUSE` it holds the leases of every schedule the written session blocks
-(storage/leases.py), reads their busy time as `availability` does, and raises SCHEDULE_CONFLICT
-before the write when the session (or an occurrence of the series) would overlap it. Two refusing writes
-blocking a common schedule therefore run one after the other, in any process: the later one sees the
-earlier one's session. Writes with `ALLOW` take no lease.
+"""Refusing double bookings on writes: with `REFUSE`, `refusing` holds the leases of every schedule the
+written session blocks, reads their busy time as `availability` does and raises SCHEDULE_CONFLICT
+before the write (docs/design.md §4, docs/api.md "Refusing double bookings").
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""Reading an iCalendar file (RFC 5545, with the `icalendar` library) into the sessions it describes.
-
-One `EventGroup` per UID: the VEVENT without RECURRENCE-ID (a single session, or a series with its
-RRULE, EXDATE and RDATE lines as `recurrence`) and the overriding VEVENTs of its occurrences. Times
-with a TZID keep their zone, floating times take the business zone, UTC stays UTC; dates
-(`VALUE=DATE`) are all-day sessions, whole days in the business zone. An event that
-cannot be taken becomes an `ImportFailure` with a code; the others are still read.
+"""Reading an iCalendar file (RFC 5545, with `icalendar`) into one `EventGroup` per UID, or an
+`ImportFailure` with a code for an event that cannot be taken. What is read how: docs/import.md.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""The series' lease around writes that may change its occurrences' seats, in every process.
-
-An occurrence's seats come from two documents, its series' and its exception's, so a series' capacity cut
-and an occurrence's booking pass different revision guards. Both hold the series' lease (storage/leases.py)
-around their read, check and write: whichever comes second, in any process, reads what the first wrote and
-is refused if it would overbook (docs/design.md §4, "Capacity spans two documents"). Writes that change no
-seats take no lease.
+"""The series' lease (storage/leases.py) around writes that may change its occurrences' seats, in every
+process, so a capacity cut and an occurrence's booking cannot both pass (docs/design.md §4, "Capacity
+spans two documents").
 """
 
 from __future__ import annotations

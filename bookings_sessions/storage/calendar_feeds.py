@@ -1,9 +1,6 @@
-"""The `calendar_feeds` collection: one document per feed, keyed by its token's SHA-256.
-
-`_id` is the token's hash, so a feed request is one bare `_id` read — an index lookup on FerretDB too
-(docs/design.md §6) — made on every request: a revoked feed (its document deleted) is refused at once by
-every process, with no cache to expire. The feed's own id is a separate, uniquely indexed field, what an
-admin revokes by.
+"""The `calendar_feeds` collection: one document per feed, `_id` its token's SHA-256 (one bare `_id` read
+per feed request, so a revocation holds at once everywhere), its own id a separate unique field an admin
+revokes by (docs/design.md §6, "Calendar feeds").
 """
 
 from __future__ import annotations

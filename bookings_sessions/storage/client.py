@@ -1,7 +1,5 @@
-"""The one place that picks the MongoDB driver: PyMongo's own async client (default) or motor.
-
-PyMongo's client runs on the event loop itself; motor hands every operation to a thread pool and back,
-which costs CPU and latency per call (docs/performance.md). motor stays available and tested.
+"""The one place that picks the MongoDB driver: PyMongo's own async client on the event loop (default), or
+motor, still available and tested (why the default: docs/performance.md, round 2, lever 1).
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""Mapping between domain sessions and MongoDB documents (camelCase fields, times as {utc, local, zone}).
-
-The plain fields come from the domain's field table: a field's document key is its name in camelCase,
-and its value is stored as plain data (models as objects with camelCase keys, tuples as arrays, enums
-as their values). Adding a field to the table therefore needs nothing here.
+"""Mapping between domain sessions and MongoDB documents: plain fields from the domain's field table, keyed
+by the camelCase of their names, so adding a field needs nothing here; times as {utc, local, zone}
+(docs/design.md §1).
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = PROJECT_ROOT / "scripts" / "build-ferretdb.sh"
 _PR_SET_PDEATHSIG = 1
 # Go's garbage collector at its default (GOGC=100) took a large share of FerretDB's CPU: every read
-# decodes documents into short-lived garbage. Collecting at 4x the live heap instead, reads by `_id` at
-# 16 at once went from ~3,000 to ~4,200 a second with a shorter tail, for ~10 MB more resident memory
-# (docs/performance.md, lever 24); the memory limit keeps a large scan's heap bounded. An operator's own
+# decodes documents into short-lived garbage. Collecting at 4x the live heap instead gives faster reads
+# with a shorter tail for a little more memory (docs/performance.md, lever 24); the memory limit keeps a
+# large scan's heap bounded. An operator's own
 # GOGC or GOMEMLIMIT wins.
 GO_RUNTIME = {"GOGC": "400", "GOMEMLIMIT": "512MiB"}
 

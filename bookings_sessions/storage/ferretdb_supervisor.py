@@ -1,7 +1,5 @@
-"""Keeps the embedded FerretDB running: reaps it when it exits and starts it again, with back-off.
-
-It comes back on the same port and data directory, so the server's client reconnects by itself and no
-request path needs to know. Each exit and restart is logged with the child's pid (`ferretdb_pid`).
+"""Keeps the embedded FerretDB running: reaps it when it exits and starts it again, with back-off, on the same
+port and data directory, so clients reconnect by themselves (docs/production.md, "The embedded FerretDB").
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""The store's replaceable parts, each with its plain default: how a new session is inserted, which
-listed sessions a listing may skip decoding, and which written sessions a write may skip reading.
-
-The defaults do the plain thing (one insert each, decode every document, read before every guarded
-write). `bookings_sessions/fast/` has the faster parts; app.py passes them when FAST_PATHS is on
-(docs/design.md §4, §6, §7).
+"""The store's replaceable parts, each with its plain default: how a new session is inserted (one insert
+each), which listed sessions a listing may skip decoding (none) and which written ones a write may skip
+reading (none). fast/ has the faster parts (docs/design.md §4, §6, §7).
 """
 
 from __future__ import annotations

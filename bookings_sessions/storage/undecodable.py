@@ -1,8 +1,6 @@
-"""Stored documents this code cannot decode: skipped so they never break a read of the others.
-
-A document written by an older version (or by hand) may not match what the decoders expect. Reads skip
-it — a lookup of its id answers as if it did not exist — log its id once per process, and count every
-encounter, so an operator sees it (`bookings_sessions_undecodable_documents_total`) and can repair it.
+"""Stored documents the decoders cannot read: skipped by every read (a lookup of one answers as if it did not
+exist), logged once per process and counted, so one bad document never breaks a read of the others
+(docs/design.md §1, docs/operations.md "Metrics").
 """
 
 from __future__ import annotations
