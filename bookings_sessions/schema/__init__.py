@@ -136,7 +136,9 @@ def build_schema(
         introspection=introspection,
         metrics=metrics,
         query=merge_types("Query", (Query, NotificationsQuery, ChangesQuery, AvailabilityQuery)),
-        mutation=merge_types("Mutation", (Mutation, BulkMutation, ImportMutation, CalendarFeedsMutation)),
+        mutation=merge_types(
+            "Mutation", (Mutation, BulkMutation, ImportMutation, CalendarFeedsMutation)
+        ),
         subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],

@@ -15,7 +15,6 @@ import weakref
 # How often a writer re-reads and re-plans after losing a compare-and-swap before it answers CONFLICT.
 MAX_WRITE_ATTEMPTS = 8
 
-
 class KeyedLocks:
     """One `asyncio.Lock` per key, kept only while someone holds or awaits it."""
 
