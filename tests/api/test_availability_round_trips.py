@@ -15,7 +15,7 @@ import pytest
 from pymongo import monitoring
 
 from bookings_sessions.domain.recurrence import instance_id
-from tests.api.test_availability import AVAILABILITY, create, normalised, span, utc
+from tests.api.test_availability import AVAILABILITY, availability, create, normalised, span, utc
 from tests.support.api import Api
 from tests.support.graphql import UPDATE, wall_time, window
 
@@ -111,3 +111,41 @@ async def test_a_studio_s_availability_takes_two_reads(api: Api, session_reads: 
     assert len(coach_a) == 4  # four Mondays, one of them moved to Tuesday
     assert [item["sessionIds"] for item in found["coach-b"]["busy"]] == [[own], [lesson]]
     assert found["coach-b"]["free"][0]["start"].startswith("2030-01-07T09:00")
+
+
+async def test_an_exception_naming_the_schedule_brings_its_series(
+    api: Api, session_reads: SessionReads
+) -> None:
+    """The room's series names no coach; one occurrence's exception does, so the series is read by `_id`
+    in the second read and only that occurrence blocks the coach."""
+    await weekday_hours(api, "coach-c")
+    series = await api.create_series(scheduleId="room-9", first=MONDAY, hours=(10, 11), zone="UTC")
+    blocking = instance_id(series["_id"], date(2030, 1, 14))
+    links = [{"scheduleId": "coach-c", "transparency": "BUSY"}]
+    await api.data(UPDATE, {"id": blocking, "info": {"affectedSchedules": links}})
+    session_reads.reads.clear()
+
+    found = await availability(api, ["coach-c"], utc(MONDAY, 0), utc(date(2030, 2, 4), 0))
+
+    assert len(session_reads.reads) == 2, [read.get("filter") for read in session_reads.reads]
+    assert normalised(found["coach-c"]["busy"]) == [
+        {**span(utc(date(2030, 1, 14), 10), utc(date(2030, 1, 14), 11)), "sessionIds": [blocking]}
+    ]
+
+
+async def test_working_hours_outside_the_window_still_close_the_schedule(
+    api: Api, session_reads: SessionReads
+) -> None:
+    """Working hours read with the window show a schedule has some; one without any there is asked about
+    separately, and is closed if it has working hours elsewhere."""
+    await weekday_hours(api, "coach-d")
+    hours = {"type": "WORKING_HOURS", "start": {"timestamp": "2029-06-04T09:00:00Z"}}
+    await api.create_single(scheduleId="coach-e", **hours, end={"timestamp": "2029-06-04T17:00:00Z"})
+    session_reads.reads.clear()
+
+    found = await availability(api, ["coach-d", "coach-e", "room-x"], utc(MONDAY, 0), utc(MONDAY, 12))
+
+    assert len(session_reads.reads) == 3, [read.get("filter") for read in session_reads.reads]
+    assert normalised(found["coach-d"]["free"]) == [span(utc(MONDAY, 9), utc(MONDAY, 12))]
+    assert found["coach-e"]["free"] == []
+    assert normalised(found["room-x"]["free"]) == [span(utc(MONDAY, 0), utc(MONDAY, 12))]
