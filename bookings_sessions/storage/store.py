@@ -491,7 +491,7 @@ class SessionStore:
         self, schedule_ids: list[str], window: Window, *, limit: int
     ) -> BlockingDocuments:
         """Every stored session, series and exception that may open or block one of the schedules in the
-        window, in two round trips (storage/blocking_queries.py); `complete` is False when the first
+        window, in two round trips (storage/blocking_reads.py); `complete` is False when the first
         read met `limit` documents. Transparency is left to the caller: the schedule is what is indexed."""
         with database_errors():
             first = self.raw_sessions.find(any_of(first_branches(schedule_ids, window)), STORED_FIELDS)
