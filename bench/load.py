@@ -100,7 +100,7 @@ def http(load: Load, connections: int, duration: float) -> Result:
             "-t1",  # one thread is far from wrk's limit here and leaves the second core to the server
             f"-c{connections}",
             f"-d{max(1, round(duration))}s",
-            "--timeout=10s",
+            f"--timeout={max(10, round(duration))}s",  # a slow row's answers count rather than time out
             "-s",
             str(LUA_SCRIPT),
             f"http://127.0.0.1:{load.port}{load.path}",

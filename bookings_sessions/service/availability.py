@@ -22,14 +22,16 @@ from ..domain.availability import (
 )
 from ..domain.errors import BadUserInput, fields_of
 from ..domain.fields import MAX_TIME_RESERVED_AFTER
-from ..domain.listing import SessionFilter, Window, check_window
+from ..domain.listing import Window, check_window
 from ..domain.model import Session
 from ..domain.timezones import business_zone_or_error
-from .listing import expanded, series_instances
+from .listing import instances_of
 from .services import AppServices
 
 # Sessions (and occurrences) one request may read; a busier window is refused rather than cut short.
 MAX_SESSIONS = 10_000
+# Stored documents (sessions, series, exceptions) the first read may return; beyond, the same refusal.
+MAX_DOCUMENTS = 2 * MAX_SESSIONS
 # A session that ended up to this long before a window may still block it with its buffer.
 MAX_BUFFER = timedelta(minutes=MAX_TIME_RESERVED_AFTER)
 
@@ -47,30 +49,29 @@ async def blocking_sessions(
     services: AppServices, schedule_ids: Sequence[str], window: Window
 ) -> list[Session]:
     """Every session and occurrence that may open or block one of the schedules in the window: the
-    schedules' own, and those of other schedules that name one of them among their affected schedules.
-    The read starts a buffer's length early, for sessions whose buffer reaches into the window."""
-    store = services.store
+    schedules' own, and those of other schedules that name one of them among their affected schedules."""
+    return (await _blocking(services, schedule_ids, window))[0]
+
+
+async def _blocking(
+    services: AppServices, schedule_ids: Sequence[str], window: Window
+) -> tuple[list[Session], set[str]]:
+    """The blocking sessions, and which schedules the documents read show to have working hours. The
+    read starts a buffer's length early, for sessions whose buffer reaches into the window."""
     reach = Window(start=window.start - MAX_BUFFER, end=window.end)
-    own_filter = SessionFilter(schedule_ids=tuple(schedule_ids))
+    read = await services.store.find_blocking(list(schedule_ids), reach, limit=MAX_DOCUMENTS)
+    if not read.complete:
+        raise _too_many()
     found: dict[str, Session] = {}
-    singles = await store.find_listed(
-        own_filter, kinds=("single",), window=reach, after=None, limit=MAX_SESSIONS + 1
-    )
-    instances = await series_instances(services, own_filter, reach)
-    other_singles, other_series = await store.find_affecting(
-        list(schedule_ids), reach, limit=MAX_SESSIONS + 1
-    )
-    expanded_series = {instance.recurring_session_id for instance in instances}
-    others = await expanded(
-        services, [item for item in other_series if item.id not in expanded_series], reach
-    )
-    for session in (*singles, *instances, *other_singles, *others):
+    for session in (*read.sessions, *instances_of(read.series, read.overrides, reach)):
         found[session.id] = session
         if len(found) > MAX_SESSIONS:
-            raise BadUserInput(
-                f"more than {MAX_SESSIONS} sessions in the window: ask for less", field="window"
-            )
-    return list(found.values())
+            raise _too_many()
+    return list(found.values()), read.working_hours
+
+
+def _too_many() -> BadUserInput:
+    return BadUserInput(f"more than {MAX_SESSIONS} sessions in the window: ask for less", field="window")
 
 
 def slot_of(slot: dict[str, Any] | None, business_zone: str) -> SlotSpec | None:
@@ -94,6 +95,9 @@ async def availability(
     interval = Interval(window.start, window.end)
     with fields_of("slot"):
         starts = None if spec is None else slot_starts(interval, spec)
-    sessions = await blocking_sessions(services, schedules, window)
-    with_hours = await services.store.schedules_with_working_hours(list(schedules))
+    sessions, with_hours = await _blocking(services, schedules, window)
+    # A schedule whose working hours all lie outside the window is still closed outside them.
+    unknown = [item for item in schedules if item not in with_hours]
+    if unknown:
+        with_hours |= await services.store.schedules_with_working_hours(unknown)
     return availabilities(schedules, sessions, interval, starts, spec, with_hours)

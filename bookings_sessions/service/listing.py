@@ -70,6 +70,13 @@ async def expanded(services: AppServices, series_list: list[Series], window: Win
     overrides = await services.store.find_overrides(
         [series.id for series in series_list], first_day, last_day, window.start, window.end
     )
+    return instances_of(series_list, overrides, window)
+
+
+def instances_of(
+    series_list: list[Series], overrides: list[InstanceOverride], window: Window
+) -> list[Session]:
+    """Every instance of the series overlapping the window, with its exception among `overrides` applied."""
     by_series: dict[str, dict[date, InstanceOverride]] = {}
     for override in overrides:
         by_series.setdefault(override.series_id, {})[override.occurrence_date] = override

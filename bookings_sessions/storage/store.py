@@ -19,6 +19,7 @@ from ..domain.notifications import Notification
 from ..domain.paging import SortKey
 from ..domain.series import InstanceOverride, Series
 from ..domain.timezones import DATE_SLACK, as_utc
+from .blocking_reads import BlockingDocuments, any_of, first_branches, second_branches, working_hours_of
 from .capabilities import (
     Condition,
     StoreCapabilities,
@@ -47,7 +48,7 @@ from .write_slots import WriteSlots
 # listing by kind or by schedule(s) sorted by (start, id), overlapping a window (start before its end,
 # end after its start); candidate series for a window; exceptions of any series moved into a window
 # (whose series are candidates too); a series' stored instance exceptions by date, and the ones moved
-# into a window. `QUERY_SHAPES` names what each query filters and sorts on.
+# into a window. `QUERY_SHAPES` names what each query filters and sorts on (`_id` has its own index).
 INDEXES: tuple[tuple[tuple[str, int], ...], ...] = (
     (("kind", 1), ("start.utc", 1), ("_id", 1), ("end.utc", 1)),
     (("scheduleId", 1), ("kind", 1), ("start.utc", 1), ("_id", 1), ("end.utc", 1)),
@@ -62,13 +63,6 @@ INDEXES: tuple[tuple[tuple[str, int], ...], ...] = (
     (("scheduleId", 1), ("icalUid", 1)),
     (("history.snapshot.affectedSchedules.scheduleId", 1), ("kind", 1), ("spanFrom", 1), ("spanTo", 1)),
     (("overrides.affectedSchedules.scheduleId", 1), ("kind", 1), ("occurrenceDate", 1)),
-    (
-        ("overrides.affectedSchedules.scheduleId", 1),
-        ("kind", 1),
-        ("startMode", 1),
-        ("start.utc", 1),
-        ("end.utc", 1),
-    ),
 )
 QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     # name: (equality fields, sort fields, range fields)
@@ -92,11 +86,11 @@ QUERY_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
         ("spanFrom", "spanTo"),
     ),
     "affecting_exceptions": (("overrides.affectedSchedules.scheduleId", "kind"), (), ("occurrenceDate",)),
-    "affecting_moved_exceptions": (
-        ("overrides.affectedSchedules.scheduleId", "kind", "startMode"),
-        (),
-        ("start.utc", "end.utc"),
-    ),
+    # The branches of `find_blocking` not named above (storage/blocking_reads.py): its own single
+    # sessions are bounded by their start (the end is checked on the index keys), and series named
+    # only by an exception are read by `_id`.
+    "own_sessions": (("scheduleId", "kind"), (), ("start.utc",)),
+    "by_ids": (("_id",), (), ()),
 }
 
 # Reads never carry the outbox or the pending change log (only for the dispatcher and the sequencer).
@@ -482,48 +476,39 @@ class SessionStore:
             found = await self.sessions.distinct("scheduleId", query)
         return {item for item in found if isinstance(item, str)}
 
-    async def find_affecting(
+    async def find_blocking(
         self, schedule_ids: list[str], window: Window, *, limit: int
-    ) -> tuple[list[Session], list[Series]]:
-        """Single sessions (at most `limit`) and series that name one of the schedules among their
-        affected schedules and may overlap the window, in any history entry or any exception (whose
-        series is returned then). Transparency is left to the caller: the schedule is what is indexed."""
-        ids: Document = {"$in": schedule_ids}
-        singles_query: Document = {
-            "affectedSchedules.scheduleId": ids,
-            "kind": "single",
-            "start.utc": {"$lt": window.end},
-            "end.utc": {"$gt": window.start},
-        }
-        series_query: Document = {
-            "history.snapshot.affectedSchedules.scheduleId": ids,
-            "kind": "series",
-            "spanFrom": {"$lt": window.end},
-            "spanTo": {"$gte": window.start - DATE_SLACK},
-        }
-        first_day, last_day = (window.start - DATE_SLACK).date(), (window.end + DATE_SLACK).date()
-        exceptions_query: Document = {
-            "overrides.affectedSchedules.scheduleId": ids,
-            "kind": "instance",
-            "$or": [
-                {"occurrenceDate": {"$gte": date_to_doc(first_day), "$lte": date_to_doc(last_day)}},
-                {"startMode": "fixed", "start.utc": {"$lt": window.end}, "end.utc": {"$gt": window.start}},
-            ],
-        }
+    ) -> BlockingDocuments:
+        """Every stored session, series and exception that may open or block one of the schedules in the
+        window, in two round trips (storage/blocking_reads.py); `complete` is False when the first
+        read met `limit` documents. Transparency is left to the caller: the schedule is what is indexed."""
         with database_errors():
-            raws = (
-                await self.raw_sessions.find(singles_query, STORED_FIELDS).limit(limit).to_list(length=None)
-            )
-            series_docs = await self.sessions.find(series_query, STORED_FIELDS).to_list(length=None)
-            exceptions = await self.sessions.find(exceptions_query, {"recurringSessionId": 1}).to_list(
-                length=None
-            )
-        singles = await self._sessions_listed(raws)
-        wanted = {doc.get("recurringSessionId") for doc in exceptions} - {doc["_id"] for doc in series_docs}
-        series_docs = await self.committed(series_docs)
-        series = [found for doc in series_docs if (found := self.undecodable.decode(doc, series_from_doc))]
-        more = await self.get_many(sorted(item for item in wanted if isinstance(item, str)))
-        return singles, series + [found for found in more.values() if isinstance(found, Series)]
+            first = self.raw_sessions.find(any_of(first_branches(schedule_ids, window)), STORED_FIELDS)
+            raws = await first.limit(limit).to_list(length=None)
+        singles = [raw for raw in raws if raw.get("kind") == "single"]
+        docs = [self._decoded(raw) for raw in raws if raw.get("kind") != "single"]
+        series_docs = {doc["_id"]: doc for doc in docs if doc.get("kind") == "series"}
+        named = {doc.get("recurringSessionId") for doc in docs if doc.get("kind") == "instance"}
+        unread = sorted(item for item in named if isinstance(item, str) and item not in series_docs)
+        if series_docs or unread:
+            query = any_of(second_branches([*series_docs, *unread], unread, window))
+            with database_errors():
+                docs += await self.sessions.find(query, STORED_FIELDS).to_list(length=None)
+        series_docs |= {doc["_id"]: doc for doc in docs if doc.get("kind") == "series"}
+        exceptions = {doc["_id"]: doc for doc in docs if doc.get("kind") == "instance"}
+        sessions = await self._sessions_listed(singles)
+        committed = await self.committed(list(series_docs.values()))
+        return BlockingDocuments(
+            sessions=sessions,
+            series=[item for doc in committed if (item := self.undecodable.decode(doc, series_from_doc))],
+            overrides=[
+                override
+                for doc in exceptions.values()
+                if (override := self.undecodable.decode(doc, override_from_doc))
+            ],
+            working_hours=working_hours_of(schedule_ids, sessions, series_docs.values()),
+            complete=len(raws) < limit,
+        )
 
     async def _moved_into(self, window: Window) -> list[str]:
         """The series with an exception moved (`fixed`) to overlap the window. An exception document has

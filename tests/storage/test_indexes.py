@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from bookings_sessions.domain.listing import Window
+from bookings_sessions.storage.blocking_reads import Branch, first_branches, second_branches
 from bookings_sessions.storage.store import INDEXES, QUERY_SHAPES, SessionStore
+
+RANGES = {"$lt", "$lte", "$gt", "$gte", "$ne"}
 
 
 def serves(
@@ -21,7 +27,7 @@ def serves(
 
 
 def test_every_query_shape_has_an_index() -> None:
-    keys = [tuple(name for name, _ in index) for index in INDEXES]
+    keys = [tuple(name for name, _ in index) for index in INDEXES] + [("_id",)]  # MongoDB's own
     for shape, (equality, sort, ranges) in QUERY_SHAPES.items():
         assert any(serves(index, equality, sort, ranges) for index in keys), shape
 
@@ -44,3 +50,33 @@ async def test_id_lookups_are_pushed_down_to_the_storage_engine(store: SessionSt
     plan = await store.sessions.find({"_id": "probe"}).explain()
     # FerretDB reports pushdown; MongoDB reports an IDHACK/EXPRESS plan instead of a collection scan.
     assert plan.get("filterPushdown") is True or "COLLSCAN" not in str(plan.get("queryPlanner"))
+
+
+def conditions(query: dict[str, object]) -> tuple[set[str], set[str]]:
+    """A flat filter's equality fields (a value, or `$in`: one equality per value) and range fields."""
+    equality, ranges = set(), set()
+    for key, value in query.items():
+        assert not key.startswith("$"), f"a branch is planned on its own: no nested {key}"
+        operators = set(value) if isinstance(value, dict) else set()
+        if not operators or operators == {"$in"}:
+            equality.add(key)
+        elif operators <= RANGES:
+            ranges.add(key)
+    return equality, ranges
+
+
+def test_every_branch_of_the_availability_reads_has_an_indexed_shape() -> None:
+    """MongoDB plans each branch of an `$or` on its own index: every branch `find_blocking` sends names
+    a shape (indexed by the test above) whose equality and range fields it really filters on."""
+    window = Window(start=datetime(2030, 1, 1, tzinfo=UTC), end=datetime(2030, 2, 1, tzinfo=UTC))
+    branches: list[Branch] = [
+        *first_branches(["coach-a", "coach-b"], window),
+        *second_branches(["series-a", "series-b"], ["series-b"], window),
+    ]
+    assert len({name for name, _ in branches}) == len(branches) == 9
+    for name, query in branches:
+        equality, sort, ranges = QUERY_SHAPES[name]
+        assert not sort, name
+        found_equality, found_ranges = conditions(query)
+        assert set(equality) <= found_equality, (name, query)
+        assert set(ranges) <= found_ranges, (name, query)
