@@ -1,13 +1,6 @@
-"""Session use cases: validate input, apply the domain's rules, then one guarded write in storage.
-
-Every write is a compare-and-swap on `revision`: read, plan against what was read, write only if no one
-wrote in between, else re-read and re-plan (bounded). A per-process lock per id keeps concurrent requests
-in this process from spinning against each other; the CAS covers other processes. Writes that may change
-an occurrence's seats also hold its series' lease (service/seat_leases.py): the capacity rule spans two
-documents, which no one CAS covers.
-
-Input errors name their field under the use case's own input (`session_info.end`); the API maps those
-names to its arguments.
+"""Session use cases: validate input, apply the domain's rules, then one guarded write in storage, retried
+as a compare-and-swap on `revision` (docs/design.md §4). Input errors name their field under the use
+case's own input (`session_info.end`); the API maps those names to its arguments.
 """
 
 from __future__ import annotations

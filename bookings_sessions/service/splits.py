@@ -1,18 +1,6 @@
-"""Scope THIS_AND_FOLLOWING on an instance: split the series there (update) or end it there (delete).
-
-Kept apart from `sessions.py`. What is recorded per affected series rides in that series' write:
-participant notifications (the outbox) and one change event (docs/design.md §9) — UPDATED for the
-original (its new UNTIL, in the commit write), CREATED for the new series (in its pending insert,
-published only once the split is committed), both saying where the occurrences went; and a CREATED
-for each moved exception, recorded once the split is committed. Live `sessionUpdated` events follow
-from the change log.
-
-`expectedRevision` is checked against the instance the client named, as `session(id)` shows it, in
-each attempt before anything is written. A retry is the same request again (`scoped_request`: same
-caller, occurrence, change, notification and expected revision): its split's id, or its end's mark, is
-derived from it, so a retry of a committed one finds it and answers what the first attempt did, and no
-other request is ever taken for it. Any other request finding the occurrence gone from the series is
-stale with `expectedRevision`, and without one follows the occurrence to the series it went to.
+"""Scope THIS_AND_FOLLOWING on an instance: split the series there (update) or end it there (delete),
+each attempt recognising a retry of the same request by its derived id (docs/design.md §2, "Retries and
+races of a split"; its change events: §9).
 """
 
 from __future__ import annotations

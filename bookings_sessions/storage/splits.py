@@ -1,18 +1,5 @@
-"""The writes of a series split, made crash-safe without transactions (docs/design.md §2).
-
-1. `put_pending`: the new series (id derived from the original's id and the request) is written
-   with `pending: {origin, outbox}` and its CREATED change event, and the moved exceptions under its
-   id. Readers and the change-log sequencer skip a pending series until its split is committed
-   (`committed_docs`), so nothing is visible yet; writing again replaces the same docs.
-2. `SessionStore.replace_series(..., split_into=id)`: the original, ended before the split date, its
-   UPDATED change event and `splitInto: [id]` in one guarded single-document write: the commit
-   point. From here the new series (and its CREATED event) is visible, even while still marked pending.
-3. `finish`: each moved exception's CREATED event is put on it (once), then the pending mark is removed
-   and the new series' notification moved into its `outbox` (so the dispatcher never sees a
-   notification of a split that was not committed).
-
-A crash before 2 leaves the old state (an invisible pending series, removed by `sweep`); a crash after
-2 the new one (`sweep`, or a retry of the same request, runs step 3 exactly once).
+"""The writes of a series split, made crash-safe without transactions: the pending new series, the
+original's guarded commit write, then `finish`; `sweep` for what a crash left (docs/design.md §2).
 """
 
 from __future__ import annotations

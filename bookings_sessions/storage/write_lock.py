@@ -1,10 +1,5 @@
-"""The per-session write lock: serialises writes to one session document within this process.
-
-FerretDB 1.24 does not apply a single-document update atomically, so two requests writing one document
-could undo each other (the movers of the outbox and the change log only read: storage/pending.py); on
-MongoDB the revision compare-and-swap covers other processes and this lock only saves this process from
-spinning on it. An instance's exception is written under its series' id: the two documents decide an
-occurrence's seats together (docs/design.md §4, "Capacity spans two documents").
+"""The per-session write lock, serialising writes to one session document within this process, and the one
+compare-and-swap retry loop every guarded write uses (docs/design.md §4).
 """
 
 from __future__ import annotations

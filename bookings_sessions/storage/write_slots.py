@@ -1,10 +1,5 @@
-"""At most N writes of session documents on their way to the store at a time (FERRETDB_WRITES_AT_ONCE,
-FerretDB only; docs/design.md §4, docs/performance.md lever 18).
-
-Inside FerretDB concurrent writers contend for SQLite's one write lock, and SQLite's busy handler makes
-a loser sleep between retries, so under many writers an unlucky write waits many rounds: a long tail
-for every writer. Writes queued here, a few at a time, keep FerretDB busy without that contention.
-A slot covers the write's round trip alone: the reads that plan it run outside, so they never queue.
+"""At most FERRETDB_WRITES_AT_ONCE writes of session documents on their way to FerretDB at a time; a slot
+covers the write's round trip alone (docs/design.md §4; docs/performance.md lever 18).
 """
 
 from __future__ import annotations
