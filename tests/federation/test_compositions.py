@@ -4,9 +4,12 @@ libraries in use: Apollo's (Apollo Gateway, Router) and The Guild's (Hive Gatewa
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
+from bookings_sessions.domain.recurrence import instance_id
+from tests.support.graphql import CREATE, single_session_info, weekly_series_info
 from tests.support.live_server import LiveServer, run_node
 
 # The Federation 2 version that introduced each directive a subgraph may import
@@ -61,3 +64,45 @@ def test_composes_with_a_subgraph_that_extends_session(live_server: LiveServer, 
     assert 'join__type(graph: ROOMS, key: "_id")' in session.group(0)
     assert re.search(r"room: String! @join__field\(graph: ROOMS\)", session.group(1)), session.group(0)
     assert re.search(r"notes: String @join__field\(graph: SESSIONS\)", session.group(1)), session.group(0)
+
+
+def test_hive_gateway_queries_across_both_subgraphs(live_server: LiveServer) -> None:
+    single = live_server.data(CREATE, {"info": single_session_info(notes="single note")})["createSession"]
+    info = weekly_series_info(zone="Europe/Berlin", scheduleId="hive-schedule")
+    series = live_server.data(CREATE, {"info": info})["createSession"]
+    occurrence = instance_id(series["_id"], date(2030, 7, 1))  # virtual: resolved from its series
+    token = live_server.tokens.staff
+
+    report = run_node("hive-gateway.mjs", live_server.graphql_url, token, single["_id"], occurrence)
+
+    results, requests = report["results"], report["requests"]
+    # Bookings come from the rooms subgraph; their sessions from ours, by `_entities`, in one request.
+    with_token = results["bookingsWithToken"]
+    assert "errors" not in with_token, with_token
+    sessions = [booking["session"] for booking in with_token["data"]["bookings"]]
+    ids = [single["_id"], occurrence]
+    assert [session["_id"] for session in sessions] == ids
+    assert [session["notes"] for session in sessions] == ["single note", None]
+    assert [session["room"] for session in sessions] == [f"room for {id_}" for id_ in ids]
+    assert sessions[0]["start"]["timestamp"].startswith("2020-12-30T15:00:00")
+    assert sessions[1]["start"]["timestamp"].startswith("2030-07-01T08:00:00")  # 10:00 in Berlin, summer
+    assert sessions[1]["scheduleId"] == "hive-schedule"
+    # `notes` is @requiresRole: without a token the gateway passes our FORBIDDEN on and the rest answers.
+    without_token = results["bookingsWithoutToken"]
+    assert [booking["session"]["notes"] for booking in without_token["data"]["bookings"]] == [None, None]
+    assert [booking["session"]["room"] for booking in without_token["data"]["bookings"]] == [
+        session["room"] for session in sessions
+    ]
+    codes = [(error["extensions"]["code"], error["path"][-1]) for error in without_token["errors"]]
+    assert codes == [("FORBIDDEN", "notes")] * 2, without_token["errors"]
+    # The occurrence asked of our server; its `room` fetched from the rooms subgraph's `_entities`.
+    assert results["occurrenceWithToken"]["data"]["session"] == {
+        "_id": occurrence,
+        "notes": None,
+        "room": f"room for {occurrence}",
+        "start": sessions[1]["start"],
+    }
+    entity_fetches = [(r["subgraph"], r["representations"]) for r in requests if "_entities" in r["query"]]
+    assert entity_fetches == [("sessions", 2), ("sessions", 2), ("rooms", 1)], requests
+    # The gateway forwarded the client's Authorization header, and only when the client sent one.
+    assert [r["authorization"] for r in requests] == [None, None] + [f"Bearer {token}"] * 4, requests

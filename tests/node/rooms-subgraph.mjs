@@ -28,7 +28,8 @@ export const roomsTypeDefs = `
 
 export const roomFor = (sessionId) => `room for ${sessionId}`;
 
-// Starts the subgraph on an ephemeral port; every request body it receives is kept in `requests`.
+// Starts the subgraph on an ephemeral port; the GraphQL parameters of every request it
+// receives are kept in `requests`.
 export async function startRoomsSubgraph(sessionIds) {
   const bookings = sessionIds.map((id, index) => ({ id: `b${index}`, sessionId: id }));
   const schema = buildSubgraphSchema({
@@ -43,18 +44,13 @@ export async function startRoomsSubgraph(sessionIds) {
     },
   });
   const requests = [];
-  const handle = createHandler({ schema });
-  const server = createServer((request, response) => {
-    const chunks = [];
-    request.on('data', (chunk) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      if (body) requests.push(JSON.parse(body));
-      // graphql-http reads the body it is given instead of the consumed stream.
-      request.body = body;
-      handle(request, response);
-    });
+  const handle = createHandler({
+    schema,
+    onSubscribe: (request, params) => {
+      requests.push(params);
+    },
   });
+  const server = createServer(handle);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}/graphql`;
   const close = () => new Promise((resolve) => server.close(resolve));
