@@ -73,7 +73,9 @@ def test_hive_gateway_queries_across_both_subgraphs(live_server: LiveServer) -> 
     occurrence = instance_id(series["_id"], date(2030, 7, 1))  # virtual: resolved from its series
     token = live_server.tokens.staff
 
-    report = run_node("hive-gateway.mjs", live_server.graphql_url, token, single["_id"], occurrence)
+    report = run_node(
+        "hive-gateway.mjs", "queries", live_server.graphql_url, token, single["_id"], occurrence
+    )
 
     results, requests = report["results"], report["requests"]
     # Bookings come from the rooms subgraph; their sessions from ours, by `_entities`, in one request.
@@ -106,3 +108,31 @@ def test_hive_gateway_queries_across_both_subgraphs(live_server: LiveServer) -> 
     assert entity_fetches == [("sessions", 2), ("sessions", 2), ("rooms", 1)], requests
     # The gateway forwarded the client's Authorization header, and only when the client sent one.
     assert [r["authorization"] for r in requests] == [None, None] + [f"Bearer {token}"] * 4, requests
+
+
+def test_hive_gateway_subscribes_to_our_server_over_graphql_ws(live_server: LiveServer) -> None:
+    session = live_server.data(CREATE, {"info": single_session_info()})["createSession"]
+    tokens = live_server.tokens
+
+    report = run_node(
+        "hive-gateway.mjs",
+        "subscription",
+        live_server.graphql_url,
+        tokens.staff,
+        tokens.admin,
+        session["_id"],
+        session["scheduleId"],
+    )
+
+    # With the client's token (sent in `connection_init`), an update made on our server arrives through
+    # the gateway with `room` added from the rooms subgraph.
+    event = report["results"]["subscriptionWithToken"]["event"]
+    assert "errors" not in event, event
+    updated = event["data"]["sessionUpdated"]
+    assert updated["_id"] == session["_id"]
+    assert updated["notes"].startswith("via hive "), updated  # staff-only: the token reached our server
+    assert updated["room"] == f"room for {session['_id']}"
+    # Without one our server refuses the subscription (FORBIDDEN, in a graphql-ws `error` message); the
+    # gateway ends it with an error of its own and no data (docs/clients.md says why).
+    without_token = report["results"]["subscriptionWithoutToken"]["event"]
+    assert without_token["errors"] and not without_token.get("data"), without_token
