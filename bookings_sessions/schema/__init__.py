@@ -143,4 +143,7 @@ def build_schema(
         subscription=Subscription,
         types=[Session],
         schema_directives=[RequiresRole],
+        # The lowest version with every federation directive the SDL imports (only `@key`): gateways
+        # that compose fewer versions than Apollo's still accept it (docs/clients.md#federation-v2).
+        federation_version="2.0",
     )
