@@ -19,6 +19,7 @@ from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.store import SessionStore
 from tests.support.api import Api, SettingsFor, app_settings, serving
+from tests.support.commands import SessionReads, session_reads_in
 from tests.support.live_server import LiveServer, drop_database, start_server, stop_server
 from tests.support.tokens import Tokens
 
@@ -97,3 +98,10 @@ def live_server(
     finally:
         stop_server(server)
         drop_database(server)
+
+
+@pytest.fixture
+def session_reads(database_name: str) -> Iterator[SessionReads]:
+    """The reads of `sessions` requests make on this test's database (round-trip counts)."""
+    with session_reads_in(database_name) as reads:
+        yield reads

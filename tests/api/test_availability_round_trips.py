@@ -7,61 +7,15 @@ the reads one request needs are folded into one `$or` query plus the exceptions 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from typing import Any
-
-import pytest
-from pymongo import monitoring
 
 from bookings_sessions.domain.recurrence import instance_id
 from tests.api.test_availability import AVAILABILITY, availability, create, normalised, span, utc
 from tests.support.api import Api
+from tests.support.commands import SessionReads
 from tests.support.graphql import UPDATE, wall_time, window
 
 MONDAY = date(2030, 1, 7)
-# The background movers' reads (outbox, change log, pending splits): not the request's.
-MOVER_FIELDS = ("outbox", "changeLog", "pending")
-
-
-class SessionReads(monitoring.CommandListener):
-    """Reads of `sessions` on one database; pymongo offers no way to unregister, so it can be switched."""
-
-    def __init__(self) -> None:
-        self.database: str | None = None
-        self.reads: list[dict[str, Any]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        command = event.command
-        if event.database_name != self.database or command.get(event.command_name) != "sessions":
-            return
-        if event.command_name not in ("find", "distinct", "aggregate", "count"):
-            return
-        projection = command.get("projection") or {}
-        query = str(command.get("filter") or command.get("query") or {})
-        if not any(projection.get(field) == 1 or field in query for field in MOVER_FIELDS):
-            self.reads.append(dict(command))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-_READS = SessionReads()
-monitoring.register(_READS)  # before the `api` fixture's app creates its client
-
-
-@pytest.fixture
-def session_reads(database_name: str) -> Iterator[SessionReads]:
-    _READS.database, _READS.reads = database_name, []
-    try:
-        yield _READS
-    finally:
-        _READS.database = None
-
-
 async def weekday_hours(api: Api, schedule_id: str) -> None:
     info = {
         "scheduleId": schedule_id,

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
-from pymongo import monitoring
-
 from bookings_sessions.domain.recurrence import instance_id
 from tests.support.api import Api
+from tests.support.commands import SessionReads
 from tests.support.graphql import CREATE, ENTITIES, single_session_info, weekly_series_info
 from tests.support.live_server import LiveServer, run_node
 
@@ -56,50 +53,9 @@ def test_gateway_resolves_session_entities_in_one_subgraph_request(live_server: 
     assert "join__graph" in report["supergraphSdl"] and "SESSIONS" in report["supergraphSdl"]
 
 
-class FindCommands(monitoring.CommandListener):
-    """Counts `find`s of sessions by id on one database; pymongo offers no way to unregister, so it can be
-    switched. Only finds by `_id` that read sessions for a request: the server's background movers (outbox,
-    change log) also read sessions by `_id`, but only to fetch their pending entries."""
-
-    def __init__(self) -> None:
-        self.database: str | None = None
-        self.finds: list[dict[str, Any]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        command = event.command
-        by_id = command.get("find") == "sessions" and "_id" in command.get("filter", {})
-        projection = command.get("projection") or {}
-        mover = projection.get("changeLog") == 1 or projection.get("outbox") == 1
-        if event.database_name == self.database and event.command_name == "find" and by_id and not mover:
-            self.finds.append(dict(command))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-_FIND_COMMANDS = FindCommands()
-monitoring.register(_FIND_COMMANDS)
-
-
-@pytest.fixture
-def find_commands(database_name: str) -> Iterator[FindCommands]:
-    _FIND_COMMANDS.database, _FIND_COMMANDS.finds = database_name, []
-    try:
-        yield _FIND_COMMANDS
-    finally:
-        _FIND_COMMANDS.database = None
-
-
-# The `api` fixture's app creates its database client when it starts, after the listener above is
-# registered, so that client reports to it.
-
-
-async def test_entities_load_in_one_database_round_trip(api: Api, find_commands: FindCommands) -> None:
+async def test_entities_load_in_one_database_round_trip(api: Api, session_reads: SessionReads) -> None:
     ids = [(await api.create_single(notes=f"n{index}"))["_id"] for index in range(3)]
-    find_commands.finds.clear()
+    session_reads.reads.clear()
 
     representations = [{"__typename": "Session", "_id": session_id} for session_id in [*ids, "missing"]]
     body = await api.post(ENTITIES, {"representations": representations}, api.tokens.staff)
@@ -107,20 +63,20 @@ async def test_entities_load_in_one_database_round_trip(api: Api, find_commands:
     assert "errors" not in body, body
     assert [entity and entity["_id"] for entity in body["data"]["_entities"]] == [*ids, None]
     assert [entity["notes"] for entity in body["data"]["_entities"][:3]] == ["n0", "n1", "n2"]
-    assert len(find_commands.finds) == 1, find_commands.finds
+    assert len(session_reads.reads) == 1, session_reads.reads
 
 
 async def test_entities_with_virtual_instances_load_in_one_database_round_trip(
-    api: Api, find_commands: FindCommands
+    api: Api, session_reads: SessionReads
 ) -> None:
     series_id = (await api.create_series(zone="UTC", scheduleId="s"))["_id"]
     single_id = (await api.create_single())["_id"]
     instance_ids = [instance_id(series_id, date(2030, 1, 7) + timedelta(weeks=n)) for n in (1, 2, 3)]
-    find_commands.finds.clear()
+    session_reads.reads.clear()
 
     representations = [{"__typename": "Session", "_id": i} for i in [single_id, *instance_ids]]
     body = await api.post(ENTITIES, {"representations": representations}, api.tokens.staff)
 
     assert "errors" not in body, body
     assert [entity["_id"] for entity in body["data"]["_entities"]] == [single_id, *instance_ids]
-    assert len(find_commands.finds) == 1, [find.get("filter") for find in find_commands.finds]
+    assert len(session_reads.reads) == 1, [read.get("filter") for read in session_reads.reads]

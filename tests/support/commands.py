@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from pymongo import AsyncMongoClient, monitoring
@@ -49,3 +49,49 @@ async def watched_store(
     finally:
         await client.drop_database(database)
         await client.close()
+
+
+# The server's background movers read sessions for their pending entries (outbox, change log, pending
+# splits): those reads are not a request's.
+MOVER_FIELDS = ("outbox", "changeLog", "pending")
+
+
+class SessionReads(monitoring.CommandListener):
+    """The reads of `sessions` a request makes on one database, the background movers' left out. pymongo
+    offers no way to unregister a listener, so one is registered for the whole run and switched."""
+
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.reads: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        command = event.command
+        if event.database_name != self.database or command.get(event.command_name) != "sessions":
+            return
+        if event.command_name not in ("find", "distinct", "aggregate", "count"):
+            return
+        projection = command.get("projection") or {}
+        query = str(command.get("filter") or command.get("query") or {})
+        if not any(projection.get(field) == 1 or field in query for field in MOVER_FIELDS):
+            self.reads.append(dict(command))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+_SESSION_READS = SessionReads()
+# Registered on import, so before any test's app creates its client: clients made later report to it.
+monitoring.register(_SESSION_READS)
+
+
+@contextmanager
+def session_reads_in(database: str) -> Iterator[SessionReads]:
+    """The requests' reads of `sessions` on `database` while the block runs."""
+    _SESSION_READS.database, _SESSION_READS.reads = database, []
+    try:
+        yield _SESSION_READS
+    finally:
+        _SESSION_READS.database = None
