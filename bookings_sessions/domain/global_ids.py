@@ -8,29 +8,21 @@ parses, so each object has exactly one global id; anything else is "no such obje
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-
+from . import unpadded_base64
 from .errors import BadUserInput
 
 # Long enough for any id the store hands out (a 32-hex id, an instance id of one); bounds the decode.
 MAX_GLOBAL_ID_LENGTH = 200
-_URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def global_id(type_name: str, own_id: str) -> str:
-    raw = f"{type_name}:{own_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return unpadded_base64.encode(f"{type_name}:{own_id}")
 
 
 def parse_global_id(text: str) -> tuple[str, str] | None:
     """`(type name, own id)`, or None for anything that is not a canonical global id."""
-    if len(text) > MAX_GLOBAL_ID_LENGTH or not _URL_SAFE.fullmatch(text):
-        return None
-    try:
-        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    decoded = None if len(text) > MAX_GLOBAL_ID_LENGTH else unpadded_base64.decode(text)
+    if decoded is None:
         return None
     type_name, separator, own_id = decoded.partition(":")
     if not separator or not type_name or not own_id:

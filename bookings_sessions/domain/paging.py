@@ -7,13 +7,12 @@ specification: `first`/`after` forwards, and `last`/`before` backwards where a l
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from . import unpadded_base64
 from .errors import BadUserInput
 from .timezones import as_utc
 
@@ -27,15 +26,18 @@ SEQUENCE_PREFIX = "seq:"
 
 def encode_cursor(key: CursorKey) -> str:
     if isinstance(key, int):
-        raw = f"{SEQUENCE_PREFIX}{key}".encode()
+        raw = f"{SEQUENCE_PREFIX}{key}"
     else:
         moment, item_id = key
-        raw = f"{as_utc(moment).isoformat()}|{item_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        raw = f"{as_utc(moment).isoformat()}|{item_id}"
+    return unpadded_base64.encode(raw)
 
 
 def _cursor_text(cursor: str) -> str:
-    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    text = unpadded_base64.decode(cursor)
+    if text is None:
+        raise ValueError(cursor)
+    return text
 
 
 def _not_ours(field: str = "after") -> BadUserInput:
@@ -49,7 +51,7 @@ def decode_cursor(cursor: str, field: str = "after") -> SortKey:
         if not item_id:
             raise ValueError(cursor)
         return as_utc(datetime.fromisoformat(moment)), item_id
-    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
+    except (ValueError, OverflowError):
         raise _not_ours(field) from None
 
 
@@ -62,7 +64,7 @@ def decode_sequence_cursor(cursor: str) -> int:
         if number < 0:
             raise ValueError(cursor)
         return number
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except ValueError:
         raise _not_ours() from None
 
 

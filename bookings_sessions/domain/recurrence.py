@@ -5,8 +5,6 @@ series keeps its clock time across DST) from the period nearest the window, and 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import heapq
 import re
@@ -19,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, weekday
 
+from . import unpadded_base64
 from .bounded_rrule import HorizonReached, HorizonSearch
 from .date_lists import MAX_DATES, DateValue, as_local, day_of, line_name, parse_line, short, sort_key, spell
 from .errors import BadUserInput
@@ -40,7 +39,6 @@ MAX_RECURRENCE_LENGTH = 40_000
 _UNTIL_RE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
 _BYDAY_RE = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
 _INSTANCE_PREFIX = "i_"
-_URL_SAFE_RE = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_INSTANCE_ID_LENGTH = 1024
 
 
@@ -744,8 +742,7 @@ def instance_id(series_id: str, local_date: date) -> str:
 
 def _encode_instance_id(series_id: str, local_date: date) -> str:
     d = local_date  # explicit zero padding: strftime("%Y") does not pad years < 1000
-    raw = f"{series_id}|{d.year:04d}{d.month:02d}{d.day:02d}".encode()
-    return _INSTANCE_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return _INSTANCE_PREFIX + unpadded_base64.encode(f"{series_id}|{d.year:04d}{d.month:02d}{d.day:02d}")
 
 
 def parse_instance_id(instance_id: str) -> tuple[str, date] | None:
@@ -754,12 +751,8 @@ def parse_instance_id(instance_id: str) -> tuple[str, date] | None:
         return None
     if not instance_id.startswith(_INSTANCE_PREFIX):
         return None
-    payload = instance_id[len(_INSTANCE_PREFIX) :]
-    if not _URL_SAFE_RE.fullmatch(payload):
-        return None
-    try:
-        text = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    text = unpadded_base64.decode(instance_id[len(_INSTANCE_PREFIX) :])
+    if text is None:
         return None
     series_id, sep, day = text.partition("|")
     if not sep or not series_id or "|" in day or len(day) != 8 or not day.isascii() or not day.isdigit():
