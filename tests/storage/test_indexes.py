@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bookings_sessions.domain.listing import Window
 from bookings_sessions.storage.blocking_reads import Branch, first_branches, second_branches
 from bookings_sessions.storage.calendar_feeds import CalendarFeeds
@@ -75,6 +77,19 @@ async def test_indexes_exist_on_the_server(ferretdb: EmbeddedFerretDB, database_
         assert (("scheduleId", 1), ("_id", 1)) in await index_keys(store.db["changes"])
         assert (("createdDate", -1), ("_id", -1)) in await index_keys(store.db["notifications"])
         assert (("createdAt", 1),) in await index_keys(store.db["idempotency_keys"])
+
+
+@pytest.mark.parametrize("atomic", [True, False], ids=["mongodb", "ferretdb"])
+async def test_ensuring_the_indexes_again_changes_nothing(
+    ferretdb: EmbeddedFerretDB, database_name: str, atomic: bool
+) -> None:
+    """Every server start ensures them."""
+    async with watched_store(ferretdb.uri, database_name, atomic=atomic) as (store, _):
+        capabilities = await store.capabilities()
+        await ensure_every_index(store, capabilities)
+        before = await index_keys(store.sessions)
+        await ensure_every_index(store, capabilities)
+        assert await index_keys(store.sessions) == before
 
 
 async def test_on_ferretdb_only_unique_indexes_are_created(
