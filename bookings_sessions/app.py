@@ -132,16 +132,16 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
         None if metrics is None else metrics.undecodable_documents.inc,
         parts=runtime.store_parts,
     )
+    capabilities = await store.capabilities()  # once, so no request pays for `buildInfo`
     await store.ensure_indexes()
     idempotency_keys = IdempotencyKeys(store.db)
-    await idempotency_keys.ensure_indexes()
+    await idempotency_keys.ensure_indexes(capabilities)
     await CalendarFeeds(store.db).ensure_indexes()
-    capabilities = await store.capabilities()  # once, so no request pays for `buildInfo`
     log.info(STORE_WRITES[capabilities.atomic_updates])
     if not capabilities.atomic_updates:  # FerretDB: its SQLite has one write lock (storage/write_slots.py)
         store.limit_writes(settings.ferretdb_writes_at_once)
     # The outbox dispatcher runs with the server (NOTIFICATION_DISPATCHER=false leaves it to `dispatch`).
-    runtime.extra_tasks.extend(await start_notifications(settings, store.db))
+    runtime.extra_tasks.extend(await start_notifications(settings, store.db, capabilities))
     keys = token_keys(settings)
     if keys.development:
         log.warning(
@@ -157,10 +157,10 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     # The change log (docs/design.md §9): this process's sequencer (one process at a time holds its
     # lease) and the live feed that turns committed changes into `sessionUpdated` events here.
     # Change webhooks (if CHANGE_WEBHOOK_URL is set): queued by the sequencer, delivered by every process.
-    webhooks = await start_change_webhooks(settings, store.db)
+    webhooks = await start_change_webhooks(settings, store.db, capabilities)
     on_moved = None if webhooks is None else webhooks.queue
     runtime.extra_tasks.extend(
-        await start_sequencer(settings, store.db, on_moved=on_moved, handoff=store.handoff)
+        await start_sequencer(settings, store.db, capabilities, on_moved=on_moved, handoff=store.handoff)
     )
     if webhooks is not None:
         runtime.extra_tasks.append(asyncio.create_task(webhooks.run(), name="change-webhooks"))

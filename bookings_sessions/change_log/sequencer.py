@@ -16,6 +16,7 @@ from ..domain.changes import Change
 from ..notifications.delivery import dispatcher_id
 from ..notifications.rounds import run_rounds
 from ..settings import Settings
+from ..storage.capabilities import StoreCapabilities
 from ..storage.change_log import ChangeLogStore, Lease, LostLease
 from ..storage.clock import utc_now
 from ..storage.pending import Handoff
@@ -201,6 +202,7 @@ class Sequencer:
 async def start_sequencer(
     settings: Settings,
     db: object,
+    capabilities: StoreCapabilities,
     *,
     on_moved: Callable[[list[Change]], Awaitable[None]] | None = None,
     handoff: Handoff | None = None,
@@ -209,7 +211,7 @@ async def start_sequencer(
     of this process's writers, storage/pending.py)."""
     config = SequencerConfig.from_settings(settings)
     store = ChangeLogStore(db)
-    has_ttl = await store.ensure_indexes(config.retention)
+    has_ttl = await store.ensure_indexes(config.retention, capabilities)
     if not has_ttl:
         log.info("the store has no TTL indexes (FerretDB): the change sequencer prunes `changes` itself")
     sequencer = Sequencer(store, config, prune=not has_ttl, on_moved=on_moved, handoff=handoff)

@@ -18,6 +18,7 @@ from ..domain.changes import Change, ChangeDelivery
 from ..notifications.delivery import Deliverer, DeliveryPolicy, delivery_policy
 from ..notifications.rounds import run_rounds
 from ..settings import Settings
+from ..storage.capabilities import StoreCapabilities
 from ..storage.change_deliveries import ChangeDeliveryStore
 from ..storage.documents import camel
 
@@ -98,7 +99,9 @@ class ChangeWebhooks(Deliverer[ChangeDelivery]):
             await run_rounds(one_round, poll_seconds=self.config.poll_seconds, log=log, what="change webhook")
 
 
-async def start_change_webhooks(settings: Settings, db: Any) -> ChangeWebhooks | None:
+async def start_change_webhooks(
+    settings: Settings, db: Any, capabilities: StoreCapabilities
+) -> ChangeWebhooks | None:
     """Server start: None without CHANGE_WEBHOOK_URL; else the deliverer, its indexes and queue ready.
 
     Turned on for the first time, it queues from the newest committed event on (not the whole
@@ -108,7 +111,7 @@ async def start_change_webhooks(settings: Settings, db: Any) -> ChangeWebhooks |
     if config is None:
         return None
     store = ChangeDeliveryStore(db)
-    await store.ensure_delivery_indexes()
+    await store.ensure_delivery_indexes(capabilities)
     if await store.queued() is None:
         await store.start_at(await store.log.committed())
     await store.catch_up()

@@ -18,6 +18,7 @@ import httpx
 
 from ..domain.notifications import Notification
 from ..settings import Settings
+from ..storage.capabilities import StoreCapabilities, ask_capabilities
 from ..storage.client import close_client, create_client
 
 # The write path's clock (milliseconds, as BSON stores them), shared on purpose.
@@ -110,10 +111,12 @@ class Dispatcher(Deliverer[Notification]):
         return moved > 0 or delivered > 0
 
 
-async def start_notifications(settings: Settings, db: Any) -> list[asyncio.Task[None]]:
+async def start_notifications(
+    settings: Settings, db: Any, capabilities: StoreCapabilities
+) -> list[asyncio.Task[None]]:
     """Server start: the outbox indexes, the no-webhook warning, and the dispatcher task (if enabled)."""
     outbox = OutboxStore(db)
-    await outbox.ensure_indexes()
+    await outbox.ensure_indexes(capabilities)
     if settings.notification_webhook_url is None:
         log.warning(NO_WEBHOOK_WARNING)
     if not settings.notification_dispatcher:
@@ -128,8 +131,9 @@ async def run_standalone(settings: Settings) -> None:
         raise ValueError("MONGODB_URI is required: the embedded database belongs to `serve`")
     client = create_client(settings.mongodb_uri, settings.mongodb_driver)
     try:
-        outbox = OutboxStore(client[settings.mongodb_database])
-        await outbox.ensure_indexes()
+        db = client[settings.mongodb_database]
+        outbox = OutboxStore(db)
+        await outbox.ensure_indexes(await ask_capabilities(db))
         if settings.notification_webhook_url is None:
             log.warning(NO_WEBHOOK_WARNING)
         dispatcher = Dispatcher(outbox, DispatcherConfig.from_settings(settings))

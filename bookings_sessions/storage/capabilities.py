@@ -6,24 +6,40 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import database_errors
+
 Document = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class StoreCapabilities:
     """`atomic_updates`: a conditional single-document update is one atomic step (MongoDB).
+    `secondary_indexes`: reads use indexes other than `_id`'s, so non-unique ones are worth their writes.
 
-    FerretDB 1.24 (SQLite) is not: it reads the document, applies the update in Go and writes it back, so
-    its guards are no stronger than a check in Python; and it pushes only a bare `_id` filter down to
-    SQLite, decoding every document of the collection for any other filter.
+    FerretDB 1.24 (SQLite) has neither: it reads the document, applies the update in Go and writes it
+    back, so its guards are no stronger than a check in Python; and it pushes only a bare `_id` filter
+    down to SQLite, decoding every document of the collection for any other filter, so a secondary index
+    serves no read and only slows every write. Unique indexes are kept everywhere: they are correctness.
     """
 
     atomic_updates: bool
+    secondary_indexes: bool
+
+
+MONGODB = StoreCapabilities(atomic_updates=True, secondary_indexes=True)
+FERRETDB = StoreCapabilities(atomic_updates=False, secondary_indexes=False)
 
 
 def capabilities_from_build_info(info: Document) -> StoreCapabilities:
     # FerretDB answers `ferretdbVersion`/`ferretdbFeatures` beside MongoDB's fields; MongoDB has neither.
-    return StoreCapabilities(atomic_updates=not any(key.startswith("ferretdb") for key in info))
+    return FERRETDB if any(key.startswith("ferretdb") for key in info) else MONGODB
+
+
+async def ask_capabilities(db: Any) -> StoreCapabilities:
+    """The capabilities of the store holding `db` (one `buildInfo`)."""
+    with database_errors():
+        info = await db.command("buildInfo")
+    return capabilities_from_build_info(info)
 
 
 @dataclass(frozen=True)

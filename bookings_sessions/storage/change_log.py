@@ -15,6 +15,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
+from .capabilities import StoreCapabilities
 from .documents import Document, change_from_doc, change_to_doc
 from .errors import DUPLICATE_KEY, NOT_IMPLEMENTED, database_errors
 from .pending import CHANGE_LOG, ROOM, Handoff, Hints
@@ -59,12 +60,17 @@ class ChangeLogStore:
         # The last `move` took a full batch of hints: more may be waiting for the next round.
         self.backlog = False
 
-    async def ensure_indexes(self, retention: timedelta) -> bool:
-        """Creates the indexes; False when the store has no TTL indexes (the caller must prune)."""
+    async def ensure_indexes(self, retention: timedelta, capabilities: StoreCapabilities) -> bool:
+        """Creates the indexes; False when the store has no TTL indexes (the caller must prune).
+
+        The unique (sessionId, revision) everywhere: it refuses an event copied twice. The plain ones
+        only where reads use them (`StoreCapabilities.secondary_indexes`).
+        """
         with database_errors():
             await self.changes.create_index([("sessionId", 1), ("revision", 1)], unique=True)
-            await self.changes.create_index([("scheduleId", 1), ("_id", 1)])
-            await self.changes.create_index([("previousScheduleId", 1), ("_id", 1)])
+            if capabilities.secondary_indexes:
+                await self.changes.create_index([("scheduleId", 1), ("_id", 1)])
+                await self.changes.create_index([("previousScheduleId", 1), ("_id", 1)])
             try:
                 await self.changes.create_index(
                     [("at", 1)], expireAfterSeconds=int(retention.total_seconds()), name="at_ttl"
@@ -72,7 +78,8 @@ class ChangeLogStore:
             except OperationFailure as error:
                 if error.code != NOT_IMPLEMENTED:
                     raise
-                await self.changes.create_index([("at", 1)])
+                if capabilities.secondary_indexes:  # for the pruning's `at` range
+                    await self.changes.create_index([("at", 1)])
                 return False
         return True
 

@@ -12,6 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.notifications import NotificationStatus
+from .capabilities import StoreCapabilities
 from .errors import database_errors
 
 Document = dict[str, Any]
@@ -71,7 +72,9 @@ class DeliveryStore(Generic[T]):
         self.claims = claims
         self.from_doc = from_doc
 
-    async def ensure_delivery_indexes(self) -> None:
+    async def ensure_delivery_indexes(self, capabilities: StoreCapabilities) -> None:
+        if not capabilities.secondary_indexes:  # both are plain indexes
+            return
         with database_errors():
             await self.records.create_index([("status", 1), ("nextAttemptAt", 1)])
             await self.claims.create_index([("deliveryId", 1)])

@@ -10,6 +10,7 @@ from typing import Any
 from ..domain.errors import Conflict
 from ..domain.idempotency import KEY_WINDOW, KeyRecord
 from ..domain.timezones import as_utc
+from .capabilities import StoreCapabilities
 from .documents import Document
 from .errors import database_errors
 
@@ -42,7 +43,10 @@ class IdempotencyKeys:
         self.keys = db[COLLECTION]
         self._purged_at: datetime | None = None
 
-    async def ensure_indexes(self) -> None:
+    async def ensure_indexes(self, capabilities: StoreCapabilities) -> None:
+        """The purge's `createdAt` range (a plain index, not a TTL one)."""
+        if not capabilities.secondary_indexes:
+            return
         with database_errors():
             await self.keys.create_index([("createdAt", 1)])
 

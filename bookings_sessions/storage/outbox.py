@@ -11,6 +11,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.notifications import Notification, NotificationKind, NotificationStatus
+from .capabilities import StoreCapabilities
 from .deliveries import DeliveryStore, delivery_state_from_doc, pending_state
 from .documents import participant_from_doc
 from .errors import database_errors
@@ -49,8 +50,10 @@ class OutboxStore(DeliveryStore[Notification]):
         self.notifications = self.records
         self.pending = Hints(db, OUTBOX)
 
-    async def ensure_indexes(self) -> None:
-        await self.ensure_delivery_indexes()
+    async def ensure_indexes(self, capabilities: StoreCapabilities) -> None:
+        await self.ensure_delivery_indexes(capabilities)
+        if not capabilities.secondary_indexes:  # all three are plain indexes
+            return
         with database_errors():
             await self.sessions.create_index([("outbox.id", 1)], sparse=True)
             await self.notifications.create_index([("sessionId", 1), ("createdDate", -1), ("_id", -1)])

@@ -23,7 +23,7 @@ from .blocking_reads import BlockingDocuments, any_of, first_branches, second_br
 from .capabilities import (
     Condition,
     StoreCapabilities,
-    capabilities_from_build_info,
+    ask_capabilities,
     revision_is,
     single_differing,
 )
@@ -249,9 +249,7 @@ class SessionStore:
     async def capabilities(self) -> StoreCapabilities:
         """Asked once (the app asks at start; otherwise the first conditional write does)."""
         if self._capabilities is None:
-            with database_errors():
-                info = await self.db.command("buildInfo")
-            self._capabilities = capabilities_from_build_info(info)
+            self._capabilities = await ask_capabilities(self.db)
         return self._capabilities
 
     async def _write_filter(self, session_id: str, condition: Condition) -> Document | None:
@@ -279,6 +277,9 @@ class SessionStore:
             raise Unavailable("the database did not answer a ping") from error
 
     async def ensure_indexes(self) -> None:
+        """`INDEXES`, on a store whose reads use them (`StoreCapabilities.secondary_indexes`)."""
+        if not (await self.capabilities()).secondary_indexes:
+            return
         with database_errors():
             for keys in INDEXES:
                 await self.sessions.create_index(list(keys))

@@ -23,7 +23,7 @@ async def db(ferretdb: EmbeddedFerretDB, database_name: str) -> AsyncIterator[Db
     sessions = SessionStore(client, database_name)
     outbox = OutboxStore(client[database_name])
     await sessions.ensure_indexes()
-    await outbox.ensure_indexes()
+    await outbox.ensure_indexes(await sessions.capabilities())
     try:
         yield Db(ferretdb=ferretdb, name=database_name, sessions=sessions, outbox=outbox)
     finally:

@@ -63,9 +63,9 @@ async def delivering(webhooks: ChangeWebhooks) -> AsyncIterator[None]:
 async def delivering_from_the_start(db: Db) -> tuple[ChangeLogStore, ChangeDeliveryStore]:
     """The change log and the deliveries, indexed, with webhooks queued from the first event on."""
     log = ChangeLogStore(db.sessions.db)
-    await log.ensure_indexes(SEQUENCER.retention)
+    await log.ensure_indexes(SEQUENCER.retention, await db.sessions.capabilities())
     deliveries = ChangeDeliveryStore(db.sessions.db)
-    await deliveries.ensure_delivery_indexes()
+    await deliveries.ensure_delivery_indexes(await db.sessions.capabilities())
     await deliveries.start_at(0)
     return log, deliveries
 
@@ -132,7 +132,7 @@ async def test_a_holder_that_died_before_queueing_is_caught_up_and_nothing_is_qu
 
 async def test_turned_on_it_starts_from_the_newest_event_not_the_whole_log(db: Db) -> None:
     log = ChangeLogStore(db.sessions.db)
-    await log.ensure_indexes(SEQUENCER.retention)
+    await log.ensure_indexes(SEQUENCER.retention, await db.sessions.capabilities())
     await create(db.sessions, "old")
     assert await Sequencer(log, SEQUENCER, owner="me").step()
     deliveries = ChangeDeliveryStore(db.sessions.db)

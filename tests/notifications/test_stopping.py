@@ -51,7 +51,7 @@ async def cancel_and_wait(task: asyncio.Task[None], started: asyncio.Event) -> N
 @pytest.fixture
 async def log(store: SessionStore) -> ChangeLogStore:
     changes = ChangeLogStore(store.db)
-    await changes.ensure_indexes(CONFIG.retention)
+    await changes.ensure_indexes(CONFIG.retention, await store.capabilities())
     return changes
 
 

@@ -15,7 +15,7 @@ import pytest
 from bookings_sessions.domain.changes import Change, record_change
 from bookings_sessions.domain.commands import SessionPatch
 from bookings_sessions.domain.series_patch import plan_series_update
-from bookings_sessions.storage.capabilities import StoreCapabilities, capabilities_from_build_info
+from bookings_sessions.storage.capabilities import FERRETDB, MONGODB, capabilities_from_build_info
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.pending import CHANGE_LOG, ROOM
@@ -26,15 +26,17 @@ from tests.support.domain import CREATED, SERIES_CREATED, make_series, make_sess
 LATER = CREATED + timedelta(hours=1)
 
 
-def test_ferretdb_keys_in_build_info_mean_no_atomic_updates() -> None:
+def test_ferretdb_keys_in_build_info_mean_no_atomic_updates_and_no_secondary_indexes() -> None:
     mongodb = {"version": "7.0.14", "gitVersion": "abc", "modules": [], "ok": 1.0}
-    assert capabilities_from_build_info(mongodb).atomic_updates
+    assert capabilities_from_build_info(mongodb) == MONGODB
+    assert MONGODB.atomic_updates and MONGODB.secondary_indexes
     ferretdb = {**mongodb, "ferretdbVersion": "v1.24.2", "ferretdbFeatures": {}}
-    assert not capabilities_from_build_info(ferretdb).atomic_updates
+    assert capabilities_from_build_info(ferretdb) == FERRETDB
+    assert not FERRETDB.atomic_updates and not FERRETDB.secondary_indexes
 
 
 async def test_the_store_learns_that_ferretdb_is_not_atomic(store: SessionStore) -> None:
-    assert await store.capabilities() == StoreCapabilities(atomic_updates=False)
+    assert await store.capabilities() == FERRETDB
 
 
 @pytest.fixture(params=[True, False], ids=["guarded-filter", "checked-on-read"])
@@ -42,7 +44,7 @@ async def either_store(
     request: pytest.FixtureRequest, ferretdb: EmbeddedFerretDB, database_name: str
 ) -> AsyncIterator[SessionStore]:
     client: Any = create_client(ferretdb.uri)
-    store = SessionStore(client, database_name, capabilities=StoreCapabilities(atomic_updates=request.param))
+    store = SessionStore(client, database_name, capabilities=MONGODB if request.param else FERRETDB)
     try:
         yield store
     finally:

@@ -37,7 +37,7 @@ CONFIG = SequencerConfig(
 @pytest.fixture
 async def log(store: SessionStore) -> ChangeLogStore:
     changes = ChangeLogStore(store.db)
-    await changes.ensure_indexes(CONFIG.retention)
+    await changes.ensure_indexes(CONFIG.retention, await store.capabilities())
     return changes
 
 

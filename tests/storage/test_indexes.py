@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from bookings_sessions.domain.listing import Window
 from bookings_sessions.storage.blocking_reads import Branch, first_branches, second_branches
+from bookings_sessions.storage.calendar_feeds import CalendarFeeds
+from bookings_sessions.storage.capabilities import FERRETDB, MONGODB, StoreCapabilities
+from bookings_sessions.storage.change_deliveries import ChangeDeliveryStore
+from bookings_sessions.storage.change_log import ChangeLogStore
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+from bookings_sessions.storage.idempotency import IdempotencyKeys
+from bookings_sessions.storage.outbox import OutboxStore
 from bookings_sessions.storage.store import INDEXES, QUERY_SHAPES, SessionStore
+from tests.support.commands import watched_store
 
 RANGES = {"$lt", "$lte", "$gt", "$gte", "$ne"}
 
@@ -38,11 +49,60 @@ def test_serves_rejects_wrong_orders() -> None:
     assert serves(("kind", "start.utc", "_id"), ("kind",), ("start.utc", "_id"), ("start.utc",))
 
 
-async def test_indexes_exist_on_the_server(store: SessionStore) -> None:
+async def ensure_every_index(store: SessionStore, capabilities: StoreCapabilities) -> None:
+    """What the server creates at start (app.py, the sequencer, the dispatcher, change webhooks)."""
     await store.ensure_indexes()
-    found = [tuple(spec["key"]) for spec in (await store.sessions.index_information()).values()]
-    for index in INDEXES:
-        assert tuple((name, direction) for name, direction in index) in found
+    await OutboxStore(store.db).ensure_indexes(capabilities)
+    await ChangeLogStore(store.db).ensure_indexes(timedelta(days=30), capabilities)
+    await ChangeDeliveryStore(store.db).ensure_delivery_indexes(capabilities)
+    await IdempotencyKeys(store.db).ensure_indexes(capabilities)
+    await CalendarFeeds(store.db).ensure_indexes()
+
+
+async def index_keys(collection: Any, *, unique: bool | None = None) -> list[tuple[tuple[str, int], ...]]:
+    """The key of each index of `collection` (`unique`: only those that are, or are not)."""
+    specs = (await collection.index_information()).values()
+    keys = [tuple(spec["key"]) for spec in specs if unique is None or bool(spec.get("unique")) == unique]
+    return [tuple((name, int(direction)) for name, direction in key) for key in keys]
+
+
+async def test_indexes_exist_on_the_server(ferretdb: EmbeddedFerretDB, database_name: str) -> None:
+    """On MongoDB every index is created (the FerretDB under the tests answers as one would)."""
+    async with watched_store(ferretdb.uri, database_name, atomic=True) as (store, _):
+        await ensure_every_index(store, MONGODB)
+        found = await index_keys(store.sessions)
+        for index in INDEXES:
+            assert index in found
+        assert (("outbox.id", 1),) in found
+        assert (("scheduleId", 1), ("_id", 1)) in await index_keys(store.db["changes"])
+        assert (("createdDate", -1), ("_id", -1)) in await index_keys(store.db["notifications"])
+        assert (("createdAt", 1),) in await index_keys(store.db["idempotency_keys"])
+
+
+@pytest.mark.parametrize("atomic", [True, False], ids=["mongodb", "ferretdb"])
+async def test_ensuring_the_indexes_again_changes_nothing(
+    ferretdb: EmbeddedFerretDB, database_name: str, atomic: bool
+) -> None:
+    """Every server start ensures them."""
+    async with watched_store(ferretdb.uri, database_name, atomic=atomic) as (store, _):
+        capabilities = await store.capabilities()
+        await ensure_every_index(store, capabilities)
+        before = await index_keys(store.sessions)
+        await ensure_every_index(store, capabilities)
+        assert await index_keys(store.sessions) == before
+
+
+async def test_on_ferretdb_only_unique_indexes_are_created(
+    ferretdb: EmbeddedFerretDB, database_name: str
+) -> None:
+    """FerretDB 1.24 pushes only a bare `_id` filter down to SQLite: a secondary index serves no read
+    there and slows every write. The unique ones stay: they refuse duplicates."""
+    async with watched_store(ferretdb.uri, database_name, atomic=False) as (store, _):
+        await ensure_every_index(store, FERRETDB)
+        for name in ("sessions", "changes", "notifications", "notification_claims", "idempotency_keys"):
+            assert await index_keys(store.db[name], unique=False) in ([], [(("_id", 1),)]), name
+        assert await index_keys(store.db["changes"], unique=True) == [(("sessionId", 1), ("revision", 1))]
+        assert await index_keys(store.db["calendar_feeds"], unique=True) == [(("feedId", 1),)]
 
 
 async def test_id_lookups_are_pushed_down_to_the_storage_engine(store: SessionStore) -> None:

@@ -46,7 +46,7 @@ async def raw_outbox(store: SessionStore, session_id: str) -> list[dict[str, Any
 
 async def test_the_entry_is_written_with_the_change_then_moved_once(store: SessionStore) -> None:
     outbox = OutboxStore(store.db)
-    await outbox.ensure_indexes()
+    await outbox.ensure_indexes(await store.capabilities())
     await store.insert(make_session("s1", now=T0, participants=(ADA,)))
     entry = await notify_update(store, "s1", {"notes": "changed"})
 
@@ -244,7 +244,7 @@ async def test_a_dispatcher_never_undoes_a_write_made_through_another_client(
     notifications through one client while a dispatcher on another copies them; it only reads
     session documents, so no write or notification is lost."""
     outbox = OutboxStore(store.db)
-    await outbox.ensure_indexes()
+    await outbox.ensure_indexes(await store.capabilities())
     sessions = [f"s{number}" for number in range(4)]
     for session_id in sessions:
         await store.insert(make_session(session_id, now=T0, participants=(ADA,)))
@@ -296,7 +296,7 @@ async def test_a_finished_split_releases_its_notification_stamped_for_the_dispat
     store: SessionStore,
 ) -> None:
     outbox = OutboxStore(store.db)
-    await outbox.ensure_indexes()
+    await outbox.ensure_indexes(await store.capabilities())
     original = make_series(date(2030, 1, 7), "FREQ=WEEKLY;BYDAY=MO", session_id="series-1")
     await store.insert_series(original)
     tail = make_series(

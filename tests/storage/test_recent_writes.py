@@ -11,7 +11,7 @@ import pytest
 
 from bookings_sessions.domain.changes import Change, record_change
 from bookings_sessions.fast.recent_writes import RecentWrites
-from bookings_sessions.storage.capabilities import StoreCapabilities
+from bookings_sessions.storage.capabilities import FERRETDB
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.pending import ROOM
@@ -20,7 +20,6 @@ from tests.support.commands import CommandLog, watched_store
 from tests.support.domain import CREATED, make_session
 
 LATER = CREATED + timedelta(hours=1)
-FERRETDB = StoreCapabilities(atomic_updates=False)
 
 
 def test_only_single_sessions_are_kept_and_the_least_recently_written_go_first() -> None:

@@ -147,11 +147,6 @@ async def test_get_many_returns_the_known_ids(store: SessionStore) -> None:
     assert await store.get_many([]) == {}
 
 
-async def test_ensure_indexes_is_idempotent(store: SessionStore) -> None:
-    await store.ensure_indexes()
-    await store.ensure_indexes()
-
-
 async def test_ping_answers(store: SessionStore) -> None:
     await store.ping()
 

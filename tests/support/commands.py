@@ -9,7 +9,7 @@ from typing import Any
 from pymongo import AsyncMongoClient, monitoring
 
 from bookings_sessions.fast import store_parts
-from bookings_sessions.storage.capabilities import StoreCapabilities
+from bookings_sessions.storage.capabilities import FERRETDB, MONGODB
 from bookings_sessions.storage.store import SessionStore
 
 
@@ -44,7 +44,7 @@ async def watched_store(
     log = CommandLog()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True, event_listeners=[log])
     try:
-        capabilities = StoreCapabilities(atomic_updates=atomic)
+        capabilities = MONGODB if atomic else FERRETDB
         yield SessionStore(client, database, capabilities=capabilities, parts=store_parts()), log
     finally:
         await client.drop_database(database)
