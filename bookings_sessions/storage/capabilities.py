@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo import IndexModel
+
 from .errors import database_errors
 
 Document = dict[str, Any]
@@ -33,6 +35,17 @@ FERRETDB = StoreCapabilities(atomic_updates=False, secondary_indexes=False)
 def capabilities_from_build_info(info: Document) -> StoreCapabilities:
     # FerretDB answers `ferretdbVersion`/`ferretdbFeatures` beside MongoDB's fields; MongoDB has neither.
     return FERRETDB if any(key.startswith("ferretdb") for key in info) else MONGODB
+
+
+async def create_plain_indexes(
+    capabilities: StoreCapabilities, collection: Any, *indexes: IndexModel
+) -> None:
+    """Non-unique indexes, created only on a store whose reads use them (`secondary_indexes`); unique
+    ones are created by their owners everywhere. Callers wrap it in `database_errors()`."""
+    if not capabilities.secondary_indexes:
+        return
+    for index in indexes:  # one at a time: FerretDB 1.24 closed the connection on a batch already there
+        await collection.create_indexes([index])
 
 
 async def ask_capabilities(db: Any) -> StoreCapabilities:

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from pymongo import IndexModel
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from ..domain.changes import Change, resolve_pending
 from ..domain.errors import CursorExpired
-from .capabilities import StoreCapabilities
+from .capabilities import StoreCapabilities, create_plain_indexes
 from .documents import Document, change_from_doc, change_to_doc
 from .errors import DUPLICATE_KEY, NOT_IMPLEMENTED, database_errors
 from .pending import CHANGE_LOG, ROOM, Handoff, Hints
@@ -68,9 +69,12 @@ class ChangeLogStore:
         """
         with database_errors():
             await self.changes.create_index([("sessionId", 1), ("revision", 1)], unique=True)
-            if capabilities.secondary_indexes:
-                await self.changes.create_index([("scheduleId", 1), ("_id", 1)])
-                await self.changes.create_index([("previousScheduleId", 1), ("_id", 1)])
+            await create_plain_indexes(
+                capabilities,
+                self.changes,
+                IndexModel([("scheduleId", 1), ("_id", 1)]),
+                IndexModel([("previousScheduleId", 1), ("_id", 1)]),
+            )
             try:
                 await self.changes.create_index(
                     [("at", 1)], expireAfterSeconds=int(retention.total_seconds()), name="at_ttl"
@@ -78,8 +82,8 @@ class ChangeLogStore:
             except OperationFailure as error:
                 if error.code != NOT_IMPLEMENTED:
                     raise
-                if capabilities.secondary_indexes:  # for the pruning's `at` range
-                    await self.changes.create_index([("at", 1)])
+                # For the pruning's `at` range.
+                await create_plain_indexes(capabilities, self.changes, IndexModel([("at", 1)]))
                 return False
         return True
 

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
+from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.notifications import NotificationStatus
-from .capabilities import StoreCapabilities
+from .capabilities import StoreCapabilities, create_plain_indexes
 from .errors import database_errors
 
 Document = dict[str, Any]
@@ -73,11 +74,11 @@ class DeliveryStore(Generic[T]):
         self.from_doc = from_doc
 
     async def ensure_delivery_indexes(self, capabilities: StoreCapabilities) -> None:
-        if not capabilities.secondary_indexes:  # both are plain indexes
-            return
         with database_errors():
-            await self.records.create_index([("status", 1), ("nextAttemptAt", 1)])
-            await self.claims.create_index([("deliveryId", 1)])
+            await create_plain_indexes(
+                capabilities, self.records, IndexModel([("status", 1), ("nextAttemptAt", 1)])
+            )
+            await create_plain_indexes(capabilities, self.claims, IndexModel([("deliveryId", 1)]))
 
     async def due(self, now: datetime, *, limit: int) -> list[T]:
         """Pending deliveries whose next attempt is due and whose lease (if any) has run out."""

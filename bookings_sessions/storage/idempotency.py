@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo import IndexModel
+
 from ..domain.errors import Conflict
 from ..domain.idempotency import KEY_WINDOW, KeyRecord
 from ..domain.timezones import as_utc
-from .capabilities import StoreCapabilities
+from .capabilities import StoreCapabilities, create_plain_indexes
 from .documents import Document
 from .errors import database_errors
 
@@ -45,10 +47,8 @@ class IdempotencyKeys:
 
     async def ensure_indexes(self, capabilities: StoreCapabilities) -> None:
         """The purge's `createdAt` range (a plain index, not a TTL one)."""
-        if not capabilities.secondary_indexes:
-            return
         with database_errors():
-            await self.keys.create_index([("createdAt", 1)])
+            await create_plain_indexes(capabilities, self.keys, IndexModel([("createdAt", 1)]))
 
     async def _purge(self, now: datetime) -> None:
         """Deletes expired keys, at most once per PURGE_EVERY in this process."""

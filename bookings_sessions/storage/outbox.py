@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from ..domain.notifications import Notification, NotificationKind, NotificationStatus
-from .capabilities import StoreCapabilities
+from .capabilities import StoreCapabilities, create_plain_indexes
 from .deliveries import DeliveryStore, delivery_state_from_doc, pending_state
 from .documents import participant_from_doc
 from .errors import database_errors
@@ -52,12 +53,16 @@ class OutboxStore(DeliveryStore[Notification]):
 
     async def ensure_indexes(self, capabilities: StoreCapabilities) -> None:
         await self.ensure_delivery_indexes(capabilities)
-        if not capabilities.secondary_indexes:  # all three are plain indexes
-            return
         with database_errors():
-            await self.sessions.create_index([("outbox.id", 1)], sparse=True)
-            await self.notifications.create_index([("sessionId", 1), ("createdDate", -1), ("_id", -1)])
-            await self.notifications.create_index([("createdDate", -1), ("_id", -1)])
+            await create_plain_indexes(
+                capabilities, self.sessions, IndexModel([("outbox.id", 1)], sparse=True)
+            )
+            await create_plain_indexes(
+                capabilities,
+                self.notifications,
+                IndexModel([("sessionId", 1), ("createdDate", -1), ("_id", -1)]),
+                IndexModel([("createdDate", -1), ("_id", -1)]),
+            )
 
     # --- moving: session outbox → notifications -------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import bson
 from bson.raw_bson import RawBSONDocument
-from pymongo import ReturnDocument
+from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import PyMongoError
 
 from ..domain.changes import Change
@@ -24,6 +24,7 @@ from .capabilities import (
     Condition,
     StoreCapabilities,
     ask_capabilities,
+    create_plain_indexes,
     revision_is,
     single_differing,
 )
@@ -278,11 +279,10 @@ class SessionStore:
 
     async def ensure_indexes(self) -> None:
         """`INDEXES`, on a store whose reads use them (`StoreCapabilities.secondary_indexes`)."""
-        if not (await self.capabilities()).secondary_indexes:
-            return
         with database_errors():
-            for keys in INDEXES:
-                await self.sessions.create_index(list(keys))
+            await create_plain_indexes(
+                await self.capabilities(), self.sessions, *(IndexModel(list(keys)) for keys in INDEXES)
+            )
 
     async def insert(self, session: Session, *, change: Change | None = None) -> None:
         entries = entries_of(None, change, revision=session.revision)
