@@ -44,9 +44,6 @@ class Share:
         else:
             self._by_client.pop(client, None)
 
-    def held_by(self, client: str) -> int:
-        return self._by_client.get(client, 0)
-
     def refused(self, client: str, why: str) -> None:
         self._refused += 1
         now = time.monotonic()

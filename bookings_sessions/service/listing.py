@@ -86,14 +86,6 @@ def instances_of(
     return instances
 
 
-async def series_instances(
-    services: AppServices, session_filter: SessionFilter, window: Window
-) -> list[Session]:
-    """The instances `sessions(expandInstances: true)` computes for the filter's schedules: every one
-    overlapping the window, unfiltered otherwise (an exception may override the filtered fields)."""
-    return await expanded(services, await _candidate_series(services, session_filter, window), window)
-
-
 async def _stored(
     services: AppServices,
     session_filter: SessionFilter,
