@@ -11,7 +11,6 @@ the killed process acknowledged last.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ from pymongo import MongoClient
 
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from tests.support.graphql import CREATE, UPDATE, changes_query, session_query, single_session_info
-from tests.support.live_server import LiveServer, running_server
+from tests.support.live_server import LiveServer, servers_sharing
 from tests.support.tokens import Tokens
 
 CHANGES = changes_query("sessionId revision")
@@ -50,17 +49,8 @@ def two_servers(
         # The periodic full scan must play no part in the bound.
         "PENDING_SCAN_SECONDS": "86400",
     }
-    with contextlib.ExitStack() as stack:
-        servers = [
-            stack.enter_context(running_server(ferretdb.uri, base / name, tokens, **settings))
-            for name in ("a", "b")
-        ]
-        try:
-            yield servers
-        finally:
-            client: MongoClient[dict[str, Any]] = MongoClient(ferretdb.uri)
-            client.drop_database(database)
-            client.close()
+    with servers_sharing(ferretdb.uri, base, tokens, **settings) as servers:
+        yield servers
 
 
 def lease_holder(servers: list[LiveServer]) -> LiveServer:

@@ -7,7 +7,6 @@ both write, and each follows the change log for its own subscribers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from collections import defaultdict
@@ -18,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pymongo import MongoClient
 
 from bookings_sessions.domain.recurrence import instance_id
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
@@ -32,7 +30,7 @@ from tests.support.graphql import (
     update_mutation,
     weekly_series_info,
 )
-from tests.support.live_server import LiveServer, running_server
+from tests.support.live_server import LiveServer, servers_sharing
 from tests.support.tokens import Tokens
 from tests.support.websocket import open_connection, receive, subscribe_and_wait_until_live
 
@@ -48,17 +46,8 @@ def two_servers(
 ) -> Iterator[list[LiveServer]]:
     database = f"shared_{uuid.uuid4().hex[:12]}"
     base: Path = tmp_path_factory.mktemp("scale-out")
-    with contextlib.ExitStack() as stack:
-        servers = [
-            stack.enter_context(running_server(ferretdb.uri, base / name, tokens, MONGODB_DATABASE=database))
-            for name in ("a", "b")
-        ]
-        try:
-            yield servers
-        finally:
-            client: MongoClient[dict[str, Any]] = MongoClient(ferretdb.uri)
-            client.drop_database(database)
-            client.close()
+    with servers_sharing(ferretdb.uri, base, tokens, MONGODB_DATABASE=database) as servers:
+        yield servers
 
 
 async def post(client: httpx.AsyncClient, server: LiveServer, query: str, variables: dict[str, Any]) -> Any:

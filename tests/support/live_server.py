@@ -206,6 +206,19 @@ def running_server(uri: str, work_dir: Path, tokens: Tokens, **env_overrides: st
         drop_database(server)
 
 
+@contextlib.contextmanager
+def servers_sharing(
+    uri: str, base: Path, tokens: Tokens, count: int = 2, **env_overrides: str
+) -> Iterator[list[LiveServer]]:
+    """`count` servers on one database (`MONGODB_DATABASE` in `env_overrides`), as processes of one
+    deployment; each stopped afterwards, and the database dropped."""
+    with contextlib.ExitStack() as stack:
+        yield [
+            stack.enter_context(running_server(uri, base / f"server-{number}", tokens, **env_overrides))
+            for number in range(count)
+        ]
+
+
 def run_node(script: str, *args: str, timeout: float = 120.0) -> Any:
     """Runs tests/node/<script> and returns the JSON document it prints as its last stdout line."""
     node = shutil.which("node")
