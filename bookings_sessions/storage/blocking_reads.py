@@ -54,6 +54,11 @@ def _dated(window: Window) -> Document:
     return {"occurrenceDate": {"$gte": date_to_doc(first), "$lte": date_to_doc(last)}}
 
 
+def moved_into(window: Window) -> Document:
+    """Exceptions moved (`fixed`) to overlap the window, whichever their series' schedule."""
+    return {"kind": "instance", "startMode": "fixed", **_overlapping(window)}
+
+
 def first_branches(schedule_ids: Sequence[str], window: Window) -> list[Branch]:
     """Own and affecting sessions and series, exceptions naming the schedules or moved into the window."""
     ids: Document = {"$in": list(schedule_ids)}
@@ -73,7 +78,7 @@ def first_branches(schedule_ids: Sequence[str], window: Window) -> list[Branch]:
             {"overrides.affectedSchedules.scheduleId": ids, "kind": "instance", **_dated(window)},
         ),
         # Also covers exceptions naming the schedules that were moved into the window from other dates.
-        ("moved_into_window", {"kind": "instance", "startMode": "fixed", **_overlapping(window)}),
+        ("moved_into_window", moved_into(window)),
     ]
 
 
@@ -113,4 +118,4 @@ def working_hours_of(
         if doc.get("type") == SessionType.WORKING_HOURS.value
         and doc.get("status") != SessionStatus.CANCELLED.value
     }
-    return {item for item in found if item in set(schedule_ids)}
+    return found & set(schedule_ids)

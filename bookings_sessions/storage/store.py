@@ -19,7 +19,14 @@ from ..domain.notifications import Notification
 from ..domain.paging import SortKey
 from ..domain.series import InstanceOverride, Series
 from ..domain.timezones import DATE_SLACK, as_utc
-from .blocking_reads import BlockingDocuments, any_of, first_branches, second_branches, working_hours_of
+from .blocking_reads import (
+    BlockingDocuments,
+    any_of,
+    first_branches,
+    moved_into,
+    second_branches,
+    working_hours_of,
+)
 from .capabilities import (
     Condition,
     StoreCapabilities,
@@ -515,14 +522,9 @@ class SessionStore:
         """The series with an exception moved (`fixed`) to overlap the window. An exception document has
         no schedule (its series' may change), so this asks every series' and the caller's filter
         narrows the series; only the ids are read."""
-        query = {
-            "kind": "instance",
-            "startMode": "fixed",
-            "start.utc": {"$lt": window.end},
-            "end.utc": {"$gt": window.start},
-        }
         with database_errors():
-            docs = await self.sessions.find(query, {"recurringSessionId": 1}).to_list(length=None)
+            found = self.sessions.find(moved_into(window), {"recurringSessionId": 1})
+            docs = await found.to_list(length=None)
         return sorted({series for doc in docs if isinstance(series := doc.get("recurringSessionId"), str)})
 
     async def find_overrides(
