@@ -151,6 +151,8 @@ def summarise(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             entry["errors"] = sum(r["errors"] + r["non2xx"] for r in records)
             cpu = [r["cpu_us"] for r in records if r.get("cpu_us") is not None]
             entry["cpu_us"] = _median(cpu)
+            # The store's CPU per request (the embedded FerretDB both servers share).
+            entry["store_cpu_us"] = _median([r["store_cpu_us"] for r in records if "store_cpu_us" in r])
             if "writes_per_request" in records[0]:
                 entry["writes_per_request"] = _median([r["writes_per_request"] for r in records])
         if entry["value"] is None:
@@ -214,7 +216,7 @@ def compare(summary: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         ours, peer = summary.get(pair.ours, {}), summary.get(pair.peer, {})
         entry: dict[str, Any] = {"label": pair.label, "ours": pair.ours, "peer": pair.peer}
         for side, source in (("ours", ours), ("peer", peer)):
-            for name in ("value", "cpu_us", "p50_ms", "p99_ms"):
+            for name in ("value", "cpu_us", "store_cpu_us", "p50_ms", "p99_ms"):
                 entry[f"{side}_{name}"] = source.get(name)
         entry["rps_ratio"] = _ratio(entry["ours_value"], entry["peer_value"])
         entry["cpu_ratio"] = _ratio(entry["ours_cpu_us"], entry["peer_cpu_us"])
@@ -243,8 +245,8 @@ def peer_table(compared: dict[str, dict[str, Any]]) -> str:
     """Ratios first (the headline), then both sides' absolute figures."""
     lines = [
         "| row | req/s ours/peer | CPU µs/req ours/peer | req/s ours · peer | CPU µs/req ours · peer "
-        "| p50 ms ours · peer | p99 ms ours · peer | targets |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| store CPU µs/req ours · peer | p50 ms ours · peer | p99 ms ours · peer | targets |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
 
     def both(entry: dict[str, Any], name: str, spec: str) -> str:
@@ -257,7 +259,8 @@ def peer_table(compared: dict[str, dict[str, Any]]) -> str:
         lines.append(
             f"| {entry['label']} | {'n/a' if rps is None else f'**{rps:.2f}x**'} | "
             f"{'n/a' if cpu is None else f'**{cpu:.2f}x**'} | {both(entry, 'value', ',.0f')} | "
-            f"{both(entry, 'cpu_us', ',.0f')} | {both(entry, 'p50_ms', '.2f')} | "
+            f"{both(entry, 'cpu_us', ',.0f')} | {both(entry, 'store_cpu_us', ',.0f')} | "
+            f"{both(entry, 'p50_ms', '.2f')} | "
             f"{both(entry, 'p99_ms', '.2f')} | {checks} |"
         )
     return "\n".join(lines)

@@ -79,6 +79,17 @@ class Config:
         )
 
 
+@dataclass(frozen=True)
+class Spent:
+    """CPU seconds so far, of the server measured and of the store."""
+
+    server: float
+    store: float
+
+    def __sub__(self, before: Spent) -> Spent:
+        return Spent(self.server - before.server, self.store - before.store)
+
+
 @dataclass
 class Bench:
     config: Config
@@ -97,6 +108,9 @@ class Bench:
     # What `serve` does for its embedded store once the collections exist (storage/ferretdb_id_index.py);
     # the bench's FerretDB is started here, so it is done here, for both servers alike.
     on_seeded: Callable[[], object] | None = None
+    # The embedded FerretDB's process: its CPU per request is what a row costs the store, which shares
+    # the machine's cores with both servers and the load generator.
+    store_pid: int | None = None
 
     def __post_init__(self) -> None:
         self.admin = scenarios.token(self.secret, "BOOKINGS_ADMIN")
@@ -199,18 +213,23 @@ class Bench:
         # Server CPU per request served (answered + abandoned at the deadline, all of them finished by
         # now): unlike req/s, barely moved by other work on a shared machine.
         served = max(result.requests + result.abandoned, 1)
-        record["cpu_us"] = cpu * 1e6 / served
+        record["cpu_us"] = cpu.server * 1e6 / served
+        record["store_cpu_us"] = cpu.store * 1e6 / served
         if writes:  # a write scenario counts only if it really wrote once per request served
             record["writes_per_request"] = (scenarios.settled(writes) - before) / served
         self.samples[key].append(record)
         return answer
 
-    def measured(self, server: Child, target: load.Load, duration: float) -> tuple[load.Result, float]:
-        """One run of `duration` seconds, and the server's CPU seconds for it (its last answers included)."""
-        cpu_before = cpu_seconds(server.pid)
+    def measured(self, server: Child, target: load.Load, duration: float) -> tuple[load.Result, Spent]:
+        """One run of `duration` seconds, and the CPU seconds it took (its last answers included)."""
+        before = self._spent(server)
         result = load.http(target, self.config.connections, duration)
         wait_idle(os.getpid())  # the run's last answers, whose CPU is then counted in full
-        return result, cpu_seconds(server.pid) - cpu_before
+        return result, self._spent(server) - before
+
+    def _spent(self, server: Child) -> Spent:
+        store = cpu_seconds(self.store_pid) if self.store_pid else 0.0
+        return Spent(cpu_seconds(server.pid), store)
 
     def pair(
         self,
@@ -386,7 +405,9 @@ def main() -> int:
         bench: Bench | None = None
         try:
             uri = database.start()
-            bench = Bench(config, uri, tmp, children, on_seeded=database.index_id_lookups)
+            bench = Bench(
+                config, uri, tmp, children, on_seeded=database.index_id_lookups, store_pid=database.pid
+            )
             for number in range(1, config.rounds + 1):
                 print(f"bench: round {number}/{config.rounds}", flush=True)
                 bench.round(number)

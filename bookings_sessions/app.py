@@ -104,11 +104,14 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
     settings = runtime.settings
     uri = settings.mongodb_uri
     if uri is None:
-        runtime.embedded = EmbeddedFerretDB(settings.data_dir.resolve() / "ferretdb")
+        runtime.embedded = EmbeddedFerretDB(
+            settings.data_dir.resolve() / "ferretdb", synchronous=settings.ferretdb_synchronous
+        )
         uri = await asyncio.to_thread(runtime.embedded.start)
         pid = runtime.embedded.pid
         log.info(
-            "store: embedded FerretDB 1.24.2 (SQLite) at %s, pid %s, data in %s",
+            "store: embedded FerretDB 1.24.2 (SQLite, synchronous %s) at %s, pid %s, data in %s",
+            runtime.embedded.synchronous,
             uri,
             pid,
             runtime.embedded.data_dir,

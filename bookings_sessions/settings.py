@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from .domain.errors import BadUserInput
 from .domain.timezones import zone_or_error
 from .storage.client import check_uri
+from .storage.ferretdb import Synchronous
 
 
 class Settings(BaseSettings):
@@ -89,7 +90,9 @@ class Settings(BaseSettings):
     # Double bookings (docs/api.md, Finding free time): what a write without `options.conflicts` does.
     conflict_policy: Literal["ALLOW", "REFUSE"] = "ALLOW"
     # Writes of session documents on their way to a FerretDB store at a time; 0: no limit.
-    ferretdb_writes_at_once: int = Field(default=3, ge=0, le=1000)
+    ferretdb_writes_at_once: int = Field(default=6, ge=0, le=1000)
+    # When the embedded FerretDB's SQLite syncs to disk: NORMAL at checkpoints, FULL at every commit.
+    ferretdb_synchronous: Synchronous = "NORMAL"
     # The speed levers of bookings_sessions/fast/ (docs/design.md §7); off: the plain components only.
     fast_paths: bool = True
 

@@ -213,6 +213,7 @@ def test_serve_without_mongodb_uri_runs_and_stops_its_own_ferretdb(tmp_path: Pat
     with serve(data_dir) as server:
         match = re.search(r"embedded FerretDB.*?mongodb://127\.0\.0\.1:(\d+)/", server.output())
         assert match, server.output()
+        assert "synchronous NORMAL" in match.group(0)  # what a power loss may cost (docs/design.md §4)
         port = int(match.group(1))
         assert port_is_open(port)
         assert (data_dir / "ferretdb" / "sqlite").is_dir()

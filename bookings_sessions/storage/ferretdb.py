@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -31,6 +32,15 @@ _PR_SET_PDEATHSIG = 1
 # large scan's heap bounded. An operator's own
 # GOGC or GOMEMLIMIT wins.
 GO_RUNTIME = {"GOGC": "400", "GOMEMLIMIT": "512MiB"}
+# SQLite's `synchronous` for the store's files (docs/design.md §4, "Durability of the embedded store"):
+# NORMAL syncs the write-ahead log at checkpoints, FULL at every commit.
+Synchronous = Literal["NORMAL", "FULL"]
+
+
+def sqlite_url(directory: Path, synchronous: Synchronous) -> str:
+    """FerretDB's `--sqlite-url`: a database file per MongoDB database in `directory`, each connection
+    opened with `synchronous` (FerretDB adds its own defaults: WAL, a 10 s busy timeout)."""
+    return f"file:{directory}/?_pragma=synchronous({synchronous.lower()})"
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -92,9 +102,17 @@ class EmbeddedFerretDB:
     clients reconnect by themselves.
     """
 
-    def __init__(self, data_dir: Path, *, binary: Path | None = None, start_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        binary: Path | None = None,
+        start_timeout: float = 20.0,
+        synchronous: Synchronous = "NORMAL",
+    ) -> None:
         self.data_dir = data_dir
         self.binary = binary
+        self.synchronous = synchronous
         self.start_timeout = start_timeout
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
@@ -151,7 +169,7 @@ class EmbeddedFerretDB:
                     [
                         str(self.binary),
                         "--handler=sqlite",
-                        f"--sqlite-url=file:{sqlite_dir}/",
+                        f"--sqlite-url={sqlite_url(sqlite_dir, self.synchronous)}",
                         f"--listen-addr=127.0.0.1:{self.port}",
                         f"--state-dir={state_dir}",
                         "--debug-addr=-",

@@ -117,6 +117,9 @@ def test_defaults(clean_environment: pytest.MonkeyPatch) -> None:
     assert settings.graphiql is True
     assert settings.log_level == "INFO"
     assert settings.data_dir == Path("var")
+    # The embedded store syncs at checkpoints, and six writes at a time keep its write tail short
+    # (docs/design.md §4, "Durability of the embedded store"; docs/performance.md, round 9).
+    assert (settings.ferretdb_synchronous, settings.ferretdb_writes_at_once) == ("NORMAL", 6)
 
 
 def test_every_documented_variable_is_read(clean_environment: pytest.MonkeyPatch) -> None:
@@ -164,6 +167,7 @@ def test_an_empty_mongodb_uri_means_the_embedded_database(clean_environment: pyt
         ("LOG_LEVEL", "LOUD"),
         ("GRAPHIQL", "maybe"),
         ("MAX_QUERY_DEPTH", "1"),
+        ("FERRETDB_SYNCHRONOUS", "OFF"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+from bookings_sessions.storage.ferretdb import EmbeddedFerretDB, Synchronous
 
 
 def mode(path: Path) -> int:
@@ -70,3 +70,29 @@ def test_ferretdb_runs_with_the_go_collector_tuned_unless_the_operator_tuned_it(
 
     assert (tuned["GOGC"], tuned["GOMEMLIMIT"]) == ("400", "512MiB")
     assert (chosen["GOGC"], chosen["GOMEMLIMIT"]) == ("150", "512MiB")
+
+
+def _command_line(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+
+
+@pytest.mark.parametrize(
+    ("synchronous", "pragma"), [("NORMAL", "synchronous(normal)"), ("FULL", "synchronous(full)")]
+)
+def test_ferretdb_opens_sqlite_with_the_chosen_synchronous_and_serves_writes(
+    tmp_path: Path, synchronous: Synchronous, pragma: str
+) -> None:
+    """FERRETDB_SYNCHRONOUS (docs/design.md §4, "Durability of the embedded store"): FerretDB refuses a
+    `--sqlite-url` it cannot parse, so a write served proves the pragma was taken."""
+    with EmbeddedFerretDB(tmp_path / "db", synchronous=synchronous) as database:
+        assert database.pid is not None
+        [url] = [arg for arg in _command_line(database.pid) if arg.startswith("--sqlite-url=")]
+        write_something(database)
+    assert f"_pragma={pragma}" in url
+
+
+def test_the_default_is_normal(tmp_path: Path) -> None:
+    with EmbeddedFerretDB(tmp_path / "db") as database:
+        assert database.pid is not None
+        arguments = _command_line(database.pid)
+    assert any("_pragma=synchronous(normal)" in arg for arg in arguments)
