@@ -4,7 +4,6 @@ into `changes` by the sequencer (docs/design.md §9). No I/O here.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
@@ -31,7 +30,6 @@ class Change(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str
     kind: ChangeKind
     session_id: str
     schedule_id: str | None = None
@@ -73,7 +71,6 @@ def record_change(
     """
     moved = previous_schedule_id is not None and previous_schedule_id != schedule_id
     return Change(
-        id=uuid.uuid4().hex,
         kind=change_kind(changed, created=created),
         session_id=session_id,
         schedule_id=schedule_id,

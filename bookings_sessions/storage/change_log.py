@@ -33,6 +33,9 @@ MARKS_KEPT = 100_000
 # holds; the unique (sessionId, revision) skips them); so a round with nothing to move stores some. What
 # it saves: mark writes under load, each an update of its own (FerretDB 1.24 stalls on a bulk update).
 STORED_EVERY = ROOM // 2
+# Under steady writes a round that follows a full batch often finds nothing new, a gap of milliseconds;
+# storing marks there cost a mark update every six writes. Marks wait for a second quiet round in a row.
+QUIET_ROUNDS_BEFORE_STORING = 2
 # FerretDB 1.24 runs an ordered `insert_many` in batches of this many documents and, after a duplicate
 # key in one batch, still inserts the next ones: a round's events past a re-copy would take numbers
 # ahead of the entries before them. So a round inserts at most this many at a time.
@@ -60,6 +63,9 @@ class ChangeLogStore:
         self._ahead: set[str] = set()  # the sessions whose mark is ahead of the stored one
         # The last `move` took a full batch of hints: more may be waiting for the next round.
         self.backlog = False
+        # Rounds in a row that moved nothing: the second one stores marks (a quiet spell, not the gap
+        # after a full batch while writes go on).
+        self._quiet_rounds = 0
 
     async def ensure_indexes(self, retention: timedelta, capabilities: StoreCapabilities) -> bool:
         """Creates the indexes; False when the store has no TTL indexes (the caller must prune).
@@ -222,8 +228,9 @@ class ChangeLogStore:
                     self._ahead.add(session_id)
                 if session_id in elsewhere and lag >= STORED_EVERY:
                     await self._store_mark(session_id, self._marks[session_id])
-            if not moved:  # a quiet round: what a holder stopped later would have to store
-                await self.store_marks(limit)
+            self._quiet_rounds = 0 if moved else self._quiet_rounds + 1
+            if self._quiet_rounds >= QUIET_ROUNDS_BEFORE_STORING:
+                await self.store_marks(limit)  # what a holder stopped later would have to store
             if len(self._marks) >= MARKS_KEPT:
                 await self.store_marks()
                 self.forget_marks()  # read again from the store as sessions come up
@@ -231,7 +238,7 @@ class ChangeLogStore:
 
     async def store_marks(self, limit: int | None = None) -> None:
         """Stores the marks this holder is ahead on: all of them (before it lets go of the lease, or
-        forgets them), or up to `limit` (a quiet round)."""
+        forgets them), or up to `limit` (a quiet spell: `QUIET_ROUNDS_BEFORE_STORING`)."""
         with database_errors():
             for session_id in list(islice(self._ahead, limit)):
                 await self._store_mark(session_id, self._marks[session_id])

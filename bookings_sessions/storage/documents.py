@@ -141,7 +141,6 @@ def change_to_doc(change: Change) -> Document:
     Field names are stored as the API spells them (a document key is the API's name, §1).
     """
     doc: Document = {
-        "id": change.id,
         "kind": change.kind.value,
         "sessionId": change.session_id,
         "changedFields": [camel(name) for name in change.changed_fields],
@@ -178,8 +177,8 @@ def log_entry_to_doc(change: Change, *, on_exception: bool = False) -> Document:
 
 
 def change_from_doc(doc: Document) -> Change:
+    # Entries and events written before issue 22 also carry an "id" nothing read: ignored.
     return Change(
-        id=doc["id"],
         kind=ChangeKind(doc["kind"]),
         session_id=doc["sessionId"],
         schedule_id=doc.get("scheduleId"),

@@ -29,6 +29,8 @@ class Spool:
     # position (the write shortcut cannot stamp it, §4): one below the next entry's, the last one the
     # document's. Entries on an exception are stamped (its revision jumps, §1); outbox entries carry theirs.
     positional: bool
+    # A key every entry has: a document has entries when one of them has it (`Hints.scan`).
+    marker: str
 
     def revisions(self, doc: Document) -> list[int | None]:
         """The revision of each entry on `doc`, in order (None: an unstamped outbox entry)."""
@@ -65,8 +67,10 @@ class Spool:
         return not isinstance(entries, list) or len(entries) < ROOM
 
 
-CHANGE_LOG = Spool(field="changeLog", hints="dirty_sessions", marks="change_marks", positional=True)
-OUTBOX = Spool(field="outbox", hints="dirty_outboxes", marks="outbox_marks", positional=False)
+CHANGE_LOG = Spool(
+    field="changeLog", hints="dirty_sessions", marks="change_marks", positional=True, marker="kind"
+)
+OUTBOX = Spool(field="outbox", hints="dirty_outboxes", marks="outbox_marks", positional=False, marker="id")
 
 
 # What a mover reads of a session document besides its spool's array (`pending`: an uncommitted split's
@@ -186,8 +190,8 @@ class Hints:
     async def scan(self) -> AsyncIterator[Document]:
         """Every session document with entries: the rare full scan (decodes `sessions` on FerretDB)."""
         projection = PROJECTION | {self.spool.field: 1}
-        # Every entry has an `id`: on MongoDB the outbox's sparse index on it serves this.
-        query = {f"{self.spool.field}.id": {"$exists": True}}
+        # On MongoDB the outbox's sparse index on `outbox.id` serves this.
+        query = {f"{self.spool.field}.{self.spool.marker}": {"$exists": True}}
         async for doc in self.sessions.find(query, projection):
             yield doc
 

@@ -51,4 +51,8 @@ def test_pending_entries_get_revisions_and_schedules_walking_back_from_the_docum
         (8, "b"),
         (9, "b"),
     ]
-    assert [entry.id for entry in resolved] == [entry.id for entry in entries]
+    # The same events in the same order, only their revision and schedule filled in.
+    unresolved = {"revision": None, "schedule_id": None}
+    assert [entry.model_copy(update=unresolved) for entry in resolved] == [
+        entry.model_copy(update=unresolved) for entry in entries
+    ]
