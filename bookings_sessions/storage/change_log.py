@@ -30,11 +30,12 @@ MARKS_KEPT = 100_000
 # there trims a full change log with it. Of a session only this process writes (its writers trim with
 # the marks in memory), the mark is stored when the holder lets go of the lease. What a lag costs: a
 # holder taking over after a crash tries to copy those entries again (at most the `ROOM` a document
-# holds; the unique (sessionId, revision) skips them); so a round with nothing to move stores some. What
-# it saves: mark writes under load, each an update of its own (FerretDB 1.24 stalls on a bulk update).
+# holds; the unique (sessionId, revision) skips them); so a quiet spell stores some. What it saves: mark
+# writes under load, each an update of its own (FerretDB 1.24 stalls on a bulk update).
 STORED_EVERY = ROOM // 2
-# Under steady writes a round that follows a full batch often finds nothing new, a gap of milliseconds;
-# storing marks there cost a mark update every six writes. Marks wait for a second quiet round in a row.
+# A quiet spell is this many rounds in a row with nothing to move. Under steady writes the round that
+# follows a full batch often finds nothing new, a gap of milliseconds; storing marks there cost a mark
+# update every six writes.
 QUIET_ROUNDS_BEFORE_STORING = 2
 # FerretDB 1.24 runs an ordered `insert_many` in batches of this many documents and, after a duplicate
 # key in one batch, still inserts the next ones: a round's events past a re-copy would take numbers
