@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from .domain.errors import BadUserInput
 from .domain.timezones import zone_or_error
 from .storage.client import check_uri
-from .storage.ferretdb import Synchronous
+from .storage.ferretdb import DEFAULT_SYNCHRONOUS, Synchronous
 
 
 class Settings(BaseSettings):
@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     # Writes of session documents on their way to a FerretDB store at a time; 0: no limit.
     ferretdb_writes_at_once: int = Field(default=6, ge=0, le=1000)
     # When the embedded FerretDB's SQLite syncs to disk: NORMAL at checkpoints, FULL at every commit.
-    ferretdb_synchronous: Synchronous = "NORMAL"
+    ferretdb_synchronous: Synchronous = DEFAULT_SYNCHRONOUS
     # The speed levers of bookings_sessions/fast/ (docs/design.md §7); off: the plain components only.
     fast_paths: bool = True
 

@@ -35,6 +35,7 @@ GO_RUNTIME = {"GOGC": "400", "GOMEMLIMIT": "512MiB"}
 # SQLite's `synchronous` for the store's files (docs/design.md §4, "Durability of the embedded store"):
 # NORMAL syncs the write-ahead log at checkpoints, FULL at every commit.
 Synchronous = Literal["NORMAL", "FULL"]
+DEFAULT_SYNCHRONOUS: Synchronous = "NORMAL"
 
 
 def sqlite_url(directory: Path, synchronous: Synchronous) -> str:
@@ -108,7 +109,7 @@ class EmbeddedFerretDB:
         *,
         binary: Path | None = None,
         start_timeout: float = 20.0,
-        synchronous: Synchronous = "NORMAL",
+        synchronous: Synchronous = DEFAULT_SYNCHRONOUS,
     ) -> None:
         self.data_dir = data_dir
         self.binary = binary
