@@ -10,13 +10,16 @@ BENCH_GENERATOR=python (the asyncio load generator even when wrk is installed).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import secrets
 import shutil
 import signal
+import sqlite3
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -29,6 +32,7 @@ from types import FrameType
 from typing import Any
 
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+from bookings_sessions.storage.ferretdb_id_index import RECHECK_SECONDS
 
 from . import availability, calendar_feed, load, report, scenarios
 from .procs import (
@@ -387,6 +391,12 @@ def _stop_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # unwinds through the `finally` that stops every child
 
 
+def _keep_indexing(database: EmbeddedFerretDB, stopping: threading.Event) -> None:
+    while not stopping.wait(RECHECK_SECONDS):
+        with contextlib.suppress(sqlite3.Error):  # locked past the busy timeout: the next round tries
+            database.index_id_lookups()
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     config = Config.from_env()
@@ -403,15 +413,22 @@ def main() -> int:
         children = Children(tmp)
         database = EmbeddedFerretDB(tmp / "ferretdb")
         bench: Bench | None = None
+        stopping = threading.Event()
         try:
             uri = database.start()
             bench = Bench(
                 config, uri, tmp, children, on_seeded=database.index_id_lookups, store_pid=database.pid
             )
+            # And later, as `serve` does for its embedded store: the collections created on a first
+            # write (the change marks) are indexed too (storage/ferretdb_id_index.py).
+            threading.Thread(
+                target=_keep_indexing, args=(database, stopping), name="id-lookups", daemon=True
+            ).start()
             for number in range(1, config.rounds + 1):
                 print(f"bench: round {number}/{config.rounds}", flush=True)
                 bench.round(number)
         finally:
+            stopping.set()
             children.stop_all()
             if bench is not None:
                 bench.revisions.close()

@@ -40,6 +40,7 @@ from .spa import spa_directory, spa_routes
 from .storage.calendar_feeds import CalendarFeeds
 from .storage.client import close_client, create_client
 from .storage.ferretdb import EmbeddedDatabaseError, EmbeddedFerretDB
+from .storage.ferretdb_id_index import IdLookupIndexer
 from .storage.ferretdb_supervisor import FerretDBSupervisor
 from .storage.idempotency import IdempotencyKeys
 from .storage.parts import StoreParts
@@ -169,9 +170,11 @@ async def _start(runtime: Runtime, metrics: Metrics | None) -> None:
         runtime.extra_tasks.append(asyncio.create_task(webhooks.run(), name="change-webhooks"))
     runtime.extra_tasks.append(start_live_feed(runtime.services))
     if runtime.embedded is not None:
-        # Every collection exists by now: their `_id` lookups become index lookups (FerretDB 1.24 scans).
-        added = await asyncio.to_thread(runtime.embedded.index_id_lookups)
-        log.info("store: %d _id lookup indexes added to the embedded FerretDB", added)
+        # `_id` lookups become index lookups (FerretDB 1.24 scans): of the collections there are before
+        # anything is served, and of those FerretDB creates later on a first write (the change marks).
+        indexer = IdLookupIndexer(runtime.embedded.index_id_lookups)
+        await indexer.index_new()
+        runtime.extra_tasks.append(asyncio.create_task(indexer.run(), name="id-lookup-indexer"))
 
 
 async def _stop(runtime: Runtime) -> None:

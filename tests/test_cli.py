@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,9 +20,11 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+from pymongo import MongoClient
 
 from bookings_sessions.settings import Settings
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB, free_loopback_port
+from bookings_sessions.storage.ferretdb_id_index import RECHECK_SECONDS, SUFFIX
 from tests.support.api import Api
 from tests.support.graphql import create_mutation, single_session_info, update_mutation
 
@@ -208,6 +211,18 @@ def test_a_token_from_the_cli_works_against_serve(ferretdb: EmbeddedFerretDB, tm
         server.stop(signal.SIGINT)
 
 
+def _id_lookup_indexed(data_dir: Path, collection: str) -> bool:
+    for database in (data_dir / "ferretdb" / "sqlite").glob("*.sqlite"):
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            tables = connection.execute(
+                "SELECT table_name FROM _ferretdb_collections WHERE name = ?", (collection,)
+            ).fetchall()
+            indexes = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+            if any(table + SUFFIX in indexes for (table,) in tables):
+                return True
+    return False
+
+
 def test_serve_without_mongodb_uri_runs_and_stops_its_own_ferretdb(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     with serve(data_dir) as server:
@@ -221,6 +236,14 @@ def test_serve_without_mongodb_uri_runs_and_stops_its_own_ferretdb(tmp_path: Pat
         token = run("--data-dir", str(data_dir), "token", "--role", "BOOKINGS_ADMIN").stdout.strip()
         created = server.graphql(CREATE, {"info": SESSION_INFO}, token)
         assert "errors" not in created, created
+
+        # A collection FerretDB creates after the start (on its first write) gets its `_id` lookup index.
+        with MongoClient(f"mongodb://127.0.0.1:{port}/") as client:
+            client["another"]["created_later"].insert_one({"_id": "x"})
+        deadline = time.monotonic() + RECHECK_SECONDS + 10
+        while not _id_lookup_indexed(data_dir, "created_later"):
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.2)
 
         # SIGTERM is what `docker stop` and process managers send.
         server.stop(signal.SIGTERM)

@@ -164,6 +164,9 @@ class ChangeLogStore:
         numbered, in order.
         """
         handed = {} if handoff is None else handoff.take(None if scan else limit)
+        # Hints the take left behind: a full batch. Not those handed over while this round runs: under
+        # steady writes there always are some, and following them at once made a round per few writes.
+        left_behind = handoff is not None and handoff.waiting
         self.backlog = False
         with database_errors():
             if scan:  # reads every document with entries: the handoff's are among them
@@ -182,7 +185,7 @@ class ChangeLogStore:
                 elsewhere = {doc["_id"] for doc in found}  # written by whichever process
             else:
                 found, elsewhere = await self._hinted(handed, limit)
-                self.backlog = len(found) >= limit or (handoff is not None and handoff.waiting)
+                self.backlog = len(found) >= limit or left_behind
             # A split's new series carries its CREATED event from its pending insert: moved only once
             # the split is committed, so a split that never commits never shows in the log (§2). Its
             # hint, taken above, is left again for a later round (a scan takes no hints).

@@ -22,7 +22,7 @@ from bookings_sessions.storage.change_log import STORED_EVERY, ChangeLogStore, L
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-from bookings_sessions.storage.pending import CHANGE_LOG, ROOM
+from bookings_sessions.storage.pending import CHANGE_LOG, ROOM, Handoff
 from bookings_sessions.storage.store import SessionStore
 from tests.support.domain import SERIES_CREATED, make_series, make_session
 
@@ -466,9 +466,52 @@ async def test_a_round_says_whether_hints_are_left_for_the_next_one(
     assert not log.backlog  # the rest: the next round waits for the poll and takes more at once
 
 
-async def test_a_quiet_spell_stores_the_marks_left_behind(
-    store: SessionStore, log: ChangeLogStore
+class HandsOverDuringTheRound(monitoring.CommandListener):
+    """A write of this process handing its hint over while a round reads the stored hints."""
+
+    def __init__(self, handoff: Handoff, session_id: str) -> None:
+        self.handoff, self.session_id, self.done = handoff, session_id, False
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if not self.done and event.command_name == "find" and event.command["find"] == CHANGE_LOG.hints:
+            self.done = self.handoff.offer(self.session_id, None)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_writes_handed_over_during_a_round_wait_for_the_poll_but_a_full_batch_does_not(
+    ferretdb: EmbeddedFerretDB, store: SessionStore, log: ChangeLogStore
 ) -> None:
+    """Under steady writes some arrive during every round: following them at once made a round (an
+    insert, a commit and a hint read) per few writes instead of one per poll."""
+    await holding_the_lease(store, log)
+    for session_id in ("s2", "s3"):
+        await create(store, session_id)
+    during = HandsOverDuringTheRound(store.handoff, "s1")
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        ferretdb.uri, tz_aware=True, event_listeners=[during]
+    )
+    try:
+        mover = ChangeLogStore(client[store.db.name])
+        moved = await mover.move(await log.last_number() + 1, limit=5, handoff=store.handoff)
+    finally:
+        await client.close()
+    assert during.done and sorted(change.session_id for change in moved) == ["s2", "s3"]
+    assert not mover.backlog  # the round took every hint there was: the next one waits for the poll
+    assert store.handoff.waiting  # the hint handed over meanwhile, for that next round
+
+    await create(store, "s4")
+    await log.move(await log.last_number() + 1, limit=1, handoff=store.handoff)  # takes s1's hint
+    assert log.backlog  # a full batch left a hint behind (s4's): the next round follows at once
+    taken = await log.move(await log.last_number() + 1, limit=1, handoff=store.handoff)
+    assert [change.session_id for change in taken] == ["s4"]
+
+
+async def test_a_quiet_spell_stores_the_marks_left_behind(store: SessionStore, log: ChangeLogStore) -> None:
     sequencer = await holding_the_lease(store, log)
     await blind_update(store, "s1", "handed")
     assert await sequencer.step()  # copies revision 2 and keeps its mark in memory

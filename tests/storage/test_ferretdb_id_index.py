@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
+import time
 from pathlib import Path
 
 from pymongo import MongoClient
 
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
+from bookings_sessions.storage.ferretdb_id_index import IdLookupIndexer
 
 # FerretDB 1.24's own query for a bare `_id` filter (internal/backends/sqlite, metadata.IDColumn).
 FERRETDB_ID_QUERY = "SELECT _ferretdb_sjson FROM {table} WHERE _ferretdb_sjson->'$._id' = ?"
@@ -52,5 +55,28 @@ def test_id_lookups_are_index_lookups_and_reads_and_writes_by_id_still_work(tmp_
             client["shop"].drop_collection("sessions")
             client["shop"]["sessions"].insert_one({"_id": "again"})  # a new table: indexed on the next call
             assert database.index_id_lookups() == 1
+        finally:
+            client.close()
+
+
+async def test_a_collection_created_after_the_start_is_indexed_soon_after(tmp_path: Path) -> None:
+    """FerretDB creates a collection on its first write; the change marks' came after the server's start
+    and every mark stored then scanned them all (one per session ever written)."""
+    with EmbeddedFerretDB(tmp_path / "db") as database:
+        client: MongoClient[dict[str, object]] = MongoClient(database.uri)
+        indexer = IdLookupIndexer(database.index_id_lookups, every=0.05)
+        try:
+            client["shop"]["sessions"].insert_one({"_id": "s1"})
+            assert await indexer.index_new() == 1  # at start
+            running = asyncio.create_task(indexer.run())
+            await asyncio.to_thread(client["shop"]["change_marks"].insert_one, {"_id": "s1", "revision": 1})
+            sqlite_file = tmp_path / "db" / "sqlite" / "shop.sqlite"
+            deadline = time.monotonic() + 5
+            while "USING INDEX" not in _plan(sqlite_file, "change_marks"):
+                assert time.monotonic() < deadline, "a collection created later was never indexed"
+                await asyncio.sleep(0.05)
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
         finally:
             client.close()
