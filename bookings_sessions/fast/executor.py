@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, ref
 
 from graphql import (
     GraphQLBoolean,
@@ -25,6 +25,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfoHelpers,
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLString,
@@ -222,6 +223,10 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._allows: dict[Guard, bool] = {}
         self._share_selections = can_share(self.operation)
         self._collected: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, CollectedFields]] = {}
+        # graphql-core binds these helpers to the executor: a cycle, so every request's objects (its
+        # context, the HTTP request, the answer) waited for the collector. Through a weak reference the
+        # executor is freed when the answer is (docs/performance.md, round 10).
+        self.async_helpers = _helpers_of(ref(self))
 
     def collect_subfields(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
@@ -352,3 +357,22 @@ def _merged(results: dict[str, Any], rest: dict[str, Any], order: Any) -> dict[s
         return results
     results.update(rest)
     return {name: results[name] for name in order if name in results}
+
+
+def _helpers_of(executor: ref[LeafFastExecutionContext]) -> GraphQLResolveInfoHelpers:
+    """graphql-core's helpers for resolvers, reaching the executor without holding it (it runs while
+    they can be called: resolvers call them during its execution)."""
+
+    def alive() -> LeafFastExecutionContext:
+        running = executor()
+        if running is None:
+            raise RuntimeError("the async helpers of a finished execution were called")
+        return running
+
+    def gather(values: Any) -> Any:
+        return alive().gather_async_work(values)
+
+    def track(values: Any) -> None:
+        alive().track_async_work(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)

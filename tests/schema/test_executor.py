@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import gc
+from inspect import isawaitable
 from typing import Any
 
 import strawberry
-from graphql import ExecutionResult, execute, parse
+from graphql import (
+    ExecutionResult,
+    GraphQLField,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    execute,
+    parse,
+)
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bookings_sessions.fast.executor import LeafFastExecutionContext
@@ -204,3 +216,35 @@ def test_a_field_with_arguments_is_short_only_when_asked_without_them() -> None:
         "given": {"label": "x"},
         "variable": {"label": "v"},
     }
+
+
+def _sum_of_gathered(_source: object, info: GraphQLResolveInfo[Any]) -> Any:
+    async def one(value: int) -> int:
+        await asyncio.sleep(0)
+        return value
+
+    async def total() -> int:
+        return sum(await info.async_helpers.gather([one(1), one(2)]))
+
+    return total()
+
+
+GATHERING = GraphQLSchema(
+    GraphQLObjectType("Query", {"total": GraphQLField(GraphQLInt, resolve=_sum_of_gathered)})
+)
+
+
+async def test_a_finished_operation_leaves_no_cycle_behind_yet_resolvers_keep_the_async_helpers() -> None:
+    """graphql-core's executor holds helpers bound to itself: a cycle that kept every request's objects
+    (its context, the HTTP request, the answer) for the collector. Ours are freed when the answer is."""
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            result = execute(GATHERING, parse("{ total }"), executor_class=LeafFastExecutionContext)
+            assert isawaitable(result)
+            assert await result == ExecutionResult(data={"total": 3})
+        left = [item for item in gc.get_objects() if isinstance(item, LeafFastExecutionContext)]
+    finally:
+        gc.enable()
+    assert left == []
