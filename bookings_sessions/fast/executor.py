@@ -1,8 +1,9 @@
 """`LeafFastExecutionContext`: graphql-core's executor with short paths for plain fields (scalars, enums,
 lists of them, objects of the type's own class, role-checked ones once the guards allow, a field with
 arguments asked without any when `ANSWER_WITHOUT_ARGUMENTS` names the attribute answering it); anything
-else takes graphql-core's own path, so results and errors stay its own. The schema's
-`execution_context_class` seam; docs/design.md §7, docs/performance.md levers 7 and 20.
+else takes graphql-core's own path, so results and errors stay its own. Its resolvers' async helpers hold
+it weakly: a finished request leaves no cycle for the collector. The schema's `execution_context_class`
+seam; docs/design.md §7, docs/performance.md levers 7, 20 and 25.
 """
 
 from __future__ import annotations
@@ -225,7 +226,7 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._collected: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, CollectedFields]] = {}
         # graphql-core binds these helpers to the executor: a cycle, so every request's objects (its
         # context, the HTTP request, the answer) waited for the collector. Through a weak reference the
-        # executor is freed when the answer is (docs/performance.md, round 10).
+        # executor is freed when the answer is (docs/performance.md, lever 25).
         self.async_helpers = _helpers_of(ref(self))
 
     def collect_subfields(

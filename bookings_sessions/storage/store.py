@@ -132,6 +132,17 @@ def entries_of(
     return entries
 
 
+def applied(doc: Document, update: Document) -> Document:
+    """`doc` after `update` (top-level `$set`, `$unset` and `$inc`, the operators of a session write's
+    update, `update_from_changes`), as the store would return it."""
+    after: Document = doc | update.get("$set", {})
+    for key in update.get("$unset", {}):
+        after.pop(key, None)
+    for key, by in update.get("$inc", {}).items():
+        after[key] = after.get(key, 0) + by
+    return after
+
+
 def appending(update: Document, entries: Entries) -> Document:
     """`update` that also appends the entries (the document has room: `Spool.room`)."""
     if entries:
@@ -641,6 +652,8 @@ class SessionStore:
             written = await write({"_id": session_id, **roomy.query}, appending(update, entries))
             if written is not None or not entries:
                 return await self._recorded(session_id, entries, written)
+        elif known is not None and condition.holds(known) and not roomy.holds(known):
+            return await self._trim_from_copy(session_id, known, update, entries)
         appendable = known is not None and condition.holds(known) and roomy.holds(known)
         current = known if not atomic and appendable else await self._current(session_id, roomy.fields)
         if current is None or not condition.holds(current):
@@ -648,9 +661,7 @@ class SessionStore:
         if not atomic and roomy.holds(current):
             written = await write({"_id": session_id}, appending(update, entries))
             return await self._recorded(session_id, entries, written)
-        arrays: Document = {}
-        for spool, docs in entries.items():
-            arrays[spool.field] = [*spool.uncopied(current, await self._mark(spool, session_id)), *docs]
+        arrays = await self._trimmed(session_id, current, entries)
         # (On MongoDB also after a race with another writer: the filter failed but the condition holds.)
         # The arrays were computed from `current`: on MongoDB the write also expects its revision.
         where = (
@@ -659,6 +670,33 @@ class SessionStore:
             else {"_id": session_id}
         )
         written = await write(where, update | {"$set": update.get("$set", {}) | arrays})
+        return await self._recorded(session_id, entries, written)
+
+    async def _trimmed(self, session_id: str, current: Document, entries: Entries) -> Document:
+        """The arrays of `current` without what their movers have copied, plus `entries`."""
+        arrays: Document = {}
+        for spool, docs in entries.items():
+            arrays[spool.field] = [*spool.uncopied(current, await self._mark(spool, session_id)), *docs]
+        return arrays
+
+    async def _trim_from_copy(
+        self, session_id: str, known: Document, update: Document, entries: Entries
+    ) -> Any:
+        """FerretDB, a full array and this process's copy of the session: the trimmed arrays are computed
+        from the copy and the write returns what it replaced, so no read comes first. The copy was the
+        document unless another process wrote since (its revision moved): then its entries the trim
+        dropped are written back, trimmed from what the write replaced (docs/design.md §9, "Keeping
+        documents short")."""
+        arrays = await self._trimmed(session_id, known, entries)
+        trim = update | {"$set": update.get("$set", {}) | arrays}
+        before = await self._find_and_update({"_id": session_id}, trim, return_document=ReturnDocument.BEFORE)
+        if before is None:  # deleted meanwhile
+            return await self._recorded(session_id, entries, None)
+        if before.get("revision") == known.get("revision"):
+            written: Document | None = applied(before, trim)
+        else:
+            restored = await self._trimmed(session_id, before, entries)
+            written = await self._find_and_update({"_id": session_id}, {"$set": restored})
         return await self._recorded(session_id, entries, written)
 
     async def _mark(self, spool: Spool, session_id: str) -> int:
@@ -701,11 +739,13 @@ class SessionStore:
             result = await self.sessions.update_one(query, update)
         return result if result.matched_count else None
 
-    async def _find_and_update(self, query: Document, update: Document) -> Document | None:
+    async def _find_and_update(
+        self, query: Document, update: Document, return_document: bool = ReturnDocument.AFTER
+    ) -> Document | None:
         # No projection: FerretDB 1.x does not implement `fields` on findAndModify.
         async with self._write_slots.held():
             doc: Document | None = await self.sessions.find_one_and_update(
-                query, update, return_document=ReturnDocument.AFTER
+                query, update, return_document=return_document
             )
         return doc
 

@@ -14,7 +14,7 @@ from bookings_sessions.fast.recent_writes import RecentWrites
 from bookings_sessions.storage.capabilities import FERRETDB
 from bookings_sessions.storage.client import close_client, create_client
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
-from bookings_sessions.storage.pending import ROOM
+from bookings_sessions.storage.pending import CHANGE_LOG, ROOM
 from bookings_sessions.storage.store import SessionStore
 from tests.support.commands import CommandLog, watched_store
 from tests.support.domain import CREATED, make_session
@@ -104,3 +104,26 @@ async def test_a_stale_copy_never_trims_another_process_entries(
 
     doc = await store.sessions.find_one({"_id": "s1"})
     assert doc is not None and doc["revision"] == ROOM + 3 and len(doc["changeLog"]) == ROOM + 3
+
+
+async def test_a_trim_from_a_stale_copy_writes_back_what_another_process_appended(
+    watched: tuple[SessionStore, CommandLog], other_process: SessionStore
+) -> None:
+    store, _ = watched
+    await store.insert(make_session(), change=notes_change())
+    for number in range(ROOM - 1):  # this process's copy: a full change log
+        assert await store.patch_if_changed(
+            "s1", {"notes": f"mine {number}"}, now=LATER, change=notes_change()
+        )
+    await store.hints[CHANGE_LOG].advance("s1", ROOM)  # every entry copied by the mover
+    # The other process writes next (its trim keeps only its own entry): this process's copy is stale.
+    assert await other_process.patch_if_changed("s1", {"notes": "theirs"}, now=LATER, change=notes_change())
+
+    # The copy says full and copied: trimmed from it, the write would drop the other process's entry.
+    written = await store.patch_if_changed("s1", {"notes": "mine last"}, now=LATER, change=notes_change())
+
+    assert written is not None and (written.notes, written.revision) == ("mine last", ROOM + 2)
+    doc = await store.sessions.find_one({"_id": "s1"})
+    assert doc is not None and doc["revision"] == ROOM + 2
+    assert CHANGE_LOG.revisions(doc) == [ROOM + 1, ROOM + 2]  # theirs, then this write's
+    assert store.recent.get("s1") == doc  # the copy kept is the document as it now is
