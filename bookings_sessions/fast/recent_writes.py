@@ -1,6 +1,7 @@
 """Single sessions as this process last wrote them, so that a FerretDB write may skip its read: trusted
-only to say "the condition holds and there is room: append". The store's `written` part
-(storage/parts.py); why that is safe: docs/design.md §4.
+to say "the condition holds and there is room: append", or what a full change log's trim keeps (checked
+by the write, which returns what it replaced). The store's `written` part (storage/parts.py); why that is
+safe: docs/design.md §4.
 """
 
 from __future__ import annotations
