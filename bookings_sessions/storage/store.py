@@ -150,6 +150,11 @@ def appending(update: Document, entries: Entries) -> Document:
     return update
 
 
+def replacing(update: Document, arrays: Document) -> Document:
+    """`update` that also writes the spools' arrays whole (the trimmed ones, `SessionStore._trimmed`)."""
+    return update | {"$set": update.get("$set", {}) | arrays}
+
+
 def with_room(condition: Condition, entries: Entries) -> Condition:
     """`condition`, and room on the document for a plain append of `entries` (`Spool.room`)."""
     if not entries:
@@ -644,7 +649,8 @@ class SessionStore:
         filter (one atomic index lookup; a read only when the room runs out). On FerretDB one read by
         `_id` checks them (`changeLog.7` in a filter would decode every document) and serves the
         trimming too: the write's filter is the bare `_id` (docs/design.md §4). There `known`, a copy of
-        the document, may stand in for that read when it says the write may append.
+        the document, stands in for that read when it says the condition holds: to append, or to trim
+        with a write that returns what it replaced (`_trim_from_copy`).
         """
         roomy = with_room(condition, entries)
         atomic = (await self.capabilities()).atomic_updates
@@ -652,10 +658,10 @@ class SessionStore:
             written = await write({"_id": session_id, **roomy.query}, appending(update, entries))
             if written is not None or not entries:
                 return await self._recorded(session_id, entries, written)
-        elif known is not None and condition.holds(known) and not roomy.holds(known):
-            return await self._trim_from_copy(session_id, known, update, entries)
-        appendable = known is not None and condition.holds(known) and roomy.holds(known)
-        current = known if not atomic and appendable else await self._current(session_id, roomy.fields)
+        copy = known if not atomic and known is not None and condition.holds(known) else None
+        if copy is not None and not roomy.holds(copy):
+            return await self._trim_from_copy(session_id, copy, update, entries)
+        current = copy if copy is not None else await self._current(session_id, roomy.fields)
         if current is None or not condition.holds(current):
             return None
         if not atomic and roomy.holds(current):
@@ -669,7 +675,7 @@ class SessionStore:
             if atomic
             else {"_id": session_id}
         )
-        written = await write(where, update | {"$set": update.get("$set", {}) | arrays})
+        written = await write(where, replacing(update, arrays))
         return await self._recorded(session_id, entries, written)
 
     async def _trimmed(self, session_id: str, current: Document, entries: Entries) -> Document:
@@ -687,8 +693,7 @@ class SessionStore:
         document unless another process wrote since (its revision moved): then its entries the trim
         dropped are written back, trimmed from what the write replaced (docs/design.md §9, "Keeping
         documents short")."""
-        arrays = await self._trimmed(session_id, known, entries)
-        trim = update | {"$set": update.get("$set", {}) | arrays}
+        trim = replacing(update, await self._trimmed(session_id, known, entries))
         before = await self._find_and_update({"_id": session_id}, trim, return_document=ReturnDocument.BEFORE)
         if before is None:  # deleted meanwhile
             return await self._recorded(session_id, entries, None)
