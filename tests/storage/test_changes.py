@@ -24,6 +24,7 @@ from bookings_sessions.storage.clock import utc_now
 from bookings_sessions.storage.ferretdb import EmbeddedFerretDB
 from bookings_sessions.storage.pending import CHANGE_LOG, ROOM, Handoff
 from bookings_sessions.storage.store import SessionStore
+from tests.support.commands import StartedCommands
 from tests.support.domain import SERIES_CREATED, make_series, make_session
 
 CONFIG = SequencerConfig(
@@ -231,7 +232,7 @@ async def test_writers_keep_the_change_log_short_yet_never_drop_an_uncopied_entr
     assert [e.revision for e in events] == list(range(1, 4 * ROOM + 2))
 
 
-class SessionScans(monitoring.CommandListener):
+class SessionScans(StartedCommands):
     """Counts the queries on `sessions` with anything but an `_id` in their filter (a full decode on
     FerretDB, which pushes down only `_id`)."""
 
@@ -242,12 +243,6 @@ class SessionScans(monitoring.CommandListener):
         command = event.command
         if event.command_name == "find" and command.get("find") == "sessions":
             self.count += "_id" not in command.get("filter", {})
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 async def test_moves_read_hinted_sessions_by_id_and_a_rare_scan_catches_a_missing_hint(
@@ -466,7 +461,7 @@ async def test_a_round_says_whether_hints_are_left_for_the_next_one(
     assert not log.backlog  # the rest: the next round waits for the poll and takes more at once
 
 
-class HandsOverDuringTheRound(monitoring.CommandListener):
+class HandsOverDuringTheRound(StartedCommands):
     """A write of this process handing its hint over while a round reads the stored hints."""
 
     def __init__(self, handoff: Handoff, session_id: str) -> None:
@@ -475,12 +470,6 @@ class HandsOverDuringTheRound(monitoring.CommandListener):
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if not self.done and event.command_name == "find" and event.command["find"] == CHANGE_LOG.hints:
             self.done = self.handoff.offer(self.session_id, None)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 async def test_writes_handed_over_during_a_round_wait_for_the_poll_but_a_full_batch_does_not(

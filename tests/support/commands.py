@@ -13,7 +13,17 @@ from bookings_sessions.storage.capabilities import FERRETDB, MONGODB
 from bookings_sessions.storage.store import SessionStore
 
 
-class CommandLog(monitoring.CommandListener):
+class StartedCommands(monitoring.CommandListener):
+    """A listener that looks at commands only as they start (pymongo asks for all three hooks)."""
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+class CommandLog(StartedCommands):
     """`sent`: each command as "<name> <collection>"; `write_filters`: the filters of writes to `sessions`."""
 
     def __init__(self) -> None:
@@ -27,12 +37,6 @@ class CommandLog(monitoring.CommandListener):
             self.write_filters += [update["q"] for update in command["updates"]]
         if event.command_name == "findAndModify" and command.get("findAndModify") == "sessions":
             self.write_filters.append(command["query"])
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 @asynccontextmanager
@@ -56,7 +60,7 @@ async def watched_store(
 MOVER_FIELDS = ("outbox", "changeLog", "pending")
 
 
-class SessionReads(monitoring.CommandListener):
+class SessionReads(StartedCommands):
     """The reads of `sessions` a request makes on one database, the background movers' left out. pymongo
     offers no way to unregister a listener, so one is registered for the whole run and switched."""
 
@@ -74,12 +78,6 @@ class SessionReads(monitoring.CommandListener):
         query = str(command.get("filter") or command.get("query") or {})
         if not any(projection.get(field) == 1 or field in query for field in MOVER_FIELDS):
             self.reads.append(dict(command))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 _SESSION_READS = SessionReads()
